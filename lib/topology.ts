@@ -1,0 +1,201 @@
+/**
+ * The one description of the gateway's shape. The CDK stack (lib/stack.ts) and the local runtime
+ * (lib/local/) both read this file and nothing else to learn which functions exist, which routes
+ * invoke them, which queues feed them, and how the table is keyed — so the two cannot drift.
+ *
+ * This module is plain data plus tiny pure helpers: no CDK import, no AWS SDK import.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export const functionNames = [
+  'authorizer',
+  'health',
+  'merchants',
+  'payments',
+  'transactions',
+  'authorizeWorker',
+  'settleWorker',
+  'outboxRelay',
+] as const;
+export type FunctionName = (typeof functionNames)[number];
+
+export const queueNames = ['authorization', 'settlement'] as const;
+export type QueueName = (typeof queueNames)[number];
+
+/** Who may call a route: anyone, the operator's admin key, or a merchant's secret key. */
+export type RouteAuth = 'none' | 'admin' | 'merchant';
+
+/** What a function may touch. The CDK stack turns this into exactly these grants and nothing more. */
+export interface FunctionAccess {
+  readonly table?: 'read' | 'readwrite';
+  /** Queues this function sends to. */
+  readonly sendTo?: readonly QueueName[];
+  /** Card-vault key operations: `encrypt` = GenerateDataKey, `decrypt` = Decrypt of card data keys. */
+  readonly cardKey?: readonly ('encrypt' | 'decrypt')[];
+  /** Decrypt of the fingerprint HMAC key (KMS encryption context `purpose=fingerprint`). */
+  readonly fingerprintKey?: boolean;
+  /** Read the admin key secret (Secrets Manager in the cloud, `ADMIN_API_KEY` locally). */
+  readonly adminKey?: boolean;
+}
+
+export interface FunctionSpec {
+  /** Module path from the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly access: FunctionAccess;
+}
+
+export interface RouteSpec {
+  readonly method: HttpMethod;
+  /** API Gateway resource path, with `{param}` placeholders. Also the `resource` of the proxy event. */
+  readonly path: string;
+  readonly function: FunctionName;
+  readonly auth: RouteAuth;
+}
+
+export interface QueueSpec {
+  readonly consumer: FunctionName;
+  readonly batchSize: number;
+  /** Lambda's event source mapping waits at most this long to fill a batch. */
+  readonly maxBatchingWindowSeconds: number;
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives before SQS moves a message to this queue's dead-letter queue. */
+  readonly maxReceiveCount: number;
+}
+
+export interface ScheduleSpec {
+  readonly function: FunctionName;
+  readonly everySeconds: number;
+}
+
+export interface IndexSpec {
+  readonly partitionKey: string;
+  readonly sortKey: string;
+}
+
+const api = (entry: string, description: string, access: FunctionAccess): FunctionSpec => ({
+  entry: `functions/api/${entry}.ts`,
+  description,
+  memoryMb: 512,
+  timeoutSeconds: 10,
+  access,
+});
+
+const worker = (entry: string, description: string, timeoutSeconds: number, access: FunctionAccess): FunctionSpec => ({
+  entry: `functions/workers/${entry}.ts`,
+  description,
+  memoryMb: 512,
+  timeoutSeconds,
+  access,
+});
+
+export const functions = {
+  authorizer: api('authorizer', 'Resolves a bearer key to the admin or a merchant', { table: 'read', adminKey: true }),
+  health: api('health', 'Liveness of the API and its stores', { table: 'read' }),
+  merchants: api('merchants', 'Operators create merchants; merchants rotate and revoke keys', { table: 'readwrite' }),
+  payments: api('payments', 'Create, read, capture, cancel and refund card payments', {
+    table: 'readwrite',
+    sendTo: ['authorization', 'settlement'],
+    cardKey: ['encrypt'],
+    fingerprintKey: true,
+  }),
+  transactions: api('transactions', "Lists the caller's transactions", { table: 'read' }),
+  authorizeWorker: worker('authorize', 'Authorizes pending payments with the processor', 60, {
+    table: 'readwrite',
+    sendTo: ['settlement'],
+    cardKey: ['decrypt'],
+  }),
+  settleWorker: worker('settle', 'Moves captured payments to settled', 30, { table: 'readwrite' }),
+  outboxRelay: worker('outbox-relay', 'Publishes outbox entries that an interrupted writer left behind', 60, {
+    table: 'readwrite',
+    sendTo: ['authorization', 'settlement'],
+  }),
+} as const satisfies Record<FunctionName, FunctionSpec>;
+
+export const routes: readonly RouteSpec[] = [
+  { method: 'GET', path: '/health', function: 'health', auth: 'none' },
+  { method: 'POST', path: '/merchants', function: 'merchants', auth: 'admin' },
+  { method: 'POST', path: '/api_keys', function: 'merchants', auth: 'merchant' },
+  { method: 'DELETE', path: '/api_keys/{id}', function: 'merchants', auth: 'merchant' },
+  { method: 'POST', path: '/payments', function: 'payments', auth: 'merchant' },
+  { method: 'GET', path: '/payments/{transaction_id}', function: 'payments', auth: 'merchant' },
+  { method: 'POST', path: '/payments/{transaction_id}/capture', function: 'payments', auth: 'merchant' },
+  { method: 'POST', path: '/payments/{transaction_id}/cancel', function: 'payments', auth: 'merchant' },
+  { method: 'POST', path: '/payments/{transaction_id}/refunds', function: 'payments', auth: 'merchant' },
+  { method: 'GET', path: '/transactions', function: 'transactions', auth: 'merchant' },
+];
+
+export const queues = {
+  /** Pending payments waiting for the processor's answer. */
+  authorization: {
+    consumer: 'authorizeWorker',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    visibilityTimeoutSeconds: 120,
+    maxReceiveCount: 5,
+  },
+  /** Captured payments waiting to settle. */
+  settlement: {
+    consumer: 'settleWorker',
+    batchSize: 25,
+    maxBatchingWindowSeconds: 5,
+    visibilityTimeoutSeconds: 60,
+    maxReceiveCount: 5,
+  },
+} as const satisfies Record<QueueName, QueueSpec>;
+
+export const schedules = {
+  /** Sweeps the sparse outbox index for entries a crashed writer did not publish. */
+  outboxSweep: { function: 'outboxRelay', everySeconds: 60 },
+} as const satisfies Record<string, ScheduleSpec>;
+
+/**
+ * One table, keyed generically. Every access path is a key or an index (see README "Data model").
+ * `expires_at` is the TTL attribute: DynamoDB deletes expired items in the cloud; the code also treats
+ * an expired item as absent, so behaviour does not depend on when (or whether) deletion happens.
+ */
+export const table = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expires_at',
+  indexes: {
+    /** A merchant's resources of one kind, newest first: `MER#<id>#TXN`, sorted by the (ULID) id. */
+    byOwner: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    /** A merchant's resources narrowed by customer: `MER#<id>#CUS#<id>#TXN`. */
+    byCustomer: { partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    /** Sparse: only items with unpublished outbox entries carry `outbox_pending`. */
+    outbox: { partitionKey: 'outbox_pending', sortKey: 'pk' },
+  },
+} as const satisfies {
+  partitionKey: string;
+  sortKey: string;
+  ttlAttribute: string;
+  indexes: Record<string, IndexSpec>;
+};
+
+export type IndexName = keyof typeof table.indexes;
+
+/** Environment variable names a function reads; both runtimes set them from this file. */
+export const env = {
+  tableName: 'TABLE_NAME',
+  cardKeyId: 'CARD_KEY_ID',
+  adminKeySecretId: 'ADMIN_KEY_SECRET_ID',
+  adminApiKey: 'ADMIN_API_KEY',
+  queueUrl: (queue: QueueName): string => `QUEUE_URL_${queue.toUpperCase()}`,
+} as const;
+
+/** The routes that a function serves, e.g. for its internal router. */
+export function routesOf(fn: FunctionName): readonly RouteSpec[] {
+  return routes.filter((route) => route.function === fn);
+}
+
+/** Names of the functions that consume a queue or run on a schedule (never behind a route). */
+export function workerFunctions(): FunctionName[] {
+  const names = new Set<FunctionName>();
+  for (const spec of Object.values<QueueSpec>(queues)) names.add(spec.consumer);
+  for (const spec of Object.values<ScheduleSpec>(schedules)) names.add(spec.function);
+  return [...names];
+}
