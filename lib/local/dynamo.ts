@@ -1,0 +1,87 @@
+/**
+ * The embedded DynamoDB: dynalite on loopback, persisted under a folder (or in memory without one),
+ * with the gateway's table created from the topology. The adapters talk to it with the real SDK.
+ *
+ * dynalite has no TransactWriteItems, no Streams and no TTL; the gateway's write path is built on
+ * single-item conditional writes and treats expired items as absent, so it needs none of them.
+ */
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import dynalite from 'dynalite';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  type AttributeDefinition,
+} from '@aws-sdk/client-dynamodb';
+import { table } from '../topology.ts';
+
+export interface EmbeddedDynamo {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+export async function startDynamo(options: { dataDir?: string; port?: number } = {}): Promise<EmbeddedDynamo> {
+  if (options.dataDir !== undefined) mkdirSync(options.dataDir, { recursive: true });
+  const server = dynalite({
+    ...(options.dataDir === undefined ? {} : { path: options.dataDir }),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Creates the gateway's table as the topology describes it, unless it exists already. */
+export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: localCredentials });
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    client.destroy();
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  const indexes = Object.entries(table.indexes);
+  const keyNames = new Set<string>([table.partitionKey, table.sortKey]);
+  for (const [, index] of indexes) {
+    keyNames.add(index.partitionKey);
+    keyNames.add(index.sortKey);
+  }
+  const attributeDefinitions: AttributeDefinition[] = [...keyNames].map((name) => ({
+    AttributeName: name,
+    AttributeType: 'S',
+  }));
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: attributeDefinitions,
+      KeySchema: [
+        { AttributeName: table.partitionKey, KeyType: 'HASH' },
+        { AttributeName: table.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: indexes.map(([name, index]) => ({
+        IndexName: name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    }),
+  );
+  client.destroy();
+}
+
+/** The stand-ins accept any credentials; the SDK still wants some to sign with. */
+export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
