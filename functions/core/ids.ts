@@ -26,3 +26,28 @@ export function newId(kind: IdKind, now: number = Date.now()): string {
 export function isId(kind: IdKind, id: string): boolean {
   return new RegExp(`^${idPrefixes[kind]}_[0-9A-HJKMNP-TV-Z]{26}$`).test(id);
 }
+
+/** A bare ULID, e.g. to seed ids that must come out the same when a request is retried. */
+export function newUlid(now: number = Date.now()): string {
+  return nextUlid(now);
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * Ids that a retried request derives again, identically, from the seed its idempotency record keeps:
+ * the n-th id of a kind keeps the seed's time part (so it still sorts by creation) and takes its random
+ * part from a digest of (seed, kind, n).
+ */
+export function seededIdFactory(seed: string, digest: (input: string) => Uint8Array): (kind: IdKind) => string {
+  const issued = new Map<IdKind, number>();
+  return (kind) => {
+    const n = issued.get(kind) ?? 0;
+    issued.set(kind, n + 1);
+    if (n === 0) return `${idPrefixes[kind]}_${seed}`;
+    const bytes = digest(`${seed}|${kind}|${n}`);
+    let random = '';
+    for (let i = 0; i < 16; i += 1) random += CROCKFORD[(bytes[i] ?? 0) % 32];
+    return `${idPrefixes[kind]}_${seed.slice(0, 10)}${random}`;
+  };
+}

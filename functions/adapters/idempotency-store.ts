@@ -1,0 +1,133 @@
+/**
+ * Idempotency records: one item per (merchant, Idempotency-Key), kept 24 hours. The record is reserved
+ * before the request runs, holds a lock while it runs, and keeps the response once it is done.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keys } from './keys.ts';
+
+export interface StoredResponse {
+  readonly status: number;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface IdempotencyRecord {
+  readonly requestHash: string;
+  readonly state: 'in_progress' | 'complete';
+  /** Epoch ms until which the request that holds the record is presumed alive. */
+  readonly lockedUntil: number;
+  /** Seeds the ids the request creates, so a retry after a crash creates the same ones. */
+  readonly seed: string;
+  readonly response?: StoredResponse;
+}
+
+export interface IdempotencyScope {
+  readonly merchantId: string;
+  readonly key: string;
+}
+
+export const IDEMPOTENCY_RETENTION_SECONDS = 24 * 60 * 60;
+
+export class IdempotencyStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Reserves the key for a new request, or returns the record that holds it. */
+  async reserve(
+    scope: IdempotencyScope,
+    record: Omit<IdempotencyRecord, 'state' | 'response'>,
+    now: number,
+  ): Promise<{ reserved: true } | { reserved: false; existing: IdempotencyRecord | undefined }> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.idempotency(scope.merchantId, scope.key),
+            ...record,
+            state: 'in_progress',
+            expires_at: Math.floor(now / 1000) + IDEMPOTENCY_RETENTION_SECONDS,
+          },
+          // An expired record counts as absent whether or not TTL has deleted it yet.
+          ConditionExpression: 'attribute_not_exists(pk) OR expires_at < :nowSeconds',
+          ExpressionAttributeValues: { ':nowSeconds': Math.floor(now / 1000) },
+        }),
+      );
+      return { reserved: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return { reserved: false, existing: await this.get(scope) };
+    }
+  }
+
+  async get(scope: IdempotencyScope): Promise<IdempotencyRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.idempotency(scope.merchantId, scope.key),
+        ConsistentRead: true,
+      }),
+    );
+    if (Item === undefined) return undefined;
+    return {
+      requestHash: String(Item.requestHash),
+      state: Item.state === 'complete' ? 'complete' : 'in_progress',
+      lockedUntil: Number(Item.lockedUntil),
+      seed: String(Item.seed),
+      ...(Item.response === undefined ? {} : { response: Item.response as StoredResponse }),
+    };
+  }
+
+  /** Takes over a record whose holder's lock ran out (it died); false if another retry took it first. */
+  async takeOver(scope: IdempotencyScope, stale: IdempotencyRecord, lockedUntil: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.idempotency(scope.merchantId, scope.key),
+          UpdateExpression: 'SET lockedUntil = :lockedUntil',
+          ConditionExpression: '#state = :inProgress AND lockedUntil = :stale',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':lockedUntil': lockedUntil, ':stale': stale.lockedUntil, ':inProgress': 'in_progress' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async complete(scope: IdempotencyScope, seed: string, response: StoredResponse): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.idempotency(scope.merchantId, scope.key),
+        UpdateExpression: 'SET #state = :complete, #response = :response',
+        ConditionExpression: 'seed = :seed',
+        ExpressionAttributeNames: { '#state': 'state', '#response': 'response' },
+        ExpressionAttributeValues: { ':complete': 'complete', ':response': response, ':seed': seed },
+      }),
+    );
+  }
+
+  /** Frees the key after a request that failed without a result worth replaying. */
+  async release(scope: IdempotencyScope, seed: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.idempotency(scope.merchantId, scope.key),
+          ConditionExpression: 'seed = :seed AND #state = :inProgress',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':seed': seed, ':inProgress': 'in_progress' },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+}
