@@ -1,4 +1,4 @@
-import { monotonicFactory } from 'ulid';
+import { encodeTime, monotonicFactory } from 'ulid';
 
 /** Resource id prefixes from the contract; an id sorts by creation time (ULID). */
 export const idPrefixes = {
@@ -50,4 +50,12 @@ export function seededIdFactory(seed: string, digest: (input: string) => Uint8Ar
     for (let i = 0; i < 16; i += 1) random += CROCKFORD[(bytes[i] ?? 0) % 32];
     return `${idPrefixes[kind]}_${seed.slice(0, 10)}${random}`;
   };
+}
+
+/**
+ * The smallest id of `kind` made at `time`: ids sort by creation, so "created at or after T" is
+ * `id >= idBoundary(kind, T)` — a key condition, not a filter.
+ */
+export function idBoundary(kind: IdKind, time: number): string {
+  return `${idPrefixes[kind]}_${encodeTime(time, 10)}${'0'.repeat(16)}`;
 }

@@ -1,0 +1,55 @@
+/**
+ * The port a card processor (acquirer) implements. The sandbox implements it here; a real acquirer would
+ * plug in behind the same interface, wrapped by the same timeouts, retries and circuit breaker.
+ */
+
+export interface AuthorizationRequest {
+  /** The transaction id. An acquirer dedupes on it, so asking twice authorizes once. */
+  readonly reference: string;
+  /** Minor units. */
+  readonly amount: number;
+  readonly currency: string;
+  readonly card: {
+    readonly number: string;
+    readonly expMonth: number;
+    readonly expYear: number;
+    readonly cvc?: string;
+  };
+}
+
+export type AuthorizationResult =
+  | { readonly outcome: 'approved'; readonly authorizationCode: string }
+  | { readonly outcome: 'declined'; readonly declineCode: string };
+
+/** Why the processor could not answer. Both are worth another try: the outcome is unknown, not negative. */
+export type UnavailableReason = 'timeout' | 'processing_error';
+
+/** The processor gave no answer (it failed or timed out): retriable, unlike a decline. */
+export class ProcessorUnavailableError extends Error {
+  constructor(
+    readonly reason: UnavailableReason,
+    message = reason === 'timeout' ? 'The card processor did not answer in time.' : 'The card processor failed to process the request.',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ProcessorUnavailableError';
+  }
+}
+
+export interface CardProcessor {
+  /**
+   * Resolves with the issuer's answer; rejects with ProcessorUnavailableError when there is none.
+   * `signal` aborts when the caller stops waiting (a timeout), so an implementation can drop its request.
+   */
+  authorize(request: AuthorizationRequest, signal?: AbortSignal): Promise<AuthorizationResult>;
+}
+
+/**
+ * Where a processor keeps what it answered per reference, so that a crash after authorizing and a
+ * redelivery of the same payment cannot authorize twice.
+ */
+export interface AuthorizationLedger {
+  find(reference: string): Promise<AuthorizationResult | undefined>;
+  /** Records the result unless one is already recorded for the reference (first writer wins); returns what is recorded. */
+  record(reference: string, result: AuthorizationResult): Promise<AuthorizationResult>;
+}
