@@ -14,6 +14,7 @@ export const functionNames = [
   'merchants',
   'payments',
   'transactions',
+  'events',
   'authorizeWorker',
   'settleWorker',
   'outboxRelay',
@@ -103,6 +104,7 @@ export const functions = {
     fingerprintKey: true,
   }),
   transactions: api('transactions', "Lists the caller's transactions", { table: 'read' }),
+  events: api('events', "Lists and shows the caller's events", { table: 'read' }),
   authorizeWorker: worker('authorize', 'Authorizes pending payments with the processor', 60, {
     table: 'readwrite',
     sendTo: ['settlement'],
@@ -126,6 +128,8 @@ export const routes: readonly RouteSpec[] = [
   { method: 'POST', path: '/payments/{transaction_id}/cancel', function: 'payments', auth: 'merchant' },
   { method: 'POST', path: '/payments/{transaction_id}/refunds', function: 'payments', auth: 'merchant' },
   { method: 'GET', path: '/transactions', function: 'transactions', auth: 'merchant' },
+  { method: 'GET', path: '/events', function: 'events', auth: 'merchant' },
+  { method: 'GET', path: '/events/{id}', function: 'events', auth: 'merchant' },
 ];
 
 export const queues = {

@@ -1,0 +1,73 @@
+import { recordAuthorization, type AuthorizationOutcome } from '../core/transaction.ts';
+import { ProcessorUnavailableError, type CardProcessor } from '../core/processor.ts';
+import { SealedCardUnreadableError } from '../core/vault.ts';
+import { settleCommand, type CardVault, type Transactions } from './ports.ts';
+
+export interface AuthorizePaymentDeps {
+  readonly transactions: Transactions;
+  readonly vault: CardVault;
+  readonly processor: CardProcessor;
+  readonly now: () => Date;
+  /** Called between the processor's answer and the write that records it; tests inject a crash here. */
+  readonly afterProcessorAnswered?: () => void;
+}
+
+export type AuthorizeOutcome = 'recorded' | 'already_recorded' | 'not_found';
+
+/**
+ * Asks the processor about a pending transaction and records its answer — with its events, the deletion of
+ * the sealed CVC and, once captured, the settlement command — in one conditional write. A redelivered
+ * message for a transaction that is no longer pending changes nothing. The processor dedupes on the
+ * transaction id, so a redelivery after a crash gets the first answer again, not a second authorization.
+ *
+ * Errors it lets through (the circuit is open, KMS or DynamoDB unavailable) leave the message to be retried.
+ */
+export async function authorizePayment(deps: AuthorizePaymentDeps, transactionId: string): Promise<AuthorizeOutcome> {
+  const stored = await deps.transactions.get(transactionId);
+  if (stored === undefined) return 'not_found';
+  const { transaction: txn, sealedCard } = stored;
+  if (txn.status !== 'pending') return 'already_recorded';
+
+  const outcome = await askProcessor(deps, transactionId, txn, sealedCard);
+  deps.afterProcessorAnswered?.();
+  const transition = recordAuthorization(txn, outcome, deps.now());
+  const commands = transition.transaction.status === 'captured' ? [settleCommand(txn.id)] : [];
+  if ((await deps.transactions.apply(txn, transition, commands)) === 'written') return 'recorded';
+  // Someone else recorded it (a concurrent delivery) or canceled it meanwhile: either way, nothing left to do.
+  const now = await deps.transactions.get(transactionId);
+  if (now !== undefined && now.transaction.status === 'pending') {
+    throw new Error(`Transaction ${transactionId} changed while authorizing; retrying`);
+  }
+  return 'already_recorded';
+}
+
+async function askProcessor(
+  deps: AuthorizePaymentDeps,
+  reference: string,
+  txn: { merchantId: string; amount: number; currency: string; card: { expMonth: number; expYear: number } },
+  sealed: { number: string; cvc?: string },
+): Promise<AuthorizationOutcome> {
+  let number: string;
+  let cvc: string | undefined;
+  try {
+    number = await deps.vault.open(sealed.number, { merchantId: txn.merchantId, recordId: reference, field: 'number' });
+    cvc =
+      sealed.cvc === undefined
+        ? undefined
+        : await deps.vault.open(sealed.cvc, { merchantId: txn.merchantId, recordId: reference, field: 'cvc' });
+  } catch (error) {
+    if (error instanceof SealedCardUnreadableError) return { outcome: 'failed', failureCode: 'card_data_unreadable' };
+    throw error;
+  }
+  try {
+    return await deps.processor.authorize({
+      reference,
+      amount: txn.amount,
+      currency: txn.currency,
+      card: { number, expMonth: txn.card.expMonth, expYear: txn.card.expYear, ...(cvc === undefined ? {} : { cvc }) },
+    });
+  } catch (error) {
+    if (error instanceof ProcessorUnavailableError) return { outcome: 'failed', failureCode: error.reason };
+    throw error;
+  }
+}

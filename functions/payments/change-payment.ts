@@ -1,0 +1,82 @@
+import { NotFoundError, StateConflictError } from '../core/errors.ts';
+import {
+  cancel,
+  capture,
+  refund,
+  settle,
+  type Refund,
+  type Transaction,
+  type Transition,
+} from '../core/transaction.ts';
+import { settleCommand, type QueueCommand, type Transactions } from './ports.ts';
+
+export interface ChangePaymentDeps {
+  readonly transactions: Transactions;
+  readonly now: () => Date;
+}
+
+/** A racing writer (the authorize worker, another request) may win a write; then we read again and retry. */
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Reads the merchant's transaction, computes a transition, and writes it on the condition that nobody
+ * changed the transaction meanwhile. Another merchant's transaction is "not found", exactly like a missing one.
+ */
+async function changeOwnedTransaction(
+  deps: ChangePaymentDeps,
+  merchantId: string,
+  transactionId: string,
+  change: (txn: Transaction, now: Date) => { transition: Transition; commands?: readonly QueueCommand[] },
+): Promise<Transaction> {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+    const current = await deps.transactions.getOwned(merchantId, transactionId);
+    if (current === undefined) throw new NotFoundError('transaction', transactionId, 'transaction_id');
+    const { transition, commands } = change(current, deps.now());
+    if ((await deps.transactions.apply(current, transition, commands)) === 'written') return transition.transaction;
+  }
+  throw new StateConflictError('transaction_busy', 'The transaction is being changed by another request; retry.');
+}
+
+export function capturePayment(
+  deps: ChangePaymentDeps,
+  merchantId: string,
+  transactionId: string,
+  amount: number | undefined,
+): Promise<Transaction> {
+  return changeOwnedTransaction(deps, merchantId, transactionId, (txn, now) => {
+    const transition = capture(txn, amount, now);
+    return { transition, commands: [settleCommand(txn.id)] };
+  });
+}
+
+export function cancelPayment(deps: ChangePaymentDeps, merchantId: string, transactionId: string): Promise<Transaction> {
+  return changeOwnedTransaction(deps, merchantId, transactionId, (txn, now) => ({ transition: cancel(txn, now) }));
+}
+
+export async function refundPayment(
+  deps: ChangePaymentDeps,
+  merchantId: string,
+  transactionId: string,
+  refundInput: { readonly id: string; readonly amount?: number },
+): Promise<{ transaction: Transaction; refund: Refund }> {
+  const transaction = await changeOwnedTransaction(deps, merchantId, transactionId, (txn, now) => ({
+    transition: refund(txn, refundInput, now),
+  }));
+  const recorded = transaction.refunds.find((entry) => entry.id === refundInput.id);
+  if (recorded === undefined) throw new Error(`Refund ${refundInput.id} was not recorded`);
+  return { transaction, refund: recorded };
+}
+
+/**
+ * Settles a captured transaction. Anything else (already settled, refunded meanwhile, unknown) is not an
+ * error for the settlement queue: the message is done.
+ */
+export async function settlePayment(deps: ChangePaymentDeps, transactionId: string): Promise<'settled' | 'skipped'> {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+    const stored = await deps.transactions.get(transactionId);
+    if (stored === undefined || stored.transaction.status !== 'captured') return 'skipped';
+    const transition = settle(stored.transaction, deps.now());
+    if ((await deps.transactions.apply(stored.transaction, transition)) === 'written') return 'settled';
+  }
+  throw new StateConflictError('transaction_busy', `Transaction ${transactionId} kept changing while settling`);
+}

@@ -1,0 +1,43 @@
+/**
+ * What the payment use cases need from the outside world. The DynamoDB repository, the KMS vault and the
+ * processor adapters implement these; tests may substitute their own.
+ */
+import type { QueueName } from '../../lib/topology.ts';
+import type { Transaction, Transition } from '../core/transaction.ts';
+
+export type { CardFingerprinter, CardVault } from '../core/vault.ts';
+
+export interface SealedCard {
+  readonly number: string;
+  /** Present only until the authorization result is recorded. */
+  readonly cvc?: string;
+}
+
+export interface QueueCommand {
+  readonly queue: QueueName;
+  readonly body: Record<string, unknown>;
+}
+
+export type WriteOutcome = 'written' | 'condition_failed';
+
+export interface Transactions {
+  create(transition: Transition, sealedCard: SealedCard, commands: readonly QueueCommand[]): Promise<WriteOutcome>;
+  apply(previous: Transaction, transition: Transition, commands?: readonly QueueCommand[]): Promise<WriteOutcome>;
+  get(transactionId: string): Promise<{ transaction: Transaction; sealedCard: SealedCard } | undefined>;
+  getOwned(merchantId: string, transactionId: string): Promise<Transaction | undefined>;
+}
+
+/** The message on the authorization and settlement queues. Ids only: never card data. */
+export interface TransactionMessage {
+  readonly transaction_id: string;
+}
+
+export const authorizeCommand = (transactionId: string): QueueCommand => ({
+  queue: 'authorization',
+  body: { transaction_id: transactionId } satisfies TransactionMessage,
+});
+
+export const settleCommand = (transactionId: string): QueueCommand => ({
+  queue: 'settlement',
+  body: { transaction_id: transactionId } satisfies TransactionMessage,
+});

@@ -1,0 +1,21 @@
+/**
+ * The outbox sweep, on a schedule: publishes what writers that died between their write and their relay
+ * left in the sparse outbox index. In the usual case the writer published already and this finds nothing.
+ */
+import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { OutboxStore } from '../adapters/outbox.ts';
+import { SqsQueueSender } from '../adapters/queue-sender.ts';
+import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
+import { logger } from '../observability/logger.ts';
+
+const outbox = new OutboxStore(
+  dynamoDocumentClient,
+  tableNameFromEnv(),
+  new SqsQueueSender(sqsClient, queueUrlsFromEnv(['authorization', 'settlement'])),
+);
+
+export const handler = async (): Promise<{ published: number }> => {
+  const published = await outbox.sweep();
+  if (published > 0) logger.warn('Outbox sweep published entries a writer left behind', { published });
+  return { published };
+};

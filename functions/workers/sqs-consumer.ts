@@ -1,0 +1,39 @@
+/**
+ * The shape every queue consumer shares: Powertools' batch processor runs one handler per message and
+ * reports partial batch failures, so only the failed messages come back (and, after `maxReceiveCount`,
+ * go to the queue's DLQ). Message bodies are validated; they are never logged.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { z } from 'zod';
+import { logger } from '../observability/logger.ts';
+
+export function createSqsConsumer<Schema extends z.ZodType>(
+  messageSchema: Schema,
+  handleMessage: (message: z.output<Schema>, record: SQSRecord) => Promise<void>,
+): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  const processor = new BatchProcessor(EventType.SQS);
+  const handleRecord = async (record: SQSRecord): Promise<void> => {
+    const receiveCount = record.attributes.ApproximateReceiveCount;
+    let body: unknown;
+    try {
+      body = JSON.parse(record.body);
+    } catch {
+      body = undefined;
+    }
+    const parsed = messageSchema.safeParse(body);
+    if (!parsed.success) {
+      // A malformed message will never succeed: fail it, and the redrive policy moves it to the DLQ.
+      logger.error('Malformed queue message', { messageId: record.messageId, receiveCount });
+      throw new Error(`Malformed message ${record.messageId}`);
+    }
+    try {
+      await handleMessage(parsed.data, record);
+    } catch (error) {
+      logger.warn('Message failed; it will be redelivered', { messageId: record.messageId, receiveCount, error });
+      throw error;
+    }
+  };
+  return (event, context) =>
+    processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
+}
