@@ -20,11 +20,12 @@ export class EventRepository {
   }
 
   async list(filter: { merchantId: string; type?: string; startingAfter?: string; limit: number }): Promise<EventPage> {
-    const names: Record<string, string> = { '#pk': 'gsi1pk', '#sk': 'gsi1sk' };
+    const names: Record<string, string> = { '#pk': 'gsi1pk' };
     const values: Record<string, unknown> = { ':pk': ownerPartition.events(filter.merchantId) };
     let condition = '#pk = :pk';
     if (filter.startingAfter !== undefined) {
       condition += ' AND #sk < :after';
+      names['#sk'] = 'gsi1sk';
       values[':after'] = filter.startingAfter;
     }
     if (filter.type !== undefined) {

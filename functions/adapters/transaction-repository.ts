@@ -133,7 +133,8 @@ export class TransactionRepository implements Transactions {
       conditions.push('#sk >= :from');
       values[':from'] = filter.idFrom;
     }
-    const names: Record<string, string> = { '#pk': pkName, '#sk': skName };
+    const names: Record<string, string> = { '#pk': pkName };
+    if (conditions.length > 1) names['#sk'] = skName;
     if (filter.status !== undefined) {
       names['#status'] = 'status';
       values[':status'] = filter.status;

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoAuthorizationLedger } from '../../functions/adapters/authorization-ledger.ts';
+import { KmsCardVault } from '../../functions/adapters/card-vault.ts';
+import { EventRepository } from '../../functions/adapters/event-repository.ts';
+import { keys } from '../../functions/adapters/keys.ts';
+import { OutboxStore } from '../../functions/adapters/outbox.ts';
+import { SandboxProcessor } from '../../functions/adapters/sandbox-processor.ts';
+import { TransactionRepository } from '../../functions/adapters/transaction-repository.ts';
+import { newId } from '../../functions/core/ids.ts';
+import type { AuthorizationRequest, CardProcessor } from '../../functions/core/processor.ts';
+import { authorizePayment } from '../../functions/payments/authorize-payment.ts';
+import { capturePayment, refundPayment, settlePayment } from '../../functions/payments/change-payment.ts';
+import { createPayment } from '../../functions/payments/create-payment.ts';
+import { localCredentials } from '../../lib/local/dynamo.ts';
+import { startKmsEndpoint } from '../../lib/local/kms-endpoint.ts';
+import { startTestTable, type TestTable } from '../support/dynamo.ts';
+import { RecordingQueueSender } from '../support/recording-queue.ts';
+
+describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
+  let table: TestTable;
+  let kms: Awaited<ReturnType<typeof startKmsEndpoint>>;
+  let queue: RecordingQueueSender;
+  let transactions: TransactionRepository;
+  let events: EventRepository;
+  let vault: KmsCardVault;
+  let processorCalls: AuthorizationRequest[];
+  let processor: CardProcessor;
+  const now = () => new Date();
+
+  beforeAll(async () => {
+    table = await startTestTable();
+    kms = await startKmsEndpoint({});
+    queue = new RecordingQueueSender();
+    transactions = new TransactionRepository(table.db, table.tableName, new OutboxStore(table.db, table.tableName, queue));
+    events = new EventRepository(table.db, table.tableName);
+    vault = new KmsCardVault({
+      kms: new KMSClient({ endpoint: kms.url, region: 'local', credentials: localCredentials }),
+      keyId: kms.keyId,
+    });
+    const sandbox = new SandboxProcessor(new DynamoAuthorizationLedger(table.db, table.tableName));
+    processorCalls = [];
+    processor = { authorize: (request) => (processorCalls.push(request), sandbox.authorize(request)) };
+  });
+  afterAll(async () => {
+    await kms.close();
+    await table.close();
+  });
+
+  const create = (merchantId: string, body: Record<string, unknown> = {}) =>
+    createPayment(
+      { transactions, vault, fingerprints: { fingerprint: async () => 'fp_test' }, defaultCurrency: async () => 'USD', now },
+      {
+        merchantId,
+        body: { amount: 2500, card_number: '4242 4242 4242 4242', expiration_date: '2030-12-31', cvc: '123', capture: true, ...body },
+        newId,
+      },
+    );
+  const eventTypesOf = async (merchantId: string, transactionId: string) =>
+    (await events.list({ merchantId, limit: 100 })).events
+      .filter((event) => event.data.transaction_id === transactionId)
+      .map((event) => event.type)
+      .sort();
+
+  it('a worker that dies between the processor answer and the write, then is redelivered, authorizes once', async () => {
+    const txn = await create('mer_crash');
+    const crashOnce = () => {
+      throw new Error('killed after the processor answered');
+    };
+
+    await expect(
+      authorizePayment({ transactions, vault, processor, now, afterProcessorAnswered: crashOnce }, txn.id),
+    ).rejects.toThrow('killed');
+    const redelivered = await authorizePayment({ transactions, vault, processor, now }, txn.id);
+    const again = await authorizePayment({ transactions, vault, processor, now }, txn.id);
+
+    expect(redelivered).toBe('recorded');
+    expect(again).toBe('already_recorded');
+    expect(processorCalls.filter((call) => call.reference === txn.id)).toHaveLength(2);
+    const ledger = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.authorization(txn.id) }));
+    expect(ledger.Item?.result).toMatchObject({ outcome: 'approved' });
+    expect(await eventTypesOf('mer_crash', txn.id)).toEqual(['payment.authorized', 'payment.captured', 'payment.pending']);
+    const stored = await transactions.get(txn.id);
+    expect(stored?.transaction).toMatchObject({ status: 'captured', amountCaptured: 2500, version: 2 });
+    expect(stored?.sealedCard.cvc).toBeUndefined();
+    expect(queue.sent.filter((m) => m.queue === 'settlement' && JSON.stringify(m.body).includes(txn.id))).toHaveLength(1);
+  });
+
+  it('keeps the sealed CVC only until authorization, and never the number in clear', async () => {
+    const txn = await create('mer_cvc');
+    const before = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.transaction(txn.id) }));
+
+    await authorizePayment({ transactions, vault, processor, now }, txn.id);
+    const after = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.transaction(txn.id) }));
+
+    expect(typeof before.Item?.sealed_cvc).toBe('string');
+    expect(after.Item?.sealed_cvc).toBeUndefined();
+    expect(JSON.stringify(after.Item)).not.toContain('4242424242424242');
+    expect(JSON.stringify(before.Item)).not.toMatch(/"123"/);
+  });
+
+  it('a manual capture, a partial refund and settlement each apply once however often they are retried', async () => {
+    const txn = await create('mer_manual', { capture: false, amount: 4000 });
+    await authorizePayment({ transactions, vault, processor, now }, txn.id);
+
+    await capturePayment({ transactions, now }, 'mer_manual', txn.id, 3000);
+    const refundId = newId('refund');
+    await refundPayment({ transactions, now }, 'mer_manual', txn.id, { id: refundId, amount: 500 });
+    await refundPayment({ transactions, now }, 'mer_manual', txn.id, { id: refundId, amount: 500 });
+    const settled = await Promise.all([settlePayment({ transactions, now }, txn.id), settlePayment({ transactions, now }, txn.id)]);
+
+    expect(settled.sort()).toEqual(['settled', 'skipped']);
+    const stored = await transactions.get(txn.id);
+    expect(stored?.transaction).toMatchObject({ status: 'settled', amountCaptured: 3000, amountRefunded: 500 });
+    expect(await eventTypesOf('mer_manual', txn.id)).toEqual([
+      'payment.authorized',
+      'payment.captured',
+      'payment.pending',
+      'payment.refunded',
+      'payment.settled',
+    ]);
+  });
+
+  it("hides another merchant's transaction from every change", async () => {
+    const txn = await create('mer_owner', { capture: false });
+
+    await expect(capturePayment({ transactions, now }, 'mer_intruder', txn.id, undefined)).rejects.toMatchObject({
+      code: 'resource_missing',
+    });
+    expect((await transactions.get(txn.id))?.transaction.status).toBe('pending');
+  });
+});
