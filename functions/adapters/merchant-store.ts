@@ -1,0 +1,195 @@
+/**
+ * Merchants and their API keys. A secret key is shown once, when it is made, and stored only as its
+ * SHA-256: the authorizer finds a key by hashing what the caller sent, so the table never holds a secret.
+ * (A fast hash is enough here, unlike for passwords: a key carries 190 bits of randomness.)
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NotFoundError, StateConflictError } from '../core/errors.ts';
+import { indexNames, keys, ownerPartition } from './keys.ts';
+
+export const SECRET_KEY_PREFIX = 'sk_live_';
+const SECRET_RANDOM_CHARS = 32;
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+export interface Merchant {
+  readonly merchantId: string;
+  readonly name: string;
+  readonly email: string;
+  readonly defaultCurrency: string;
+  /** ISO 8601 UTC. */
+  readonly createdAt: string;
+}
+
+/** A key as its owner sees it when it is made: the only time the secret exists outside the caller. */
+export interface IssuedApiKey {
+  readonly keyId: string;
+  readonly secret: string;
+  readonly createdAt: string;
+}
+
+/** What an active key stands for. */
+export interface ApiKeyOwner {
+  readonly keyId: string;
+  readonly merchantId: string;
+}
+
+export interface RevokedApiKey {
+  readonly keyId: string;
+  readonly revokedAt: string;
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** `sk_live_` and 32 base62 characters from the CSPRNG, without modulo bias. */
+export function generateSecretKey(): string {
+  let random = '';
+  while (random.length < SECRET_RANDOM_CHARS) {
+    for (const byte of randomBytes(SECRET_RANDOM_CHARS)) {
+      // 248 = 4 × 62: bytes above it would favour the first characters.
+      if (byte < 248 && random.length < SECRET_RANDOM_CHARS) random += BASE62[byte % 62];
+    }
+  }
+  return `${SECRET_KEY_PREFIX}${random}`;
+}
+
+export class MerchantStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * The merchant and its first key. The key is written first: should the process die between the two
+   * writes, what is left is a key nobody was ever shown for a merchant that does not exist, which is harmless.
+   * A retry of the same request (same ids, see http/idempotency.ts) finds its own merchant and goes on.
+   */
+  async createMerchant(merchant: Merchant, keyId: string): Promise<{ merchant: Merchant; apiKey: IssuedApiKey }> {
+    const apiKey = await this.createApiKey(merchant.merchantId, keyId, merchant.createdAt);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.merchant(merchant.merchantId),
+            merchant_id: merchant.merchantId,
+            name: merchant.name,
+            email: merchant.email,
+            default_currency: merchant.defaultCurrency,
+            created_at: merchant.createdAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { merchant, apiKey };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = await this.getMerchant(merchant.merchantId);
+      const sameRequest =
+        existing !== undefined &&
+        existing.name === merchant.name &&
+        existing.email === merchant.email &&
+        existing.defaultCurrency === merchant.defaultCurrency;
+      if (!sameRequest) throw new StateConflictError('merchant_exists', `Merchant '${merchant.merchantId}' exists already.`);
+      return { merchant: existing, apiKey };
+    }
+  }
+
+  /**
+   * Throws unless the table answers a read: the health check's probe. It reads one small item by key, as
+   * the authorizer does for every request, instead of DescribeTable, whose control-plane quota is low.
+   */
+  async checkReadable(): Promise<void> {
+    await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.config('health') }));
+  }
+
+  async getMerchant(merchantId: string): Promise<Merchant | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.merchant(merchantId) }));
+    if (Item === undefined) return undefined;
+    return {
+      merchantId: String(Item.merchant_id),
+      name: String(Item.name),
+      email: String(Item.email),
+      defaultCurrency: String(Item.default_currency),
+      createdAt: String(Item.created_at),
+    };
+  }
+
+  async createApiKey(merchantId: string, keyId: string, createdAt: string): Promise<IssuedApiKey> {
+    const secret = generateSecretKey();
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.apiKey(hashSecret(secret)),
+          key_id: keyId,
+          merchant_id: merchantId,
+          created_at: createdAt,
+          gsi1pk: ownerPartition.apiKeys(merchantId),
+          gsi1sk: keyId,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return { keyId, secret, createdAt };
+  }
+
+  /**
+   * The owner of an active key, by the hash of its secret; undefined for an unknown or revoked key.
+   * Read consistently, so that a key works as soon as it is issued and stops as soon as it is revoked.
+   */
+  async findActiveKey(secretHash: string): Promise<ApiKeyOwner | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.apiKey(secretHash),
+        ConsistentRead: true,
+        ProjectionExpression: 'key_id, merchant_id, revoked_at',
+      }),
+    );
+    if (Item === undefined || Item.revoked_at !== undefined) return undefined;
+    return { keyId: String(Item.key_id), merchantId: String(Item.merchant_id) };
+  }
+
+  /**
+   * Revokes one of the merchant's keys; another merchant's key id is not found, as an unknown one is.
+   * Revoking a revoked key again answers with the time of the first revocation.
+   */
+  async revokeApiKey(merchantId: string, keyId: string, revokedAt: string): Promise<RevokedApiKey> {
+    const { Items } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: indexNames.byOwner,
+        KeyConditionExpression: 'gsi1pk = :owner AND gsi1sk = :keyId',
+        ExpressionAttributeValues: { ':owner': ownerPartition.apiKeys(merchantId), ':keyId': keyId },
+        ProjectionExpression: 'pk, sk, revoked_at',
+      }),
+    );
+    const item = Items?.[0];
+    if (item === undefined) throw new NotFoundError('API key', keyId, 'id');
+    if (item.revoked_at !== undefined) return { keyId, revokedAt: String(item.revoked_at) };
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: String(item.pk), sk: String(item.sk) },
+          UpdateExpression: 'SET revoked_at = :revokedAt',
+          ConditionExpression: 'merchant_id = :merchantId AND attribute_not_exists(revoked_at)',
+          ExpressionAttributeValues: { ':revokedAt': revokedAt, ':merchantId': merchantId },
+        }),
+      );
+      return { keyId, revokedAt };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // A concurrent revocation won: report its time.
+      const { Item } = await this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: String(item.pk), sk: String(item.sk) }, ConsistentRead: true }),
+      );
+      if (Item?.revoked_at === undefined) throw new NotFoundError('API key', keyId, 'id');
+      return { keyId, revokedAt: String(Item.revoked_at) };
+    }
+  }
+}

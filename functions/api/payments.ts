@@ -1,0 +1,110 @@
+/**
+ * The payments function: POST /payments and the routes under /payments/{transaction_id}. Thin: it parses,
+ * calls a use case, and answers. Clients and adapters are built once per container.
+ */
+import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { KmsCardVault } from '../adapters/card-vault.ts';
+import { HmacCardFingerprinter } from '../adapters/fingerprint.ts';
+import { MerchantStore } from '../adapters/merchant-store.ts';
+import { OutboxStore } from '../adapters/outbox.ts';
+import { SqsQueueSender } from '../adapters/queue-sender.ts';
+import { TransactionRepository } from '../adapters/transaction-repository.ts';
+import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
+import { NotFoundError } from '../core/errors.ts';
+import { toPublicRefund, toPublicTransaction } from '../core/transaction.ts';
+import { cancelPaymentBody, capturePaymentBody, createPaymentBody, refundPaymentBody } from '../contract/payments.ts';
+import { createApiHandler } from '../http/handler.ts';
+import { defineRoute, merchantOf } from '../http/route.ts';
+import { cancelPayment, capturePayment, refundPayment } from '../payments/change-payment.ts';
+import { createPayment } from '../payments/create-payment.ts';
+
+const tableName = tableNameFromEnv();
+const outbox = new OutboxStore(
+  dynamoDocumentClient,
+  tableName,
+  new SqsQueueSender(sqsClient, queueUrlsFromEnv(['authorization', 'settlement'])),
+);
+const transactions = new TransactionRepository(dynamoDocumentClient, tableName, outbox);
+const merchants = new MerchantStore(dynamoDocumentClient, tableName);
+const vault = new KmsCardVault();
+const fingerprints = new HmacCardFingerprinter({ tableName });
+const now = (): Date => new Date();
+
+const transactionIdOf = (pathParameters: Readonly<Record<string, string>>): string => pathParameters.transaction_id ?? '';
+
+export const handler = createApiHandler([
+  defineRoute({
+    method: 'POST',
+    path: '/payments',
+    body: createPaymentBody,
+    handle: async (request) => {
+      const { merchantId } = merchantOf(request);
+      const transaction = await createPayment(
+        {
+          transactions,
+          vault,
+          fingerprints,
+          now,
+          defaultCurrency: async (id) => {
+            const merchant = await merchants.getMerchant(id);
+            if (merchant === undefined) throw new NotFoundError('merchant', id);
+            return merchant.defaultCurrency;
+          },
+        },
+        { merchantId, body: request.body, newId: request.newId },
+      );
+      return { status: 201, body: toPublicTransaction(transaction) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/payments/{transaction_id}',
+    handle: async (request) => {
+      const id = transactionIdOf(request.pathParameters);
+      const transaction = await transactions.getOwned(merchantOf(request).merchantId, id);
+      if (transaction === undefined) throw new NotFoundError('transaction', id, 'transaction_id');
+      return { status: 200, body: toPublicTransaction(transaction) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/payments/{transaction_id}/capture',
+    body: capturePaymentBody,
+    handle: async (request) => {
+      const transaction = await capturePayment(
+        { transactions, now },
+        merchantOf(request).merchantId,
+        transactionIdOf(request.pathParameters),
+        request.body.amount,
+      );
+      return { status: 200, body: toPublicTransaction(transaction) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/payments/{transaction_id}/cancel',
+    body: cancelPaymentBody,
+    handle: async (request) => {
+      const transaction = await cancelPayment(
+        { transactions, now },
+        merchantOf(request).merchantId,
+        transactionIdOf(request.pathParameters),
+      );
+      return { status: 200, body: toPublicTransaction(transaction) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/payments/{transaction_id}/refunds',
+    body: refundPaymentBody,
+    handle: async (request) => {
+      const { transaction, refund } = await refundPayment(
+        { transactions, now },
+        merchantOf(request).merchantId,
+        transactionIdOf(request.pathParameters),
+        { id: request.newId('refund'), ...(request.body.amount === undefined ? {} : { amount: request.body.amount }) },
+      );
+      return { status: 201, body: { ...toPublicRefund(transaction, refund), transaction: toPublicTransaction(transaction) } };
+    },
+  }),
+]);

@@ -1,0 +1,92 @@
+/**
+ * `createApiHandler(routes)`: the Lambda handler of one API function, serving the routes it is given.
+ * Every request passes the same steps, in this order:
+ *   request id + log context → problem details → route → auth → media type → size → JSON → validation → route.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { newId } from '../core/ids.ts';
+import { logger } from '../observability/logger.ts';
+import {
+  authenticate,
+  limitBodySize,
+  parseJsonBody,
+  problemDetails,
+  requestIdentity,
+  requireJsonMediaType,
+  resolveRoute,
+  routeOf,
+  stateOf,
+  validateInput,
+  type ApiEvent,
+  type ApiState,
+} from './middlewares.ts';
+import type { ApiRequest, ApiResult, ApiRoute, Principal, RequestLocation } from './route.ts';
+import { dynamoDocumentClient } from '../adapters/aws.ts';
+import { IdempotencyStore, type StoredResponse } from '../adapters/idempotency-store.ts';
+import { tableNameFromEnv } from '../config.ts';
+import { REPLAYED_HEADER, executeIdempotently, hashRequest } from './idempotency.ts';
+
+export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+const JSON_CONTENT_TYPE = 'application/json';
+
+export function createApiHandler(routes: readonly ApiRoute[]): ApiHandler {
+  return middy<ApiEvent, APIGatewayProxyResult, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(requestIdentity())
+    .use(problemDetails())
+    .use(resolveRoute(routes))
+    .use(authenticate())
+    .use(requireJsonMediaType())
+    .use(limitBodySize())
+    .use(parseJsonBody())
+    .use(validateInput())
+    .handler(async (event) => {
+      const state = stateOf(event);
+      return renderResult(await routeOf(state).handle(apiRequestOf(event, state)));
+    });
+}
+
+function apiRequestOf(event: ApiEvent, state: ApiState): ApiRequest {
+  if (state.principal === undefined) throw new Error('authenticate did not run');
+  const pathParameters: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
+    if (value !== undefined) pathParameters[name] = value;
+  }
+  return {
+    principal: state.principal,
+    requestId: state.requestId,
+    headers: state.headers,
+    pathParameters,
+    query: state.query,
+    body: state.body,
+    idempotencyKey: state.idempotencyKey,
+    location: locationOf(event, state.headers),
+    newId: (kind) => newId(kind),
+  };
+}
+
+function locationOf(event: APIGatewayProxyEvent, headers: Readonly<Record<string, string>>): RequestLocation {
+  const query: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+    if (value !== undefined) query[name] = value;
+  }
+  const proto = headers['x-forwarded-proto'];
+  const host = headers.host;
+  return {
+    origin: proto !== undefined && host !== undefined ? `${proto}://${host}` : undefined,
+    // The path the client called, stage or base path included; `event.path` lacks them.
+    path: event.requestContext?.path ?? event.path,
+    query,
+  };
+}
+
+export function renderResult(result: ApiResult): APIGatewayProxyResult {
+  return {
+    statusCode: result.status,
+    headers: { 'Content-Type': JSON_CONTENT_TYPE, ...result.headers },
+    body: JSON.stringify(result.body),
+  };
+}

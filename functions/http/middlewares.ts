@@ -1,0 +1,229 @@
+/**
+ * The steps every API request goes through, one middy middleware each, in the order `createApiHandler`
+ * composes them. A step that refuses the request throws; `problemDetails` turns that into the response.
+ * Nothing here logs the event or the body: they may hold card data.
+ */
+import { randomUUID } from 'node:crypto';
+import type middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import secureJsonParse from 'secure-json-parse';
+import { z } from 'zod';
+import { AuthenticationError, ForbiddenError, InvalidRequestError } from '../core/errors.ts';
+import { logger } from '../observability/logger.ts';
+import { readIdempotencyKey } from './idempotency.ts';
+import { isExpectedError, payloadTooLarge, problemResponse, routeNotFound, unsupportedMediaType } from './problem.ts';
+import type { ApiRoute, Principal } from './route.ts';
+import { validationError } from './validation.ts';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** What the steps learn about one request, carried on the event copy that the first step makes. */
+export interface ApiState {
+  readonly requestId: string;
+  route?: ApiRoute;
+  principal?: Principal;
+  /** Lower-cased header names. */
+  headers: Readonly<Record<string, string>>;
+  /** The parsed JSON body, then the validated one. */
+  body?: unknown;
+  query?: unknown;
+  idempotencyKey?: string;
+}
+
+export const apiState: unique symbol = Symbol('apiState');
+export type ApiEvent = APIGatewayProxyEvent & { [apiState]?: ApiState };
+export type ApiMiddleware = middy.MiddlewareObj<ApiEvent, APIGatewayProxyResult, Error, Context>;
+type ApiMiddyRequest = middy.Request<ApiEvent, APIGatewayProxyResult, Error, Context>;
+
+export function stateOf(event: ApiEvent): ApiState {
+  const state = event[apiState];
+  if (state === undefined) throw new Error('requestIdentity must run first');
+  return state;
+}
+
+/** A step that needs the route runs after `resolveRoute`; a missing one is a composition bug. */
+export function routeOf(state: ApiState): ApiRoute {
+  if (state.route === undefined) throw new Error('resolveRoute must run before this step');
+  return state.route;
+}
+
+const STANDARD_HEADERS = { 'Cache-Control': 'no-store' } as const;
+
+/**
+ * Names the request (API Gateway's request id, which its own logs carry too), tags every log line with it,
+ * and stamps `Request-Id` and `Cache-Control` on whatever response leaves, success or problem.
+ */
+export function requestIdentity(): ApiMiddleware {
+  const stamp = (request: ApiMiddyRequest): void => {
+    const response = request.response;
+    if (response === null || response === undefined) return;
+    const requestId = request.event[apiState]?.requestId ?? fallbackRequestId(request.context);
+    response.headers = { ...response.headers, 'Request-Id': requestId, ...STANDARD_HEADERS };
+  };
+  return {
+    before: (request) => {
+      const event = request.event;
+      const requestId = nonEmpty(event.requestContext?.requestId) ?? fallbackRequestId(request.context);
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(event.headers ?? {})) {
+        if (value !== undefined) headers[name.toLowerCase()] = value;
+      }
+      request.event = { ...event, [apiState]: { requestId, headers } };
+      logger.appendKeys({ request_id: requestId, route: `${event.httpMethod} ${event.resource}` });
+    },
+    after: stamp,
+    onError: stamp,
+  };
+}
+
+function fallbackRequestId(context: Context): string {
+  return nonEmpty(context.awsRequestId) ?? randomUUID();
+}
+
+function nonEmpty(value: string | undefined | null): string | undefined {
+  return value === undefined || value === null || value === '' ? undefined : value;
+}
+
+/** Any error becomes an RFC 9457 problem; an unexpected one is logged (redacted) and answered as a bare 500. */
+export function problemDetails(): ApiMiddleware {
+  return {
+    onError: (request) => {
+      const requestId = request.event[apiState]?.requestId ?? fallbackRequestId(request.context);
+      if (!isExpectedError(request.error)) logger.error('Request failed unexpectedly', { error: request.error });
+      request.response = problemResponse(request.error, requestId);
+    },
+  };
+}
+
+export function resolveRoute(routes: readonly ApiRoute[]): ApiMiddleware {
+  const byKey = new Map(routes.map((route) => [`${route.spec.method} ${route.spec.path}`, route]));
+  return {
+    before: ({ event }) => {
+      const route = byKey.get(`${event.httpMethod} ${event.resource}`);
+      if (route === undefined) throw routeNotFound(event.httpMethod, event.resource);
+      stateOf(event).route = route;
+    },
+  };
+}
+
+const authorizerContext = z.discriminatedUnion('principal', [
+  z.object({ principal: z.literal('admin') }),
+  z.object({ principal: z.literal('merchant'), merchantId: z.string().min(1), keyId: z.string().min(1) }),
+]);
+
+/** The route's `auth` in the topology must match who the authorizer said the caller is. */
+export function authenticate(): ApiMiddleware {
+  return {
+    before: ({ event }) => {
+      const state = stateOf(event);
+      const required = routeOf(state).spec.auth;
+      if (required === 'none') {
+        state.principal = { kind: 'anonymous' };
+        return;
+      }
+      const parsed = authorizerContext.safeParse(event.requestContext?.authorizer);
+      if (!parsed.success) throw new AuthenticationError();
+      const caller = parsed.data;
+      if (caller.principal !== required) {
+        throw new ForbiddenError(
+          required === 'admin' ? 'This route needs the admin key.' : 'This route needs a merchant secret key (sk_...).',
+        );
+      }
+      state.principal =
+        caller.principal === 'admin'
+          ? { kind: 'admin' }
+          : { kind: 'merchant', merchantId: caller.merchantId, keyId: caller.keyId };
+    },
+  };
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT']);
+
+function rawBodyOf(event: APIGatewayProxyEvent): string | undefined {
+  if (!BODY_METHODS.has(event.httpMethod) || event.body === null || event.body === '') return undefined;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+/**
+ * `application/json`, with no charset or UTF-8 (the only one RFC 8259 allows). Parsed here rather than with a
+ * media-type library: this one comparison is all the API needs of one.
+ */
+function isJsonMediaType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const [essence = '', ...parameters] = contentType.split(';').map((part) => part.trim().toLowerCase());
+  if (essence !== 'application/json') return false;
+  return parameters.every((parameter) => {
+    const [name, value = ''] = parameter.split('=').map((part) => part.trim());
+    return name !== 'charset' || value.replace(/"/g, '') === 'utf-8';
+  });
+}
+
+export function requireJsonMediaType(): ApiMiddleware {
+  return {
+    before: ({ event }) => {
+      if (rawBodyOf(event) !== undefined && !isJsonMediaType(stateOf(event).headers['content-type'])) {
+        throw unsupportedMediaType();
+      }
+    },
+  };
+}
+
+export function limitBodySize(maxBytes: number = MAX_BODY_BYTES): ApiMiddleware {
+  return {
+    before: ({ event }) => {
+      const body = rawBodyOf(event);
+      if (body !== undefined && Buffer.byteLength(body, 'utf8') > maxBytes) throw payloadTooLarge(maxBytes);
+    },
+  };
+}
+
+/** JSON.parse that refuses `__proto__` and `constructor.prototype` keys instead of letting them through. */
+export function parseJsonBody(): ApiMiddleware {
+  return {
+    before: ({ event }) => {
+      const raw = rawBodyOf(event);
+      if (raw === undefined) return;
+      let parsed: unknown;
+      try {
+        parsed = secureJsonParse.parse(raw, undefined, { protoAction: 'error', constructorAction: 'error' });
+      } catch (error) {
+        throw new InvalidRequestError(
+          'invalid_json',
+          error instanceof SyntaxError && /prototype|__proto__/i.test(error.message)
+            ? 'The request body may not contain `__proto__` or `constructor.prototype` keys.'
+            : 'The request body is not valid JSON.',
+        );
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new InvalidRequestError('invalid_request_body', 'The request body must be a JSON object.');
+      }
+      stateOf(event).body = parsed;
+    },
+  };
+}
+
+const noFields = z.strictObject({});
+
+/** Body and query against the route's schemas; without a schema, any field is unknown. Also the Idempotency-Key. */
+export function validateInput(): ApiMiddleware {
+  return {
+    before: ({ event }) => {
+      const state = stateOf(event);
+      const route = routeOf(state);
+      const query = event.queryStringParameters ?? {};
+      const parsedQuery = (route.query ?? noFields).safeParse(query);
+      if (!parsedQuery.success) throw validationError(parsedQuery.error, query);
+      state.query = route.query === undefined ? undefined : parsedQuery.data;
+      if (BODY_METHODS.has(event.httpMethod)) {
+        const body = state.body ?? {};
+        const parsedBody = (route.body ?? noFields).safeParse(body);
+        if (!parsedBody.success) throw validationError(parsedBody.error, body);
+        state.body = route.body === undefined ? undefined : parsedBody.data;
+      }
+      if (event.httpMethod === 'POST') {
+        const idempotencyKey = readIdempotencyKey(state.headers['idempotency-key']);
+        if (idempotencyKey !== undefined) state.idempotencyKey = idempotencyKey;
+      }
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { AuthorizerDependencies } from '../../../functions/api/authorizer.ts';
+import { captureLogs } from '../http/capture-logs.ts';
+
+type AuthorizerModule = typeof import('../../../functions/api/authorizer.ts');
+
+const ADMIN_KEY = 'admin-key-for-unit-tests-0123456789';
+const MERCHANT_KEY = `sk_live_${'M'.repeat(32)}`;
+const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/POST/payments/txn_1/capture';
+
+function authorizerEvent(headers: Record<string, string>): APIGatewayRequestAuthorizerEvent {
+  return {
+    type: 'REQUEST',
+    methodArn: METHOD_ARN,
+    resource: '/payments/{transaction_id}/capture',
+    path: '/payments/txn_1/capture',
+    httpMethod: 'POST',
+    headers,
+    multiValueHeaders: null,
+    pathParameters: null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    requestContext: {} as APIGatewayRequestAuthorizerEvent['requestContext'],
+  };
+}
+
+describe('the request authorizer', () => {
+  let authorizer: AuthorizerModule;
+  const lookups: string[] = [];
+  const dependencies: AuthorizerDependencies = {
+    adminKey: async () => ADMIN_KEY,
+    findActiveKey: async (hash) => {
+      lookups.push(hash);
+      const { hashSecret } = await import('../../../functions/adapters/merchant-store.ts');
+      return hash === hashSecret(MERCHANT_KEY) ? { merchantId: 'mer_A', keyId: 'key_A' } : undefined;
+    },
+  };
+
+  beforeAll(async () => {
+    process.env.TABLE_NAME ??= 'unit-test';
+    process.env.ADMIN_API_KEY ??= ADMIN_KEY;
+    authorizer = await import('../../../functions/api/authorizer.ts');
+  });
+  afterEach(() => {
+    lookups.length = 0;
+  });
+
+  it('lets the admin key in as the admin, over the whole API', async () => {
+    const result = await authorizer.createAuthorizer(dependencies)(authorizerEvent({ Authorization: `Bearer ${ADMIN_KEY}` }));
+
+    expect(result.context).toEqual({ principal: 'admin' });
+    expect(result.policyDocument.Statement).toEqual([
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*/*' },
+    ]);
+  });
+
+  it('lets an active merchant key in as that merchant', async () => {
+    const result = await authorizer.createAuthorizer(dependencies)(authorizerEvent({ authorization: `bearer ${MERCHANT_KEY}` }));
+
+    expect(result.principalId).toBe('mer_A');
+    expect(result.context).toEqual({ principal: 'merchant', merchantId: 'mer_A', keyId: 'key_A' });
+  });
+
+  it.each([
+    ['no Authorization header', {}],
+    ['another scheme', { Authorization: `Basic ${MERCHANT_KEY}` }],
+    ['an empty bearer', { Authorization: 'Bearer ' }],
+    ['an unknown or revoked secret key', { Authorization: `Bearer sk_live_${'x'.repeat(32)}` }],
+    ['a near miss of the admin key', { Authorization: `Bearer ${ADMIN_KEY}x` }],
+  ])("refuses %s with API Gateway's Unauthorized", async (_, headers) => {
+    await expect(authorizer.createAuthorizer(dependencies)(authorizerEvent(headers))).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  it('does not read the table for a key that cannot be a secret key', async () => {
+    await expect(authorizer.createAuthorizer(dependencies)(authorizerEvent({ Authorization: 'Bearer pk_test_123' }))).rejects.toThrow(
+      'Unauthorized',
+    );
+
+    expect(lookups).toEqual([]);
+  });
+
+  it('never logs the key, whether it is let in or refused', async () => {
+    const logs = await captureLogs(async () => {
+      await authorizer.handler(authorizerEvent({ Authorization: `Bearer ${ADMIN_KEY}` }), {} as never);
+      await authorizer.handler(authorizerEvent({ Authorization: 'Bearer not-a-key-at-all' }), {} as never).catch(() => undefined);
+    });
+
+    expect(logs).not.toContain(ADMIN_KEY);
+    expect(logs).not.toContain('not-a-key-at-all');
+  });
+
+  it('derives the whole-API resource from any method ARN', () => {
+    expect(authorizer.wholeApiArn('arn:aws:execute-api:us-east-1:111122223333:api1/stage1/GET/health')).toBe(
+      'arn:aws:execute-api:us-east-1:111122223333:api1/stage1/*/*',
+    );
+  });
+
+  it('fails to load, naming the variables, when no admin key is configured', async () => {
+    vi.resetModules();
+    const saved = process.env.ADMIN_API_KEY;
+    delete process.env.ADMIN_API_KEY;
+    delete process.env.ADMIN_KEY_SECRET_ID;
+    try {
+      await expect(import('../../../functions/api/authorizer.ts')).rejects.toThrow(/ADMIN_API_KEY.*ADMIN_KEY_SECRET_ID/);
+    } finally {
+      process.env.ADMIN_API_KEY = saved;
+    }
+  });
+});

@@ -1,0 +1,122 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ApiHandler } from '../../../functions/http/handler.ts';
+import type { MerchantRoutesStore } from '../../../functions/api/merchants.ts';
+import { NotFoundError } from '../../../functions/core/errors.ts';
+import { admin, apiEvent, jsonOf, lambdaContext, merchant } from '../http/api-event.ts';
+
+/** Records what the routes ask of the store; the store itself is tested against dynalite. */
+function recordingStore() {
+  const revoked = new Map<string, string>();
+  const store: MerchantRoutesStore = {
+    createMerchant: async (created, keyId) => ({
+      merchant: created,
+      apiKey: { keyId, secret: `sk_live_${'a'.repeat(32)}`, createdAt: created.createdAt },
+    }),
+    createApiKey: async (_merchantId, keyId, createdAt) => ({ keyId, secret: `sk_live_${'b'.repeat(32)}`, createdAt }),
+    revokeApiKey: async (merchantId, keyId, revokedAt) => {
+      if (merchantId !== merchant.merchantId || !keyId.startsWith('key_')) throw new NotFoundError('API key', keyId, 'id');
+      revoked.set(keyId, revokedAt);
+      return { keyId, revokedAt };
+    },
+  };
+  return { store, revoked };
+}
+
+const createMerchant = (body: unknown, caller = admin as typeof admin | typeof merchant) =>
+  apiEvent('POST', '/merchants', { caller, body: JSON.stringify(body) });
+
+describe('merchant and API key routes', () => {
+  let handler: ApiHandler;
+  const now = new Date('2030-01-02T03:04:05.000Z');
+  const { store, revoked } = recordingStore();
+
+  beforeAll(async () => {
+    process.env.TABLE_NAME ??= 'unit-test';
+    const { merchantRoutes } = await import('../../../functions/api/merchants.ts');
+    const { createApiHandler } = await import('../../../functions/http/handler.ts');
+    handler = createApiHandler(merchantRoutes(store, () => now));
+  });
+
+  it('creates a merchant for the admin and shows its first secret key', async () => {
+    const response = await handler(
+      createMerchant({ name: 'Acme', email: 'ops@acme.example', default_currency: 'EUR' }),
+      lambdaContext,
+    );
+
+    expect(response.statusCode).toBe(201);
+    expect(jsonOf(response)).toEqual({
+      merchant_id: expect.stringMatching(/^mer_[0-9A-Z]{26}$/),
+      name: 'Acme',
+      email: 'ops@acme.example',
+      default_currency: 'EUR',
+      created_at: '2030-01-02T03:04:05.000Z',
+      api_key: { id: expect.stringMatching(/^key_[0-9A-Z]{26}$/), secret: expect.stringMatching(/^sk_live_/) },
+    });
+  });
+
+  it.each([
+    [{ name: 'Acme', email: 'ops@acme.example', default_currency: 'XYZ' }, 'invalid_currency', 'default_currency'],
+    [{ name: 'Acme', email: 'ops@acme.example', default_currency: 'eur' }, 'invalid_currency', 'default_currency'],
+    [{ name: 'Acme', default_currency: 'EUR' }, 'parameter_missing', 'email'],
+    [{ name: 'Acme', email: 'not-an-email', default_currency: 'EUR' }, 'parameter_invalid', 'email'],
+    [{ name: '   ', email: 'ops@acme.example', default_currency: 'EUR' }, 'parameter_invalid', 'name'],
+    [{ name: 'Acme', email: 'ops@acme.example', default_currency: 978 }, 'parameter_invalid', 'default_currency'],
+    [{ name: 'Acme', email: 'ops@acme.example', default_currency: 'EUR', plan: 'gold' }, 'parameter_unknown', 'plan'],
+  ])('refuses %j with 400 %s on %s', async (body, code, param) => {
+    const response = await handler(createMerchant(body), lambdaContext);
+
+    expect(response.statusCode).toBe(400);
+    expect(jsonOf(response)).toMatchObject({ code, param });
+  });
+
+  it('refuses merchant creation with a merchant key', async () => {
+    const response = await handler(
+      createMerchant({ name: 'Acme', email: 'ops@acme.example', default_currency: 'EUR' }, merchant),
+      lambdaContext,
+    );
+
+    expect(response.statusCode).toBe(403);
+    expect(jsonOf(response)).toMatchObject({ code: 'forbidden' });
+  });
+
+  it('gives a merchant another key', async () => {
+    const response = await handler(apiEvent('POST', '/api_keys', { caller: merchant }), lambdaContext);
+
+    expect(response.statusCode).toBe(201);
+    expect(jsonOf(response)).toEqual({
+      id: expect.stringMatching(/^key_/),
+      secret: expect.stringMatching(/^sk_live_/),
+      created_at: '2030-01-02T03:04:05.000Z',
+    });
+  });
+
+  it('refuses fields in a key request, which takes none', async () => {
+    const response = await handler(apiEvent('POST', '/api_keys', { caller: merchant, body: '{"name":"ci"}' }), lambdaContext);
+
+    expect(response.statusCode).toBe(400);
+    expect(jsonOf(response)).toMatchObject({ code: 'parameter_unknown', param: 'name' });
+  });
+
+  it("revokes one of the merchant's keys", async () => {
+    const event = apiEvent('DELETE', '/api_keys/{id}', {
+      caller: merchant,
+      pathParameters: { id: 'key_01JD2Z8Q7F3X4Y5Z6A7B8C9D0G' },
+      path: '/api_keys/key_01JD2Z8Q7F3X4Y5Z6A7B8C9D0G',
+    });
+
+    const response = await handler(event, lambdaContext);
+
+    expect(response.statusCode).toBe(200);
+    expect(jsonOf(response)).toEqual({ id: 'key_01JD2Z8Q7F3X4Y5Z6A7B8C9D0G', revoked: true, revoked_at: '2030-01-02T03:04:05.000Z' });
+    expect(revoked.has('key_01JD2Z8Q7F3X4Y5Z6A7B8C9D0G')).toBe(true);
+  });
+
+  it('answers 404 for a key the merchant does not have', async () => {
+    const event = apiEvent('DELETE', '/api_keys/{id}', { caller: merchant, pathParameters: { id: 'nope' } });
+
+    const response = await handler(event, lambdaContext);
+
+    expect(response.statusCode).toBe(404);
+    expect(jsonOf(response)).toMatchObject({ code: 'resource_missing', param: 'id' });
+  });
+});
