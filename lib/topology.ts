@@ -105,12 +105,13 @@ export const functions = {
   }),
   transactions: api('transactions', "Lists the caller's transactions", { table: 'read' }),
   events: api('events', "Lists and shows the caller's events", { table: 'read' }),
-  authorizeWorker: worker('authorize', 'Authorizes pending payments with the processor', 60, {
+  // Worst case per payment: 3 processor attempts of 5 s plus backoff, about 19 s; the batch runs in parallel.
+  authorizeWorker: worker('authorize', 'Authorizes pending payments with the processor', 30, {
     table: 'readwrite',
     sendTo: ['settlement'],
     cardKey: ['decrypt'],
   }),
-  settleWorker: worker('settle', 'Moves captured payments to settled', 30, { table: 'readwrite' }),
+  settleWorker: worker('settle', 'Moves captured payments to settled', 20, { table: 'readwrite' }),
   outboxRelay: worker('outbox-relay', 'Publishes outbox entries that an interrupted writer left behind', 60, {
     table: 'readwrite',
     sendTo: ['authorization', 'settlement'],
@@ -138,7 +139,8 @@ export const queues = {
     consumer: 'authorizeWorker',
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
-    visibilityTimeoutSeconds: 120,
+    // AWS asks for at least six times the consumer's timeout, so retries of a slow batch cannot overlap.
+    visibilityTimeoutSeconds: 180,
     maxReceiveCount: 5,
   },
   /** Captured payments waiting to settle. */
@@ -146,7 +148,7 @@ export const queues = {
     consumer: 'settleWorker',
     batchSize: 25,
     maxBatchingWindowSeconds: 5,
-    visibilityTimeoutSeconds: 60,
+    visibilityTimeoutSeconds: 120,
     maxReceiveCount: 5,
   },
 } as const satisfies Record<QueueName, QueueSpec>;

@@ -1,0 +1,428 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag.ts';
+import { routes, type FunctionName } from '../topology.ts';
+import type { GatewayFunction } from './gateway-function.ts';
+
+/**
+ * How long API Gateway reuses an authorizer answer for the same `Authorization` header: repeated calls
+ * with one key cost no authorizer invocation, and a revoked key keeps working for up to this long. The
+ * cached policy is reused for every route, so the authorizer must allow the whole API for a valid key
+ * (functions/api/authorizer.ts does) and the handlers check which principal may call which route.
+ */
+export const authorizerCacheTtl = Duration.seconds(60);
+
+export interface ApiThrottle {
+  /** Steady-state requests per second across the stage. */
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+export interface GatewayApiProps {
+  /** The API's name, also the `ApiName` dimension of its metrics. */
+  readonly name: string;
+  readonly stageName: string;
+  readonly functions: Readonly<Record<FunctionName, GatewayFunction>>;
+  readonly authorizer: GatewayFunction;
+  readonly throttle: ApiThrottle;
+  /** Requests one client IP may make in five minutes before the web ACL blocks it. */
+  readonly requestsPerIpPer5Minutes: number;
+  readonly logKey: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+}
+
+/**
+ * The public HTTPS API: one resource and method per topology route (no `{proxy+}`: a route that is
+ * not in the topology does not exist), a REQUEST Lambda authorizer on 'admin' and 'merchant' routes,
+ * API Gateway's own errors as RFC 9457 problem details, access and execution logs, stage throttling,
+ * and a WAF web ACL in front of the stage. No CORS: the API takes secret keys and is for servers, never
+ * browsers, so no `Access-Control-Allow-Origin` is ever sent.
+ *
+ * TLS: the execute-api endpoint answers HTTPS only. A custom domain, when one is added, must use
+ * `SecurityPolicy.TLS_1_2`.
+ */
+export class GatewayApi extends Construct {
+  readonly api: apigw.RestApi;
+  readonly webAcl: wafv2.CfnWebACL;
+  readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: GatewayApiProps) {
+    super(scope, id);
+    const logGroupDefaults = {
+      encryptionKey: props.logKey,
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    };
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', logGroupDefaults);
+
+    this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: props.name,
+      description: 'Card-payment gateway',
+      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      cloudWatchRole: true,
+      // The API Gateway logging role is an account-wide setting; other APIs in the account may rely on it.
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: props.stageName,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        // Data tracing logs whole request bodies, card numbers included: it must stay off.
+        dataTraceEnabled: false,
+        throttlingRateLimit: props.throttle.rateLimit,
+        throttlingBurstLimit: props.throttle.burstLimit,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.custom(JSON.stringify(accessLogFields)),
+      },
+    });
+    const cloudWatchRole = this.api.node.findChild('CloudWatchRole').node.defaultChild as iam.CfnRole;
+    acknowledge(
+      cloudWatchRole,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      'The account-level role API Gateway assumes to write execution logs. AWS maintains this policy for ' +
+        'exactly that purpose; the role is assumable by apigateway.amazonaws.com only.',
+    );
+
+    // API Gateway would otherwise create this group itself, unencrypted and kept forever.
+    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
+      ...logGroupDefaults,
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${props.stageName}`,
+    });
+    this.api.deploymentStage.node.addDependency(executionLogs);
+
+    const stage = this.api.deploymentStage.node.defaultChild as apigw.CfnStage;
+    acknowledge(
+      stage,
+      'PCI.DSS.321-APIGWCacheEnabledAndEncrypted',
+      'Response caching is off: every response is specific to one merchant and most are writes, so there is ' +
+        'no cached data at rest to encrypt.',
+    );
+    acknowledge(
+      stage,
+      'PCI.DSS.321-APIGWSSLEnabled',
+      'A client certificate authenticates API Gateway to HTTP backends. Every integration here is a Lambda ' +
+        'proxy integration, invoked through the Lambda API with SigV4 under a resource policy scoped to this API.',
+    );
+
+    this.addRoutes(props);
+    this.addProblemResponses();
+    this.webAcl = this.addWebAcl(props);
+  }
+
+  private addRoutes(props: GatewayApiProps): void {
+    const authorizer = new apigw.RequestAuthorizer(this, 'Authorizer', {
+      handler: props.authorizer.function,
+      identitySources: [apigw.IdentitySource.header('Authorization')],
+      resultsCacheTtl: authorizerCacheTtl,
+    });
+    // Body validation is switched on but no method carries a model, so bodies reach the handlers as
+    // sent: they check them against the zod schemas that also generate openapi.yaml, and a schema is
+    // defined once. The gateway checks what needs no copy of a schema: the required path parameters.
+    const validator = this.api.addRequestValidator('Validator', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+
+    const integrations = new Map<FunctionName, apigw.LambdaIntegration>();
+    const integrationOf = (name: FunctionName): apigw.LambdaIntegration => {
+      let integration = integrations.get(name);
+      if (integration === undefined) {
+        // No test-invoke permission: the console's test button is not a way to reach payment handlers.
+        integration = new apigw.LambdaIntegration(props.functions[name].function, { allowTestInvoke: false });
+        integrations.set(name, integration);
+      }
+      return integration;
+    };
+
+    for (const route of routes) {
+      const resource = this.api.root.resourceForPath(route.path);
+      const pathParameters = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => `method.request.path.${match[1]}`);
+      const method = resource.addMethod(route.method, integrationOf(route.function), {
+        ...(route.auth === 'none'
+          ? { authorizationType: apigw.AuthorizationType.NONE }
+          : { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer }),
+        requestValidator: validator,
+        requestParameters: Object.fromEntries(pathParameters.map((parameter) => [parameter, true])),
+      });
+      const cfnMethod = method.node.defaultChild as apigw.CfnMethod;
+      acknowledge(
+        cfnMethod,
+        'AwsSolutions-COG4',
+        'Merchants and operators authenticate with secret API keys (Authorization: Bearer sk_...), checked ' +
+          'by the Lambda REQUEST authorizer against SHA-256 hashes in the table; there are no Cognito users.',
+      );
+      if (route.auth === 'none') {
+        acknowledge(
+          cfnMethod,
+          'AwsSolutions-APIG4',
+          `${route.method} ${route.path} is the public liveness probe: it takes no input and returns no ` +
+            'merchant data, so load balancers and uptime checks can call it without a key.',
+        );
+      }
+    }
+  }
+
+  private addProblemResponses(): void {
+    for (const response of problemResponses) {
+      this.api.addGatewayResponse(response.type.responseType, {
+        type: response.type,
+        ...(response.status === undefined ? {} : { statusCode: String(response.status) }),
+        responseHeaders: {
+          'Content-Type': "'application/problem+json'",
+          'Cache-Control': "'no-store'",
+          ...(response.retryAfterSeconds === undefined ? {} : { 'Retry-After': `'${response.retryAfterSeconds}'` }),
+        },
+        templates: { 'application/json': problemTemplate(response) },
+      });
+    }
+  }
+
+  private addWebAcl(props: GatewayApiProps): wafv2.CfnWebACL {
+    const metricName = (name: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
+      cloudWatchMetricsEnabled: true,
+      sampledRequestsEnabled: true,
+      metricName: name,
+    });
+    const managedRuleGroup = (
+      name: string,
+      priority: number,
+      countOnly: readonly string[] = [],
+    ): wafv2.CfnWebACL.RuleProperty => ({
+      name,
+      priority,
+      overrideAction: { none: {} },
+      statement: {
+        managedRuleGroupStatement: {
+          vendorName: 'AWS',
+          name,
+          ruleActionOverrides: countOnly.map((rule) => ({ name: rule, actionToUse: { count: {} } })),
+        },
+      },
+      visibilityConfig: metricName(name),
+    });
+
+    const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: metricName('PaymentGatewayWebAcl'),
+      customResponseBodies: {
+        rateLimited: {
+          contentType: 'APPLICATION_JSON',
+          content: JSON.stringify({
+            type: 'about:blank',
+            title: 'Too Many Requests',
+            status: 429,
+            detail: 'Too many requests from this address; slow down and retry after the given delay.',
+            code: 'rate_limited',
+          }),
+        },
+      },
+      rules: [
+        {
+          name: 'RequestsPerIp',
+          priority: 0,
+          action: {
+            block: {
+              customResponse: {
+                responseCode: 429,
+                customResponseBodyKey: 'rateLimited',
+                responseHeaders: [{ name: 'Retry-After', value: '60' }],
+              },
+            },
+          },
+          statement: {
+            rateBasedStatement: {
+              aggregateKeyType: 'IP',
+              evaluationWindowSec: 300,
+              limit: props.requestsPerIpPer5Minutes,
+            },
+          },
+          visibilityConfig: metricName('RequestsPerIp'),
+        },
+        // Counted, not blocked: merchants call from servers, whose HTTP clients do not always send a
+        // User-Agent; and the handlers answer a body over their own 64 KiB limit with the contract's 413,
+        // where this group would refuse anything over 8 KB with a bare 403.
+        managedRuleGroup('AWSManagedRulesCommonRuleSet', 1, ['NoUserAgent_HEADER', 'SizeRestrictions_BODY']),
+        managedRuleGroup('AWSManagedRulesKnownBadInputsRuleSet', 2),
+      ],
+    });
+
+    // WAF requires the `aws-waf-logs-` prefix for a log group destination.
+    const wafLogs = new logs.LogGroup(this, 'WafLogs', {
+      logGroupName: `aws-waf-logs-${this.api.restApiId}`,
+      encryptionKey: props.logKey,
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
+      resourceArn: webAcl.attrArn,
+      // WAF wants the log group ARN without the `:*` suffix that `logGroupArn` carries.
+      logDestinationConfigs: [
+        Stack.of(this).formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: wafLogs.logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      // The bearer key is a credential: it must never reach a log.
+      redactedFields: [{ singleHeader: { Name: 'authorization' } }],
+    });
+
+    const association = new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: webAcl.attrArn,
+    });
+    // The stage ARN is built from names, not a reference, so CloudFormation would not wait for the stage.
+    association.node.addDependency(this.api.deploymentStage);
+    return webAcl;
+  }
+}
+
+/**
+ * Access log line: who called what, how it ended, and how long each leg took. Never a header or a body
+ * (the bearer key and card data live there). Every value is quoted because API Gateway writes `-` for
+ * a missing one, which would not be valid JSON unquoted.
+ */
+const accessLogFields = {
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  requestTimeEpoch: '$context.requestTimeEpoch',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  httpMethod: '$context.httpMethod',
+  resourcePath: '$context.resourcePath',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationLatency: '$context.integration.latency',
+  integrationStatus: '$context.integration.status',
+  integrationError: '$context.integration.error',
+  principal: '$context.authorizer.principal',
+  merchantId: '$context.authorizer.merchantId',
+  keyId: '$context.authorizer.keyId',
+  authorizerStatus: '$context.authorizer.status',
+  authorizerLatency: '$context.authorizer.latency',
+  authorizerError: '$context.authorizer.error',
+  errorType: '$context.error.responseType',
+  wafResponseCode: '$context.wafResponseCode',
+};
+
+interface ProblemResponse {
+  readonly type: apigw.ResponseType;
+  /** Undefined keeps the status API Gateway chose (the DEFAULT_* catch-alls cover several). */
+  readonly status?: number;
+  readonly title: string;
+  readonly code: string;
+  /** Undefined uses API Gateway's own message for the error. */
+  readonly detail?: string;
+  readonly retryAfterSeconds?: number;
+}
+
+/**
+ * Every error API Gateway itself can produce for this API, in the contract's problem shape. Codes match
+ * the ones the handlers use for the same situation (functions/core/errors.ts).
+ */
+const problemResponses: readonly ProblemResponse[] = [
+  {
+    type: apigw.ResponseType.UNAUTHORIZED,
+    status: 401,
+    title: 'Unauthorized',
+    code: 'unauthenticated',
+    detail: 'A valid API key is required: send `Authorization: Bearer <key>`.',
+  },
+  {
+    type: apigw.ResponseType.ACCESS_DENIED,
+    status: 403,
+    title: 'Forbidden',
+    code: 'forbidden',
+    detail: 'This API key may not call this endpoint.',
+  },
+  {
+    // API Gateway's answer to a method or path that has no route.
+    type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    status: 404,
+    title: 'Not Found',
+    code: 'route_not_found',
+    detail: 'No such endpoint: check the method and path.',
+  },
+  { type: apigw.ResponseType.BAD_REQUEST_PARAMETERS, status: 400, title: 'Bad Request', code: 'invalid_request' },
+  { type: apigw.ResponseType.BAD_REQUEST_BODY, status: 400, title: 'Bad Request', code: 'invalid_request' },
+  {
+    type: apigw.ResponseType.REQUEST_TOO_LARGE,
+    status: 413,
+    title: 'Content Too Large',
+    code: 'request_too_large',
+    detail: 'The request body is too large.',
+  },
+  {
+    type: apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE,
+    status: 415,
+    title: 'Unsupported Media Type',
+    code: 'unsupported_media_type',
+    detail: 'Send the body as application/json.',
+  },
+  {
+    type: apigw.ResponseType.THROTTLED,
+    status: 429,
+    title: 'Too Many Requests',
+    code: 'rate_limited',
+    detail: 'Too many requests; slow down and retry after the given delay.',
+    retryAfterSeconds: 1,
+  },
+  {
+    type: apigw.ResponseType.WAF_FILTERED,
+    status: 403,
+    title: 'Forbidden',
+    code: 'request_blocked',
+    detail: 'The request was blocked by the web application firewall.',
+  },
+  ...[
+    apigw.ResponseType.AUTHORIZER_FAILURE,
+    apigw.ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
+    apigw.ResponseType.API_CONFIGURATION_ERROR,
+  ].map((type) => ({
+    type,
+    status: 500,
+    title: 'Internal Server Error',
+    code: 'internal_error',
+    detail: 'Something went wrong on our side; retry with the same Idempotency-Key.',
+  })),
+  {
+    type: apigw.ResponseType.INTEGRATION_TIMEOUT,
+    status: 504,
+    title: 'Gateway Timeout',
+    code: 'upstream_timeout',
+    detail: 'The request did not complete in time; retry with the same Idempotency-Key.',
+  },
+  { type: apigw.ResponseType.DEFAULT_4XX, title: 'Client Error', code: 'invalid_request' },
+  // Also what a handler that threw or returned a malformed result produces (502). INTEGRATION_FAILURE is
+  // deliberately not customised: once customised, API Gateway answers it with one fixed status for
+  // causes it otherwise tells apart (500 when Lambda refuses the invocation, 502 for a function error).
+  { type: apigw.ResponseType.DEFAULT_5XX, title: 'Server Error', code: 'internal_error' },
+];
+
+/**
+ * A gateway response body. Templates here are plain substitution, not VTL: `$context.requestId` is
+ * replaced, and `$context.error.messageString` is API Gateway's message already quoted as a JSON string.
+ */
+function problemTemplate(response: ProblemResponse): string {
+  const fields = [
+    `"type":"about:blank"`,
+    `"title":${JSON.stringify(response.title)}`,
+    // The catch-alls keep several statuses and no template variable tells which, so they omit `status`
+    // (optional in RFC 9457); the HTTP status line still carries it.
+    ...(response.status === undefined ? [] : [`"status":${response.status}`]),
+    `"detail":${response.detail === undefined ? '$context.error.messageString' : JSON.stringify(response.detail)}`,
+    `"code":${JSON.stringify(response.code)}`,
+    `"request_id":"$context.requestId"`,
+  ];
+  return `{${fields.join(',')}}`;
+}

@@ -1,0 +1,263 @@
+import path from 'node:path';
+import { Aws, Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  env,
+  functions,
+  table as tableSpec,
+  type FunctionAccess,
+  type FunctionName,
+  type QueueName,
+  type QueueSpec,
+} from '../topology.ts';
+import { acknowledge } from '../nag.ts';
+
+/** The newest Node.js runtime this aws-cdk-lib knows; pinned, not NODEJS_LATEST, so a CDK upgrade never changes it silently. */
+export const functionRuntime = lambda.Runtime.NODEJS_24_X;
+
+/** What the functions may be granted access to; which of it each one gets comes from its topology `access`. */
+export interface GatewayResources {
+  readonly table: dynamodb.ITable;
+  readonly cardKey: kms.IKey;
+  readonly queues: Readonly<Record<QueueName, sqs.IQueue>>;
+  readonly adminKeySecret: secretsmanager.ISecret;
+  /** Encrypts the log groups and the admin key secret. */
+  readonly platformKey: kms.IKey;
+}
+
+export interface GatewayFunctionProps {
+  readonly name: FunctionName;
+  /** Repository root: topology entries are relative to it, and its package-lock.json pins the bundle. */
+  readonly projectRoot: string;
+  readonly resources: GatewayResources;
+  readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+}
+
+/** The only table actions a function gets; Scan and the stream actions are left out on purpose (see DESIGN "Data"). */
+const tableReadActions = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+];
+const tableWriteActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+/** Encryption context keys the card vault binds its data keys to (see functions/adapters, card vault). */
+const merchantContextKey = 'kms:EncryptionContext:merchant_id';
+const purposeContextKey = 'kms:EncryptionContext:purpose';
+
+/**
+ * One gateway Lambda function with every default the project relies on: bundled from its topology entry
+ * with local esbuild, arm64 on a pinned Node.js runtime, X-Ray tracing, its own encrypted log group with
+ * a retention period, and a role whose only policy is built from the function's topology `access`.
+ *
+ * The role is handed to Lambda as immutable so that no CDK convenience (tracing, event sources, grants)
+ * can widen it behind our back: every permission it has is written out below, in one customer-managed
+ * policy (no inline policy, no AWS-managed policy), and the infrastructure tests read it back.
+ */
+export class GatewayFunction extends Construct {
+  readonly name: FunctionName;
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly policy: iam.ManagedPolicy;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: GatewayFunctionProps) {
+    super(scope, id);
+    const spec = functions[props.name];
+    this.name = props.name;
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      encryptionKey: props.resources.platformKey,
+      removalPolicy: props.logRemovalPolicy,
+      // Defence in depth: handlers never log card data, and if one ever did, CloudWatch masks it.
+      dataProtectionPolicy: new logs.DataProtectionPolicy({
+        name: 'mask-card-data',
+        identifiers: [logs.DataIdentifier.CREDITCARDNUMBER, logs.DataIdentifier.CREDITCARDSECURITYCODE],
+      }),
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${props.name} function: ${spec.description}`,
+    });
+    this.policy = new iam.ManagedPolicy(this, 'Policy', {
+      description: `Exactly what the ${props.name} function may do (lib/topology.ts access)`,
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [this.logGroup.logGroupArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'SendTraces',
+          actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          resources: ['*'],
+        }),
+        ...accessStatements(spec.access, props.resources),
+      ],
+    });
+    acknowledge(
+      this.policy.node.defaultChild as iam.CfnManagedPolicy,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions (AWS Service ' +
+        'Authorization Reference); every other statement in this policy names its resources.',
+    );
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(props.projectRoot, spec.entry),
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
+      description: spec.description,
+      runtime: functionRuntime,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memoryMb,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role.withoutPolicyUpdates(),
+      logGroup: this.logGroup,
+      environment: {
+        ...environmentOf(spec.access, props.resources),
+        // Stack traces point into the TypeScript sources rather than the minified bundle.
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        // The Node.js runtime ships AWS SDK v3: leaving it out keeps every bundle small (bench measures
+        // bundle size and cold init), and it provides clients the project does not install itself, e.g.
+        // Secrets Manager behind Powertools parameters. The price is that the SDK version is the runtime's.
+        externalModules: ['@aws-sdk/*'],
+        // Bundled CommonJS dependencies call require() for Node built-ins, which ESM lacks.
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        forceDockerBundling: false,
+      },
+    });
+    // The immutable role hides the policy from Lambda's dependency tracking: without this, CloudFormation
+    // may create the function (and its event source mapping) before the role can do anything.
+    this.function.node.addDependency(this.policy);
+  }
+
+  /** Makes this function the consumer of `queue`, with the batching the topology sets for it. */
+  consume(queue: sqs.IQueue, spec: QueueSpec): void {
+    this.policy.addStatements(
+      new iam.PolicyStatement({
+        sid: 'ConsumeOwnQueue',
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+        resources: [queue.queueArn],
+      }),
+    );
+    this.function.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: spec.batchSize,
+        maxBatchingWindow: Duration.seconds(spec.maxBatchingWindowSeconds),
+        reportBatchItemFailures: true,
+      }),
+    );
+  }
+}
+
+/** The environment variables a function with this access reads (names from lib/topology.ts `env`). */
+function environmentOf(access: FunctionAccess, resources: GatewayResources): Record<string, string> {
+  const variables: Record<string, string> = {};
+  if (access.table !== undefined) variables[env.tableName] = resources.table.tableName;
+  if (access.cardKey !== undefined || access.fingerprintKey === true) variables[env.cardKeyId] = resources.cardKey.keyArn;
+  if (access.adminKey === true) variables[env.adminKeySecretId] = resources.adminKeySecret.secretArn;
+  for (const queue of access.sendTo ?? []) variables[env.queueUrl(queue)] = resources.queues[queue].queueUrl;
+  return variables;
+}
+
+/** Turns a topology `access` into IAM statements: exactly these grants and nothing more. */
+export function accessStatements(access: FunctionAccess, resources: GatewayResources): iam.PolicyStatement[] {
+  const statements: iam.PolicyStatement[] = [];
+
+  if (access.table !== undefined) {
+    const tableArn = resources.table.tableArn;
+    statements.push(
+      new iam.PolicyStatement({
+        sid: access.table === 'readwrite' ? 'ReadWriteTable' : 'ReadTable',
+        actions: access.table === 'readwrite' ? [...tableReadActions, ...tableWriteActions] : tableReadActions,
+        // Each index by name, so no wildcard reaches an index added later without a topology change.
+        resources: [tableArn, ...Object.keys(tableSpec.indexes).map((index) => `${tableArn}/index/${index}`)],
+      }),
+    );
+  }
+
+  const queueArns = (access.sendTo ?? []).map((queue) => resources.queues[queue].queueArn);
+  if (queueArns.length > 0) {
+    statements.push(new iam.PolicyStatement({ sid: 'SendToQueues', actions: ['sqs:SendMessage'], resources: queueArns }));
+  }
+
+  const cardKeyArn = resources.cardKey.keyArn;
+  if (access.cardKey?.includes('encrypt') === true) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'GenerateCardDataKeys',
+        actions: ['kms:GenerateDataKey'],
+        resources: [cardKeyArn],
+        // A card data key is always bound to the merchant that owns the card.
+        conditions: { Null: { [merchantContextKey]: 'false' } },
+      }),
+    );
+  }
+  if (access.cardKey?.includes('decrypt') === true) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'DecryptCardDataKeys',
+        actions: ['kms:Decrypt'],
+        resources: [cardKeyArn],
+        conditions: { Null: { [merchantContextKey]: 'false' } },
+      }),
+    );
+  }
+  if (access.fingerprintKey === true) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'UseFingerprintKey',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [cardKeyArn],
+        conditions: { StringEquals: { [purposeContextKey]: 'fingerprint' } },
+      }),
+    );
+  }
+
+  if (access.adminKey === true) {
+    const secretArn = resources.adminKeySecret.secretArn;
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'ReadAdminKeySecret',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secretArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DecryptAdminKeySecret',
+        actions: ['kms:Decrypt'],
+        resources: [resources.platformKey.keyArn],
+        // Only as Secrets Manager, only for this secret: the platform key also protects the logs.
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:SecretARN': secretArn },
+        },
+      }),
+    );
+  }
+
+  return statements;
+}

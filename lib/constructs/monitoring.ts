@@ -1,0 +1,147 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { FunctionName, QueueName } from '../topology.ts';
+import type { GatewayFunction } from './gateway-function.ts';
+import type { WorkQueue } from './work-queue.ts';
+
+export interface MonitoringProps {
+  readonly prefix: string;
+  readonly api: apigw.RestApi;
+  readonly functions: Readonly<Record<FunctionName, GatewayFunction>>;
+  readonly queues: Readonly<Record<QueueName, WorkQueue>>;
+  readonly topicKey: kms.IKey;
+}
+
+/**
+ * What an operator is paged for, and one dashboard to look at when paged. Every alarm fires on the
+ * first occurrence: in a payment system each of these is a customer-visible failure or a payment stuck
+ * somewhere, never noise to be averaged away. Subscribe on-call to `alarmTopic` (README "Deploy").
+ */
+export class Monitoring extends Construct {
+  readonly alarmTopic: sns.Topic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `${props.prefix} alarms`,
+      masterKey: props.topicKey,
+      enforceSSL: true,
+    });
+    const notify = new actions.SnsAction(this.alarmTopic);
+    const alarmOnAny = (id: string, metric: cloudwatch.IMetric, description: string): void => {
+      const alarm = new cloudwatch.Alarm(this, id, {
+        alarmName: `${props.prefix}-${id}`,
+        alarmDescription: description,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(notify);
+      alarm.addOkAction(notify);
+      this.alarms.push(alarm);
+    };
+
+    const stage = props.api.deploymentStage;
+    const oneMinute = Duration.minutes(1);
+
+    for (const [name, queue] of Object.entries(props.queues)) {
+      alarmOnAny(
+        `${name}-dead-letters`,
+        queue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: oneMinute, statistic: 'Maximum' }),
+        `A ${name} message failed every delivery and sits in its dead-letter queue: that payment is stuck. ` +
+          'Read the consumer logs for its message id, fix the cause, then redrive the DLQ to the source queue.',
+      );
+    }
+    alarmOnAny(
+      'api-5xx',
+      stage.metricServerError({ period: oneMinute, statistic: 'Sum' }),
+      'The API answered 5xx. The contract promises problem details, never a 500: look up the request_id in ' +
+        'the access log and the function logs.',
+    );
+    alarmOnAny(
+      'authorizer-errors',
+      props.functions.authorizer.function.metricErrors({ period: oneMinute, statistic: 'Sum' }),
+      'The authorizer failed: merchants get 500s on every authenticated route. Check its logs, the table and ' +
+        'the admin key secret.',
+    );
+    alarmOnAny(
+      'authorize-worker-errors',
+      props.functions.authorizeWorker.function.metricErrors({ period: oneMinute, statistic: 'Sum' }),
+      'An authorization batch failed as a whole (not one declined card): pending payments are waiting. Check ' +
+        'the worker logs, the processor and KMS.',
+    );
+
+    this.addDashboard(props);
+  }
+
+  private addDashboard(props: MonitoringProps): void {
+    const stage = props.api.deploymentStage;
+    const fiveMinutes = Duration.minutes(5);
+    const functions = Object.values(props.functions);
+    const queues = Object.entries(props.queues);
+
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: props.prefix });
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'API requests and errors',
+        left: [
+          stage.metricCount({ period: fiveMinutes, statistic: 'Sum' }),
+          stage.metricClientError({ period: fiveMinutes, statistic: 'Sum' }),
+          stage.metricServerError({ period: fiveMinutes, statistic: 'Sum' }),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'API latency',
+        left: ['p50', 'p99'].map((statistic) => stage.metricLatency({ period: fiveMinutes, statistic })),
+        right: [stage.metricIntegrationLatency({ period: fiveMinutes, statistic: 'p99' })],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Function errors',
+        left: functions.map((fn) => fn.function.metricErrors({ period: fiveMinutes, label: fn.name })),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Function duration p99',
+        left: functions.map((fn) =>
+          fn.function.metricDuration({ period: fiveMinutes, statistic: 'p99', label: fn.name }),
+        ),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Function throttles',
+        left: functions.map((fn) => fn.function.metricThrottles({ period: fiveMinutes, label: fn.name })),
+        width: 8,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Queue depth',
+        left: queues.map(([name, queue]) =>
+          queue.queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, label: name }),
+        ),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Oldest message age (s)',
+        left: queues.map(([name, queue]) =>
+          queue.queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, label: name }),
+        ),
+        width: 8,
+      }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 8 }),
+    );
+  }
+}

@@ -1,0 +1,37 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { QueueSpec } from '../topology.ts';
+
+/** How long a message that kept failing stays in its dead-letter queue for an operator to inspect and redrive. */
+export const deadLetterRetention = Duration.days(14);
+
+/**
+ * A topology queue and its dead-letter queue. Both are encrypted at rest with SQS-managed keys: messages
+ * carry ids only, never card data, so a customer-managed key would add KMS calls to every send and
+ * receive without protecting anything sensitive. Both refuse any request that is not over TLS.
+ */
+export class WorkQueue extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, spec: QueueSpec) {
+    super(scope, id);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: deadLetterRetention,
+      // Queues hold work in flight, not records: the table is the record, so nothing is lost with them.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(spec.visibilityTimeoutSeconds),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: spec.maxReceiveCount },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+}

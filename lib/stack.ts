@@ -1,0 +1,257 @@
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { GatewayApi, type ApiThrottle } from './constructs/gateway-api.ts';
+import { GatewayFunction, type GatewayResources } from './constructs/gateway-function.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { PlatformKey } from './constructs/platform-key.ts';
+import { WorkQueue } from './constructs/work-queue.ts';
+import { acknowledge } from './nag.ts';
+import {
+  env,
+  functionNames,
+  queueNames,
+  queues as queueSpecs,
+  schedules,
+  table as tableSpec,
+  type FunctionName,
+  type QueueName,
+  type ScheduleSpec,
+} from './topology.ts';
+
+export const stageNames = ['dev', 'prod'] as const;
+export type StageName = (typeof stageNames)[number];
+
+/** What differs between a throwaway dev stack and the one that holds real payments. */
+export interface StageSettings {
+  /** PCI DSS 10.5.1 asks for twelve months of audit log history; dev keeps a month. */
+  readonly logRetention: logs.RetentionDays;
+  /** Table, keys, secret and logs: kept when the stack is deleted in prod, deleted with it in dev. */
+  readonly removalPolicy: RemovalPolicy;
+  /** Point-in-time recovery and deletion protection on the table. */
+  readonly protectData: boolean;
+  readonly throttle: ApiThrottle;
+  readonly requestsPerIpPer5Minutes: number;
+}
+
+export const stageSettings: Readonly<Record<StageName, StageSettings>> = {
+  dev: {
+    logRetention: logs.RetentionDays.ONE_MONTH,
+    removalPolicy: RemovalPolicy.DESTROY,
+    protectData: false,
+    throttle: { rateLimit: 50, burstLimit: 100 },
+    requestsPerIpPer5Minutes: 3_000,
+  },
+  prod: {
+    logRetention: logs.RetentionDays.ONE_YEAR,
+    removalPolicy: RemovalPolicy.RETAIN,
+    protectData: true,
+    throttle: { rateLimit: 500, burstLimit: 1_000 },
+    requestsPerIpPer5Minutes: 30_000,
+  },
+};
+
+/** Reads `-c stage=...`; anything but a known stage is a mistake worth stopping the deploy for. */
+export function parseStage(value: unknown): StageName {
+  if (value === undefined) return 'dev';
+  const match = stageNames.find((name) => name === value);
+  if (match === undefined) {
+    throw new Error(`Unknown stage ${JSON.stringify(value)}: pass -c stage=${stageNames.join('|')} (default dev).`);
+  }
+  return match;
+}
+
+export interface GatewayStackProps extends StackProps {
+  readonly stage: StageName;
+}
+
+/** The repository root: topology entries and package-lock.json are relative to it. */
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The whole gateway in one stack, shaped by lib/topology.ts alone: a function per topology function with
+ * exactly the access it lists, a route per topology route, a queue + DLQ per topology queue, a rule per
+ * schedule, and the table as the topology keys it.
+ */
+export class GatewayStack extends Stack {
+  readonly functions: Readonly<Record<FunctionName, GatewayFunction>>;
+  readonly queues: Readonly<Record<QueueName, WorkQueue>>;
+  readonly table: dynamodb.Table;
+  readonly cardKey: kms.Key;
+  readonly adminKeySecret: secretsmanager.Secret;
+  readonly api: GatewayApi;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: GatewayStackProps) {
+    super(scope, id, props);
+    const settings = stageSettings[props.stage];
+    const prefix = `payment-gateway-${props.stage}`;
+
+    const platformKey = new PlatformKey(this, 'PlatformKey', {
+      alias: `alias/${prefix}/platform`,
+      removalPolicy: settings.removalPolicy,
+    }).key;
+
+    this.cardKey = new kms.Key(this, 'CardKey', {
+      description: 'Envelope key for card data and the card fingerprint HMAC key',
+      alias: `alias/${prefix}/cards`,
+      enableKeyRotation: true,
+      removalPolicy: settings.removalPolicy,
+      pendingWindow: Duration.days(30),
+    });
+
+    this.table = this.createTable(settings);
+
+    this.adminKeySecret = new secretsmanager.Secret(this, 'AdminApiKey', {
+      description: 'The operator admin API key: Authorization: Bearer <this value> on POST /merchants',
+      encryptionKey: platformKey,
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      removalPolicy: settings.removalPolicy,
+    });
+    acknowledge(
+      this.adminKeySecret.node.defaultChild as secretsmanager.CfnSecret,
+      'AwsSolutions-SMG4',
+      'The admin key is a bearer credential held by operators, not a database password a rotation Lambda ' +
+        'could change on both ends; it is rotated by the documented operator procedure (README "Deploy"), ' +
+        'which takes effect within the authorizer cache TTL.',
+    );
+
+    this.queues = recordOf(queueNames, (name) => new WorkQueue(this, `${pascal(name)}Queue`, queueSpecs[name]));
+
+    const resources: GatewayResources = {
+      table: this.table,
+      cardKey: this.cardKey,
+      platformKey,
+      adminKeySecret: this.adminKeySecret,
+      queues: recordOf(queueNames, (name) => this.queues[name].queue),
+    };
+
+    this.functions = recordOf(
+      functionNames,
+      (name) =>
+        new GatewayFunction(this, pascal(name), {
+          name,
+          projectRoot,
+          resources,
+          logRetention: settings.logRetention,
+          logRemovalPolicy: settings.removalPolicy,
+        }),
+    );
+
+    for (const name of queueNames) {
+      const spec = queueSpecs[name];
+      this.functions[spec.consumer].consume(this.queues[name].queue, spec);
+    }
+
+    for (const [name, spec] of Object.entries<ScheduleSpec>(schedules)) {
+      new events.Rule(this, `${pascal(name)}Schedule`, {
+        description: `Runs ${spec.function} every ${spec.everySeconds} s`,
+        schedule: events.Schedule.rate(Duration.seconds(spec.everySeconds)),
+        // A sweep that missed its minute is superseded by the next one: retrying it only piles up.
+        targets: [
+          new targets.LambdaFunction(this.functions[spec.function].function, {
+            retryAttempts: 0,
+            maxEventAge: Duration.seconds(spec.everySeconds),
+          }),
+        ],
+      });
+    }
+
+    this.api = new GatewayApi(this, 'Api', {
+      name: prefix,
+      stageName: props.stage,
+      functions: this.functions,
+      authorizer: this.functions.authorizer,
+      throttle: settings.throttle,
+      requestsPerIpPer5Minutes: settings.requestsPerIpPer5Minutes,
+      logKey: platformKey,
+      logRetention: settings.logRetention,
+      logRemovalPolicy: settings.removalPolicy,
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      prefix,
+      api: this.api.api,
+      functions: this.functions,
+      queues: this.queues,
+      topicKey: platformKey,
+    });
+
+    this.acknowledgeServerlessNetworking();
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the gateway API' });
+    new CfnOutput(this, 'AdminApiKeySecretArn', {
+      value: this.adminKeySecret.secretArn,
+      description: `The admin key (the authorizer reads it through ${env.adminKeySecretId}): aws secretsmanager get-secret-value --secret-id <this>`,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.alarmTopic.topicArn,
+      description: 'Subscribe on-call to this topic',
+    });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+  }
+
+  private createTable(settings: StageSettings): dynamodb.Table {
+    const table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: tableSpec.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: tableSpec.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      // AWS-managed key: encrypted under KMS with every use in CloudTrail, and no key policy to keep in
+      // step with the functions' roles. Card data inside items is additionally envelope-encrypted.
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: tableSpec.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: settings.protectData },
+      deletionProtection: settings.protectData,
+      removalPolicy: settings.removalPolicy,
+    });
+    for (const [indexName, index] of Object.entries(tableSpec.indexes)) {
+      table.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+    if (!settings.protectData) {
+      acknowledge(
+        table.node.defaultChild as dynamodb.CfnTable,
+        'AwsSolutions-DDB3',
+        'Dev stage: the table holds sandbox test data only and is deleted with the stack. Point-in-time ' +
+          'recovery is on in prod (stageSettings.prod.protectData).',
+      );
+    }
+    return table;
+  }
+
+  /** Lambda functions run outside a VPC by design; the reason is the same for each, the finding is per function. */
+  private acknowledgeServerlessNetworking(): void {
+    for (const fn of Object.values(this.functions)) {
+      acknowledge(
+        fn.function.node.defaultChild as lambda.CfnFunction,
+        'PCI.DSS.321-LambdaInsideVPC',
+        'The function has no inbound network path (it is invoked only through the Lambda API under IAM) ' +
+          'and reaches only AWS service endpoints over TLS with SigV4. A VPC would add NAT or interface ' +
+          'endpoints without adding a network boundary around cardholder data, which is protected by KMS ' +
+          'envelope encryption and per-function least-privilege roles.',
+      );
+    }
+  }
+}
+
+/** A record with exactly the given keys, built in order (construct ids follow topology order). */
+function recordOf<Key extends string, Value>(keys: readonly Key[], valueOf: (key: Key) => Value): Record<Key, Value> {
+  const record: Partial<Record<Key, Value>> = {};
+  for (const key of keys) record[key] = valueOf(key);
+  return record as Record<Key, Value>;
+}
+
+function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

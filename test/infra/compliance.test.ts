@@ -1,0 +1,96 @@
+/**
+ * cdk-nag's AWS Solutions and PCI DSS 3.2.1 packs find nothing that is not acknowledged, and every
+ * acknowledgement is narrow: one rule (one finding, for multi-finding rules) on one CloudFormation
+ * resource, with a reason. The CDK app itself (bin/app.ts) runs both packs and refuses to synthesize
+ * otherwise, as `cdk synth` and `cdk deploy` do.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CfnResource, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, PCIDSS321Checks } from 'cdk-nag';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { StageName } from '../../lib/stack.ts';
+import { cdkJson, synthesize } from './synth.ts';
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+describe.each<StageName>(['dev', 'prod'])('the %s stack', (stage) => {
+  it('synthesizes with both rule packs and has no unacknowledged finding', () => {
+    // With the packs registered, synthesis itself throws on any finding (ValidationFailed).
+    const { app } = synthesize(stage, { complianceChecks: true });
+
+    for (const pack of [new AwsSolutionsChecks(), new PCIDSS321Checks()]) {
+      const findings = pack
+        .validateScope(app)
+        .violations.flatMap((violation) =>
+          violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath}`),
+        );
+      expect(findings, pack.readPackName).toEqual([]);
+    }
+  });
+
+  it('acknowledges findings only on single CloudFormation resources, each with a reason', () => {
+    const { app } = synthesize(stage);
+    const acknowledged = app.node
+      .findAll()
+      .flatMap((construct) =>
+        construct.node.metadata
+          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+          .map(([rule, reason]) => ({ construct, rule, reason })),
+      );
+
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const { construct, rule, reason } of acknowledged) {
+      expect(CfnResource.isCfnResource(construct), `${rule} on ${construct.node.path}`).toBe(true);
+      expect(reason.length, `${rule} on ${construct.node.path}`).toBeGreaterThanOrEqual(80);
+      // A multi-finding rule (IAM4, IAM5) must name the one finding it accepts.
+      if (/AwsSolutions-IAM[45]/.test(rule)) expect(rule, construct.node.path).toMatch(/\[.+\]$/);
+    }
+  });
+});
+
+describe('the CDK app (bin/app.ts)', () => {
+  const outdirs: string[] = [];
+  afterAll(() => {
+    for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  /** Runs the app as the CDK CLI does: context from cdk.json plus `-c` flags, output to CDK_OUTDIR. */
+  const runApp = (context: Record<string, unknown>): { status: number | null; stderr: string; outdir: string } => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'gateway-cdk-app-'));
+    outdirs.push(outdir);
+    const result = spawnSync(path.join(projectRoot, 'node_modules/.bin/tsx'), ['bin/app.ts'], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      env: {
+        // No credentials and no profile: synthesis must not need an AWS account.
+        ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_'))),
+        CDK_OUTDIR: outdir,
+        CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context }),
+      },
+    });
+    return { status: result.status, stderr: result.stderr, outdir };
+  };
+
+  it('synthesizes the prod stack offline, without credentials, and every rule pack passes', () => {
+    const { status, stderr, outdir } = runApp({ stage: 'prod' });
+
+    expect(status, stderr).toBe(0);
+    expect(existsSync(path.join(outdir, 'PaymentGateway-prod.template.json'))).toBe(true);
+    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { violations: unknown[] }[];
+    };
+    expect(report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
+  });
+
+  it('refuses an unknown stage instead of deploying something half-configured', () => {
+    const { status, stderr } = runApp({ stage: 'staging' });
+
+    expect(status).not.toBe(0);
+    expect(stderr).toContain('Unknown stage "staging"');
+  });
+});

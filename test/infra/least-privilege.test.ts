@@ -1,0 +1,176 @@
+/**
+ * Each function's role grants exactly what its topology `access` lists (DESIGN "Card data": only the
+ * authorize worker can decrypt cards). Read from the synthesized template, i.e. what IAM will enforce.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { functionNames, functions, queueNames, queues, type FunctionName } from '../../lib/topology.ts';
+import { logicalIdOf, ofType, references, synthesize, type Synthesized } from './synth.ts';
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string[];
+  readonly Resource: unknown[];
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+let synthesized: Synthesized;
+let statementsOf: (name: FunctionName) => Statement[];
+
+beforeAll(() => {
+  synthesized = synthesize('dev');
+  const { resources, stack } = synthesized;
+  const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
+
+  statementsOf = (name) => {
+    const roleId = logicalIdOf(stack.functions[name].role);
+    const attached = [...ofType(resources, 'AWS::IAM::ManagedPolicy'), ...ofType(resources, 'AWS::IAM::Policy')].filter(
+      ([, policy]) => asArray(policy.Properties?.Roles).some((role) => references(role, roleId)),
+    );
+    const document = (policy: Record<string, unknown> | undefined): Record<string, unknown>[] =>
+      (policy?.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+    return attached.flatMap(([, policy]) =>
+      document(policy.Properties).map((statement) => ({
+        Effect: String(statement.Effect),
+        Action: asArray(statement.Action).map(String),
+        Resource: asArray(statement.Resource),
+        ...(statement.Condition === undefined
+          ? {}
+          : { Condition: statement.Condition as Record<string, Record<string, unknown>> }),
+      })),
+    );
+  };
+});
+
+const allows = (statements: Statement[], action: string, resourceId?: string): Statement[] =>
+  statements.filter(
+    (statement) =>
+      statement.Effect === 'Allow' &&
+      statement.Action.includes(action) &&
+      (resourceId === undefined || statement.Resource.some((resource) => references(resource, resourceId))),
+  );
+
+describe('function roles', () => {
+  it('are built only from the function policy: no inline policy, no AWS-managed policy', () => {
+    for (const name of functionNames) {
+      const role = synthesized.resources[logicalIdOf(synthesized.stack.functions[name].role)];
+
+      expect(role?.Properties?.Policies, name).toBeUndefined();
+      expect(role?.Properties?.ManagedPolicyArns, name).toBeUndefined();
+      expect(statementsOf(name).length, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('name every resource, except the X-Ray actions, which have no resource-level permissions', () => {
+    for (const name of functionNames) {
+      for (const statement of statementsOf(name)) {
+        expect(statement.Action.every((action) => !action.includes('*')), `${name}: ${statement.Action}`).toBe(true);
+        if (statement.Resource.includes('*')) {
+          expect(statement.Action.every((action) => action.startsWith('xray:')), name).toBe(true);
+        }
+      }
+    }
+  });
+});
+
+describe('card key', () => {
+  it('can decrypt card data only from the authorize worker', () => {
+    const cardKeyId = logicalIdOf(synthesized.stack.cardKey);
+    const isFingerprintOnly = (statement: Statement): boolean =>
+      statement.Condition?.StringEquals?.['kms:EncryptionContext:purpose'] === 'fingerprint';
+
+    const decrypters = functionNames.filter((name) =>
+      allows(statementsOf(name), 'kms:Decrypt', cardKeyId).some((statement) => !isFingerprintOnly(statement)),
+    );
+
+    expect(decrypters).toEqual(['authorizeWorker']);
+  });
+
+  it('is used only under an encryption context: a merchant id for card data, purpose=fingerprint for the HMAC key', () => {
+    const cardKeyId = logicalIdOf(synthesized.stack.cardKey);
+
+    for (const name of functionNames) {
+      const uses = statementsOf(name).filter((statement) =>
+        statement.Resource.some((resource) => references(resource, cardKeyId)),
+      );
+      for (const statement of uses) {
+        expect(
+          [
+            { Null: { 'kms:EncryptionContext:merchant_id': 'false' } },
+            { StringEquals: { 'kms:EncryptionContext:purpose': 'fingerprint' } },
+          ],
+          name,
+        ).toContainEqual(statement.Condition);
+      }
+      const expectsUse = functions[name].access.cardKey !== undefined || functions[name].access.fingerprintKey === true;
+      expect(uses.length > 0, name).toBe(expectsUse);
+    }
+  });
+});
+
+describe('table', () => {
+  const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+  it('cannot be written by functions the topology gives read access only', () => {
+    const tableId = logicalIdOf(synthesized.stack.table);
+
+    for (const name of functionNames) {
+      const canWrite = writeActions.some((action) => allows(statementsOf(name), action, tableId).length > 0);
+
+      expect(canWrite, name).toBe(functions[name].access.table === 'readwrite');
+    }
+  });
+
+  it('is never scanned: no function may Scan', () => {
+    for (const name of functionNames) expect(allows(statementsOf(name), 'dynamodb:Scan'), name).toEqual([]);
+  });
+});
+
+describe('queues', () => {
+  const queueIdsIn = (statements: Statement[]): string[] =>
+    queueNames
+      .filter((queue) =>
+        statements.some((statement) =>
+          statement.Resource.some((resource) => references(resource, logicalIdOf(synthesized.stack.queues[queue].queue))),
+        ),
+      )
+      .sort();
+
+  it('take messages from a function only if the topology lists the queue in its sendTo', () => {
+    for (const name of functionNames) {
+      expect(queueIdsIn(allows(statementsOf(name), 'sqs:SendMessage')), name).toEqual(
+        [...(functions[name].access.sendTo ?? [])].sort(),
+      );
+    }
+  });
+
+  it('are read only by their consumer', () => {
+    for (const name of functionNames) {
+      const consumed = queueNames.filter((queue) => queues[queue].consumer === name).sort();
+
+      expect(queueIdsIn(allows(statementsOf(name), 'sqs:ReceiveMessage')), name).toEqual(consumed);
+    }
+  });
+
+  it('dead-letter queues receive nothing from any function', () => {
+    for (const name of functionNames) {
+      for (const queue of queueNames) {
+        const deadLetterId = logicalIdOf(synthesized.stack.queues[queue].deadLetterQueue);
+        expect(
+          statementsOf(name).filter((statement) => statement.Resource.some((resource) => references(resource, deadLetterId))),
+          `${name} / ${queue}`,
+        ).toEqual([]);
+      }
+    }
+  });
+});
+
+describe('admin key secret', () => {
+  it('is readable only by functions whose access lists adminKey', () => {
+    const secretId = logicalIdOf(synthesized.stack.adminKeySecret);
+    const readers = functionNames.filter(
+      (name) => allows(statementsOf(name), 'secretsmanager:GetSecretValue', secretId).length > 0,
+    );
+
+    expect(readers).toEqual(functionNames.filter((name) => functions[name].access.adminKey === true));
+  });
+});

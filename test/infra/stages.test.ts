@@ -1,0 +1,130 @@
+/**
+ * What the prod stage promises an operator (data survives a stack deletion, a year of logs, a firewall
+ * in front of the API, someone paged when payments get stuck) and what dev gives up to be disposable.
+ */
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { queueNames } from '../../lib/topology.ts';
+import { arnOf, logicalIdOf, ofType, references, synthesize, type Synthesized } from './synth.ts';
+
+let prod: Synthesized;
+let dev: Synthesized;
+
+beforeAll(() => {
+  prod = synthesize('prod');
+  dev = synthesize('dev');
+});
+
+describe('prod', () => {
+  it('keeps the table when the stack goes, with deletion protection and point-in-time recovery', () => {
+    const tableId = logicalIdOf(prod.stack.table);
+
+    expect(prod.resources[tableId]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
+    });
+  });
+
+  it('keeps every key, with yearly rotation on, and the admin key secret', () => {
+    const keys = ofType(prod.resources, 'AWS::KMS::Key');
+
+    expect(keys).toHaveLength(2);
+    for (const [id, key] of keys) {
+      expect(key, id).toMatchObject({ DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+    }
+    expect(prod.resources[logicalIdOf(prod.stack.adminKeySecret)]?.DeletionPolicy).toBe('Retain');
+  });
+
+  it('keeps twelve months of every log, encrypted (PCI DSS 10.5.1)', () => {
+    const logGroups = ofType(prod.resources, 'AWS::Logs::LogGroup');
+
+    expect(logGroups.length).toBeGreaterThan(0);
+    for (const [id, logGroup] of logGroups) {
+      expect(logGroup, id).toMatchObject({
+        DeletionPolicy: 'Retain',
+        Properties: { RetentionInDays: 365, KmsKeyId: expect.anything() },
+      });
+    }
+  });
+});
+
+describe('dev', () => {
+  it('is disposable: the table and logs go with the stack, and a month of logs is kept', () => {
+    const tableId = logicalIdOf(dev.stack.table);
+
+    expect(dev.resources[tableId]?.DeletionPolicy).toBe('Delete');
+    expect(dev.resources[tableId]?.Properties?.DeletionProtectionEnabled).toBe(false);
+    for (const [id, logGroup] of ofType(dev.resources, 'AWS::Logs::LogGroup')) {
+      expect(logGroup, id).toMatchObject({ DeletionPolicy: 'Delete', Properties: { RetentionInDays: 30 } });
+    }
+  });
+});
+
+describe('web application firewall', () => {
+  it('guards the API stage with the AWS common rules and a per-IP rate limit', () => {
+    const [webAclId, webAcl] = ofType(prod.resources, 'AWS::WAFv2::WebACL')[0] ?? [];
+    const stageId = logicalIdOf(prod.stack.api.api.deploymentStage);
+    const associations = ofType(prod.resources, 'AWS::WAFv2::WebACLAssociation');
+
+    expect(associations).toHaveLength(1);
+    expect(associations[0]?.[1]).toMatchObject({ Properties: { WebACLArn: arnOf(webAclId ?? '') } });
+    expect(references(associations[0]?.[1].Properties?.ResourceArn, logicalIdOf(prod.stack.api.api))).toBe(true);
+    expect(associations[0]?.[1].DependsOn).toContain(stageId);
+    expect(webAcl?.Properties?.Rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Statement: { RateBasedStatement: expect.objectContaining({ AggregateKeyType: 'IP' }) },
+        }),
+        expect.objectContaining({
+          Statement: {
+            ManagedRuleGroupStatement: expect.objectContaining({ VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' }),
+          },
+        }),
+      ]),
+    );
+  });
+
+  it('logs what it sees without the bearer key', () => {
+    prod.template.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
+      RedactedFields: [{ SingleHeader: { Name: 'authorization' } }],
+    });
+  });
+});
+
+describe('alarms', () => {
+  const alarmsOn = (synthesized: Synthesized, metricName: string, dimension: string) =>
+    ofType(synthesized.resources, 'AWS::CloudWatch::Alarm').filter(
+      ([, alarm]) =>
+        alarm.Properties?.MetricName === metricName &&
+        references(alarm.Properties.Dimensions, dimension) &&
+        alarm.Properties.Threshold === 1,
+    );
+
+  it('page on the first message in any dead-letter queue', () => {
+    for (const queue of queueNames) {
+      const deadLetterId = logicalIdOf(prod.stack.queues[queue].deadLetterQueue);
+
+      expect(alarmsOn(prod, 'ApproximateNumberOfMessagesVisible', deadLetterId), queue).toHaveLength(1);
+    }
+  });
+
+  it('page on any API 5xx, authorizer error and authorize worker error', () => {
+    expect(alarmsOn(prod, '5XXError', logicalIdOf(prod.stack.api.api.deploymentStage))).toHaveLength(1);
+    expect(alarmsOn(prod, 'Errors', logicalIdOf(prod.stack.functions.authorizer.function))).toHaveLength(1);
+    expect(alarmsOn(prod, 'Errors', logicalIdOf(prod.stack.functions.authorizeWorker.function))).toHaveLength(1);
+  });
+
+  it('all notify the alarm topic, which is encrypted', () => {
+    const topicId = logicalIdOf(prod.stack.monitoring.alarmTopic);
+
+    for (const [id, alarm] of ofType(prod.resources, 'AWS::CloudWatch::Alarm')) {
+      expect(alarm.Properties?.AlarmActions, id).toEqual([{ Ref: topicId }]);
+    }
+    prod.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    prod.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
