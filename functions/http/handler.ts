@@ -45,8 +45,43 @@ export function createApiHandler(routes: readonly ApiRoute[]): ApiHandler {
     .use(validateInput())
     .handler(async (event) => {
       const state = stateOf(event);
-      return renderResult(await routeOf(state).handle(apiRequestOf(event, state)));
+      const route = routeOf(state);
+      const request = apiRequestOf(event, state);
+      const key = state.idempotencyKey;
+      if (event.httpMethod !== 'POST' || key === undefined) return renderResult(await route.handle(request));
+
+      const { response, replayed } = await executeIdempotently(
+        idempotencyStore(),
+        {
+          scope: { merchantId: idempotencyScopeOf(request.principal), key },
+          requestHash: hashRequest('POST', event.path, event.body ?? ''),
+        },
+        async (newId) => toStoredResponse(renderResult(await route.handle({ ...request, newId }))),
+      );
+      return {
+        statusCode: response.status,
+        headers: replayed ? { ...response.headers, [REPLAYED_HEADER]: 'true' } : { ...response.headers },
+        body: response.body,
+      };
     });
+}
+
+// Built on first use: only functions with POST routes need it (and only they may write the table).
+let store: IdempotencyStore | undefined;
+function idempotencyStore(): IdempotencyStore {
+  store ??= new IdempotencyStore(dynamoDocumentClient, tableNameFromEnv());
+  return store;
+}
+
+/** Keys are scoped per merchant; the operator's admin calls have a scope of their own. */
+function idempotencyScopeOf(principal: Principal): string {
+  return principal.kind === 'merchant' ? principal.merchantId : principal.kind;
+}
+
+function toStoredResponse(result: APIGatewayProxyResult): StoredResponse {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  return { status: result.statusCode, body: result.body, headers };
 }
 
 function apiRequestOf(event: ApiEvent, state: ApiState): ApiRequest {
