@@ -5,6 +5,7 @@
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { newId } from '../core/ids.ts';
+import { crashPoint } from '../fault-injection.ts';
 import type { Transaction, TransactionStatus, Transition } from '../core/transaction.ts';
 import { customerPartition, indexNames, keys, ownerPartition } from './keys.ts';
 import { OutboxStore, commandEntry, eventEntry, type OutboxEntry, type WriteOutcome } from './outbox.ts';
@@ -68,6 +69,7 @@ export class TransactionRepository implements Transactions {
       },
       entries,
     );
+    crashPoint('transactions.after-create');
     if (outcome === 'written') await this.outbox.publish(keys.transaction(txn.id), entries);
     return outcome;
   }
