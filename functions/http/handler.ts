@@ -26,13 +26,19 @@ import type { ApiRequest, ApiResult, ApiRoute, Principal, RequestLocation } from
 import { dynamoDocumentClient } from '../adapters/aws.ts';
 import { IdempotencyStore, type StoredResponse } from '../adapters/idempotency-store.ts';
 import { tableNameFromEnv } from '../config.ts';
-import { REPLAYED_HEADER, executeIdempotently, hashRequest } from './idempotency.ts';
+import { REPLAYED_HEADER, executeIdempotently, hashRequest, type IdempotencyRecords } from './idempotency.ts';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 const JSON_CONTENT_TYPE = 'application/json';
 
-export function createApiHandler(routes: readonly ApiRoute[]): ApiHandler {
+export interface ApiHandlerOptions {
+  /** Where Idempotency-Key records live; DynamoDB unless a test hands in another. */
+  readonly idempotencyRecords?: () => IdempotencyRecords;
+}
+
+export function createApiHandler(routes: readonly ApiRoute[], options: ApiHandlerOptions = {}): ApiHandler {
+  const idempotencyRecords = options.idempotencyRecords ?? dynamoIdempotencyStore;
   return middy<ApiEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestIdentity())
@@ -51,7 +57,7 @@ export function createApiHandler(routes: readonly ApiRoute[]): ApiHandler {
       if (event.httpMethod !== 'POST' || key === undefined) return renderResult(await route.handle(request));
 
       const { response, replayed } = await executeIdempotently(
-        idempotencyStore(),
+        idempotencyRecords(),
         {
           scope: { merchantId: idempotencyScopeOf(request.principal), key },
           requestHash: hashRequest('POST', event.path, event.body ?? ''),
@@ -68,7 +74,7 @@ export function createApiHandler(routes: readonly ApiRoute[]): ApiHandler {
 
 // Built on first use: only functions with POST routes need it (and only they may write the table).
 let store: IdempotencyStore | undefined;
-function idempotencyStore(): IdempotencyStore {
+function dynamoIdempotencyStore(): IdempotencyStore {
   store ??= new IdempotencyStore(dynamoDocumentClient, tableNameFromEnv());
   return store;
 }

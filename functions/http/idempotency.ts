@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, InvalidRequestError } from '../core/errors.ts';
 import { newUlid, seededIdFactory, type IdKind } from '../core/ids.ts';
-import type { IdempotencyScope, IdempotencyStore, StoredResponse } from '../adapters/idempotency-store.ts';
+import type { IdempotencyRecord, IdempotencyScope, StoredResponse } from '../adapters/idempotency-store.ts';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -45,6 +45,19 @@ export interface IdempotentCall {
 
 export type NewId = (kind: IdKind) => string;
 
+/** Where the records live: `IdempotencyStore` on DynamoDB; each call is one conditional write or read. */
+export interface IdempotencyRecords {
+  reserve(
+    scope: IdempotencyScope,
+    record: Omit<IdempotencyRecord, 'state' | 'response'>,
+    now: number,
+  ): Promise<{ reserved: true } | { reserved: false; existing: IdempotencyRecord | undefined }>;
+  get(scope: IdempotencyScope): Promise<IdempotencyRecord | undefined>;
+  takeOver(scope: IdempotencyScope, stale: IdempotencyRecord, lockedUntil: number): Promise<boolean>;
+  complete(scope: IdempotencyScope, seed: string, response: StoredResponse): Promise<void>;
+  release(scope: IdempotencyScope, seed: string): Promise<void>;
+}
+
 /** Checks the header's value; undefined when the request carries none. */
 export function readIdempotencyKey(headerValue: string | undefined): string | undefined {
   if (headerValue === undefined) return undefined;
@@ -63,7 +76,7 @@ export function hashRequest(method: string, path: string, rawBody: string): stri
 }
 
 export async function executeIdempotently(
-  store: IdempotencyStore,
+  store: IdempotencyRecords,
   call: IdempotentCall,
   execute: (newId: NewId) => Promise<StoredResponse>,
   timings: IdempotencyTimings = defaultTimings,

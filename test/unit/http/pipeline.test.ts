@@ -8,6 +8,7 @@ import { pageResult } from '../../../functions/http/pagination.ts';
 import { defineRoute } from '../../../functions/http/route.ts';
 import { admin, apiEvent, jsonOf, lambdaContext, merchant } from './api-event.ts';
 import { captureLogs } from './capture-logs.ts';
+import { MemoryIdempotencyRecords } from './memory-idempotency.ts';
 
 const paymentBody = z.strictObject({
   amount: z.number().int(),
@@ -22,6 +23,7 @@ const failures = {
   bug: new Error('ECONNRESET talking to 10.0.0.7 with secret s3cr3t'),
 } as const;
 
+const idempotencyRecords = new MemoryIdempotencyRecords();
 const handler = createApiHandler([
   defineRoute({
     method: 'POST',
@@ -49,7 +51,7 @@ const handler = createApiHandler([
   }),
   defineRoute({ method: 'GET', path: '/health', handle: async () => ({ status: 200, body: { status: 'ok' } }) }),
   defineRoute({ method: 'POST', path: '/merchants', handle: async () => ({ status: 201, body: {} }) }),
-]);
+], { idempotencyRecords: () => idempotencyRecords });
 
 const postPayment = (body: string, headers: Record<string, string> = {}) =>
   handler(apiEvent('POST', '/payments', { caller: merchant, body, headers }), lambdaContext);
@@ -99,6 +101,19 @@ describe('the API pipeline', () => {
         idempotency_key: 'order-42',
       }),
     );
+  });
+
+  it('replays the first response to a retry with the same Idempotency-Key, and refuses the key with another body', async () => {
+    const send = (body: string) => postPayment(body, { 'Idempotency-Key': 'retry-7' });
+    const first = await send('{"amount":100,"currency":"EUR"}');
+
+    const retry = await send('{"amount":100,"currency":"EUR"}');
+
+    expect(retry.statusCode).toBe(201);
+    expect(retry.body).toBe(first.body);
+    expect(retry.headers?.['Idempotent-Replayed']).toBe('true');
+    expect(first.headers).not.toHaveProperty('Idempotent-Replayed');
+    await expectProblem(send('{"amount":200,"currency":"EUR"}'), { status: 422, code: 'idempotency_key_reused' });
   });
 
   it('accepts application/json with a UTF-8 charset', async () => {
