@@ -28,7 +28,11 @@ import { IdempotencyStore, type StoredResponse } from '../adapters/idempotency-s
 import { tableNameFromEnv } from '../config.ts';
 import { REPLAYED_HEADER, executeIdempotently, hashRequest, type IdempotencyRecords } from './idempotency.ts';
 
-export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+export interface ApiHandler {
+  (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult>;
+  /** The routes this handler serves, with the very schemas it validates them with. */
+  readonly routes: readonly ApiRoute[];
+}
 
 const JSON_CONTENT_TYPE = 'application/json';
 
@@ -39,7 +43,7 @@ export interface ApiHandlerOptions {
 
 export function createApiHandler(routes: readonly ApiRoute[], options: ApiHandlerOptions = {}): ApiHandler {
   const idempotencyRecords = options.idempotencyRecords ?? dynamoIdempotencyStore;
-  return middy<ApiEvent, APIGatewayProxyResult, Error, Context>()
+  const pipeline = middy<ApiEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestIdentity())
     .use(problemDetails())
@@ -70,6 +74,7 @@ export function createApiHandler(routes: readonly ApiRoute[], options: ApiHandle
         body: response.body,
       };
     });
+  return Object.assign(pipeline, { routes });
 }
 
 // Built on first use: only functions with POST routes need it (and only they may write the table).
