@@ -3,7 +3,7 @@
  * and ADMIN_API_KEY (generated on first start when unset), refuses to start on a bad value, and shuts
  * down cleanly on SIGINT or SIGTERM (a second signal exits at once).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { startLocalRuntime } from '../lib/local/runtime.ts';
 import { queueNames, type QueueName, type QueueSpec } from '../lib/topology.ts';
 

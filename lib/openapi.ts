@@ -6,7 +6,7 @@
  * exactly what this builds.
  */
 import { stringify } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { problemSchema } from '../functions/contract/common.ts';
 import { contractOf, errorsOf, tags, type ErrorCase, type RouteContract } from '../functions/contract/routes.ts';
 import { routes, type RouteSpec } from './topology.ts';

@@ -11,7 +11,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand, InvalidCiphertextException, type KMSClient } from '@aws-sdk/client-kms';
-import { z } from 'zod';
+import * as z from 'zod';
 import { env } from '../../lib/topology.ts';
 import { loadConfig } from '../config.ts';
 import { SealedCardUnreadableError, type CardVault, type SealBinding } from '../core/vault.ts';

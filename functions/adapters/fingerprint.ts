@@ -10,7 +10,7 @@ import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { env } from '../../lib/topology.ts';
 import { loadConfig, tableNameFromEnv } from '../config.ts';
 import type { CardFingerprinter } from '../core/vault.ts';

@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { z } from 'zod';
+import * as z from 'zod';
 import { env } from '../../lib/topology.ts';
 import { loadConfig, tableNameFromEnv } from '../config.ts';
 import { dynamoDocumentClient } from '../adapters/aws.ts';

@@ -2,7 +2,7 @@
  * Schemas every resource shares: the problem details of every error, and the query of paginated lists.
  * They validate requests in the handlers and are the source of openapi.yaml.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DEFAULT_PAGE_LIMIT = 20;
 export const MAX_PAGE_LIMIT = 100;

@@ -2,7 +2,7 @@
  * Bodies of the merchant and API key routes. They validate requests in the handlers and are the source of
  * the schemas in openapi.yaml, so the contract is written once.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { currencyCode, timestamp } from './common.ts';
 
 export const createMerchantBody = z

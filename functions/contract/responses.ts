@@ -4,7 +4,7 @@
  * schema here is pinned to its type at compile time: a field added, removed or retyped on one side and not
  * the other fails `tsc`. Objects are strict: what the documentation does not name, a response may not carry.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { GatewayEvent } from '../adapters/outbox.ts';
 import type { CardBrand } from '../core/card.ts';
 import { transactionStatuses, type PublicRefund, type PublicTransaction } from '../core/transaction.ts';

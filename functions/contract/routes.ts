@@ -7,7 +7,7 @@
  * and body checks, the key, Idempotency-Key, the rate limit) come from `errorsOf`, which reads them off the
  * route's method and `auth` the way the request pipeline (functions/http/middlewares.ts) applies them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RouteSpec } from '../../lib/topology.ts';
 import { listEventsQuery } from './events.ts';
 import { createMerchantBody } from './merchants.ts';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import secureJsonParse from 'secure-json-parse';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthenticationError, ForbiddenError, InvalidRequestError } from '../core/errors.ts';
 import { logger } from '../observability/logger.ts';
 import { readIdempotencyKey } from './idempotency.ts';

@@ -3,7 +3,7 @@
  * (`auth`) is not repeated here: it comes from lib/topology.ts, looked up when the module loads, so a route
  * that the topology does not know fails the cold start instead of a request.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { routes as topologyRoutes, type HttpMethod, type RouteSpec } from '../../lib/topology.ts';
 import { AuthenticationError } from '../core/errors.ts';
 import type { IdKind } from '../core/ids.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { paginationQueryShape } from '../../../functions/contract/common.ts';
 import { CardError, NotFoundError, RateLimitError } from '../../../functions/core/errors.ts';
 import { createApiHandler } from '../../../functions/http/handler.ts';
