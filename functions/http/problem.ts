@@ -57,6 +57,7 @@ export const routeNotFound = (method: string, resource: string): HttpError =>
 export const serviceUnavailable = (detail: string): HttpError =>
   new HttpError(503, 'service_unavailable', 'Service unavailable', detail);
 
+/** The problem's `type`: a stable URL per `code`, for handlers and API Gateway's own answers alike. */
 export function problemType(code: string): string {
   return `${PROBLEM_TYPE_BASE}${code}`;
 }

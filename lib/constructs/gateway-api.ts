@@ -5,6 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { problemType } from '../../functions/http/problem.ts';
 import { acknowledge } from '../nag.ts';
 import { routes, type FunctionName } from '../topology.ts';
 import type { GatewayFunction } from './gateway-function.ts';
@@ -216,7 +217,7 @@ export class GatewayApi extends Construct {
         rateLimited: {
           contentType: 'APPLICATION_JSON',
           content: JSON.stringify({
-            type: 'about:blank',
+            type: problemType('rate_limited'),
             title: 'Too Many Requests',
             status: 429,
             detail: 'Too many requests from this address; slow down and retry after the given delay.',
@@ -415,7 +416,7 @@ const problemResponses: readonly ProblemResponse[] = [
  */
 function problemTemplate(response: ProblemResponse): string {
   const fields = [
-    `"type":"about:blank"`,
+    `"type":${JSON.stringify(problemType(response.code))}`,
     `"title":${JSON.stringify(response.title)}`,
     // The catch-alls keep several statuses and no template variable tells which, so they omit `status`
     // (optional in RFC 9457); the HTTP status line still carries it.

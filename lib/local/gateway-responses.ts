@@ -3,6 +3,8 @@
  * Bodies, titles and codes follow the gateway responses of the cloud API (lib/constructs/gateway-api.ts),
  * so a client sees the same problem locally and in the cloud.
  */
+import { problemType } from '../../functions/http/problem.ts';
+
 export interface GatewayProblem {
   readonly status: number;
   readonly title: string;
@@ -50,7 +52,7 @@ export function gatewayResponse(problem: GatewayProblem, requestId: string, head
     status: problem.status,
     headers: { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store', ...headers },
     body: JSON.stringify({
-      type: 'about:blank',
+      type: problemType(problem.code),
       title: problem.title,
       status: problem.status,
       detail: problem.detail,

@@ -97,7 +97,7 @@ describe('API routes', () => {
       ) as Record<string, unknown>;
 
       expect(headers['gatewayresponse.header.Content-Type'], type).toBe("'application/problem+json'");
-      expect(body, type).toMatchObject({ type: 'about:blank', request_id: 'req-123' });
+      expect(body, type).toMatchObject({ type: `https://docs.payment-gateway.dev/errors/${String(body.code)}`, request_id: 'req-123' });
       expect(Object.keys(body), type).toEqual(expect.arrayContaining(['title', 'detail', 'code']));
       if (response?.StatusCode !== undefined) expect(body.status, type).toBe(Number(response.StatusCode));
     }
