@@ -1,10 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { logSignals } from '../../functions/observability/log-signals.ts';
 import type { FunctionName, QueueName } from '../topology.ts';
 import type { GatewayFunction } from './gateway-function.ts';
 import type { WorkQueue } from './work-queue.ts';
@@ -78,6 +80,25 @@ export class Monitoring extends Construct {
       props.functions.authorizeWorker.function.metricErrors({ period: oneMinute, statistic: 'Sum' }),
       'An authorization batch failed as a whole (not one declined card): pending payments are waiting. Check ' +
         'the worker logs, the processor and KMS.',
+    );
+
+    const circuit = logSignals.processorCircuitChanged;
+    const circuitOpened = new logs.MetricFilter(this, 'ProcessorCircuitOpened', {
+      logGroup: props.functions.authorizeWorker.logGroup,
+      filterPattern: logs.FilterPattern.all(
+        logs.FilterPattern.stringValue('$.message', '=', circuit.message),
+        logs.FilterPattern.stringValue(`$.${circuit.field}`, '=', circuit.alarmValue),
+      ),
+      metricNamespace: `${props.prefix}/processor`,
+      metricName: 'CircuitOpened',
+      metricValue: '1',
+    });
+    alarmOnAny(
+      'processor-circuit-open',
+      circuitOpened.metric({ period: oneMinute, statistic: 'Sum' }),
+      'The authorize worker stopped calling the processor after failure upon failure: payments stay pending ' +
+        'and their messages are retried. Check the processor (the acquirer) and the network path to it; the ' +
+        'circuit tries again by itself every 30 seconds.',
     );
 
     this.addDashboard(props);

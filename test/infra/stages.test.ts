@@ -118,6 +118,24 @@ describe('alarms', () => {
     expect(alarmsOn(prod, 'Errors', logicalIdOf(prod.stack.functions.authorizeWorker.function))).toHaveLength(1);
   });
 
+  it('page when the processor circuit opens, matching the very line the authorize worker logs', () => {
+    const logGroupId = logicalIdOf(prod.stack.functions.authorizeWorker.logGroup);
+    const filters = ofType(prod.resources, 'AWS::Logs::MetricFilter').filter(([, filter]) =>
+      references(filter.Properties?.LogGroupName, logGroupId),
+    );
+    expect(filters).toHaveLength(1);
+    const [, filter] = filters[0] ?? [];
+    expect(filter?.Properties?.FilterPattern).toBe('{ ($.message = "Processor circuit changed") && ($.circuit = "open") }');
+    const { MetricName, MetricNamespace } = (filter?.Properties?.MetricTransformations as Record<string, unknown>[])[0] ?? {};
+
+    const alarms = ofType(prod.resources, 'AWS::CloudWatch::Alarm').filter(
+      ([, alarm]) => alarm.Properties?.MetricName === MetricName && alarm.Properties?.Namespace === MetricNamespace,
+    );
+
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]?.[1].Properties?.Threshold).toBe(1);
+  });
+
   it('all notify the alarm topic, which is encrypted', () => {
     const topicId = logicalIdOf(prod.stack.monitoring.alarmTopic);
 
