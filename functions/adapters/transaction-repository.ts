@@ -40,6 +40,7 @@ const ITEM_ONLY_ATTRIBUTES = [
   'outbox_pending',
   'outbox_at',
   'sealed_number',
+  'sealed_record_id',
   'sealed_cvc',
 ] as const;
 
@@ -65,6 +66,7 @@ export class TransactionRepository implements Transactions {
           : { gsi2pk: customerPartition.transactions(txn.merchantId, txn.customerId), gsi2sk: txn.id }),
         ...withoutVersion(txn),
         sealed_number: sealedCard.number,
+        ...(sealedCard.recordId === undefined ? {} : { sealed_record_id: sealedCard.recordId }),
         ...(sealedCard.cvc === undefined ? {} : { sealed_cvc: sealedCard.cvc }),
       },
       entries,
@@ -102,6 +104,7 @@ export class TransactionRepository implements Transactions {
       transaction: toTransaction(Item),
       sealedCard: {
         number: String(Item.sealed_number),
+        ...(Item.sealed_record_id === undefined ? {} : { recordId: String(Item.sealed_record_id) }),
         ...(Item.sealed_cvc === undefined ? {} : { cvc: String(Item.sealed_cvc) }),
       },
     };

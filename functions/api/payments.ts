@@ -5,7 +5,9 @@
 import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
 import { KmsCardVault } from '../adapters/card-vault.ts';
 import { HmacCardFingerprinter } from '../adapters/fingerprint.ts';
+import { CustomerRepository } from '../adapters/customer-repository.ts';
 import { MerchantStore } from '../adapters/merchant-store.ts';
+import { OrderRepository } from '../adapters/order-repository.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
 import { SqsQueueSender } from '../adapters/queue-sender.ts';
 import { TransactionRepository } from '../adapters/transaction-repository.ts';
@@ -22,9 +24,11 @@ const tableName = tableNameFromEnv();
 const outbox = new OutboxStore(
   dynamoDocumentClient,
   tableName,
-  new SqsQueueSender(sqsClient, queueUrlsFromEnv(['authorization', 'settlement'])),
+  new SqsQueueSender(sqsClient, queueUrlsFromEnv(['authorization', 'settlement', 'webhookFanout'])),
 );
 const transactions = new TransactionRepository(dynamoDocumentClient, tableName, outbox);
+const customers = new CustomerRepository(dynamoDocumentClient, tableName, outbox);
+const orders = new OrderRepository(dynamoDocumentClient, tableName, outbox);
 const merchants = new MerchantStore(dynamoDocumentClient, tableName);
 const vault = new KmsCardVault();
 const fingerprints = new HmacCardFingerprinter({ tableName });
@@ -44,12 +48,10 @@ export const handler = createApiHandler([
           transactions,
           vault,
           fingerprints,
+          customers,
+          orders,
           now,
-          defaultCurrency: async (id) => {
-            const merchant = await merchants.getMerchant(id);
-            if (merchant === undefined) throw new NotFoundError('merchant', id);
-            return merchant.defaultCurrency;
-          },
+          defaultCurrency: (id) => merchants.defaultCurrencyOf(id),
         },
         { merchantId, body: request.body, newId: request.newId },
       );
@@ -72,7 +74,7 @@ export const handler = createApiHandler([
     body: capturePaymentBody,
     handle: async (request) => {
       const transaction = await capturePayment(
-        { transactions, now },
+        { transactions, orders, now },
         merchantOf(request).merchantId,
         transactionIdOf(request.pathParameters),
         request.body.amount,

@@ -115,6 +115,15 @@ function parseExpiryDate(value: string, param: string): Expiry {
   return { expMonth: month, expYear: year };
 }
 
+/** A card is valid through the end of its expiry month (UTC); `param` names the field to blame. */
+export function requireNotExpired(expiry: Expiry, now: Date, param: string): void {
+  const currentYear = now.getUTCFullYear();
+  const currentMonth = now.getUTCMonth() + 1;
+  if (expiry.expYear < currentYear || (expiry.expYear === currentYear && expiry.expMonth < currentMonth)) {
+    throw new CardError('expired_card', 'The card has expired.', { param });
+  }
+}
+
 /**
  * Checks a card as typed by a customer, at `now` (UTC): its number, in order its expiry, then its CVC if given.
  * Returns the normalized card; throws a CardError for the first check that fails.
@@ -134,12 +143,8 @@ export function checkCard(input: CardInput, now: Date, params: CardParams): Chec
   }
 
   const { expMonth, expYear } = parseExpiry({ month: input.expMonth, year: input.expYear }, params.expiry);
-  const currentYear = now.getUTCFullYear();
-  const currentMonth = now.getUTCMonth() + 1;
-  if (expYear < currentYear || (expYear === currentYear && expMonth < currentMonth)) {
-    throw new CardError('expired_card', 'The card has expired.', { param: params.expiry });
-  }
-  if (expYear > currentYear + MAX_YEARS_AHEAD) {
+  requireNotExpired({ expMonth, expYear }, now, params.expiry);
+  if (expYear > now.getUTCFullYear() + MAX_YEARS_AHEAD) {
     throw new CardError('invalid_expiry_date', `The expiry year is more than ${MAX_YEARS_AHEAD} years away.`, {
       param: params.expiry,
     });

@@ -228,11 +228,21 @@ export function recordAuthorization(txn: Transaction, result: AuthorizationOutco
   }
 }
 
-/** Captures an authorized transaction, all of it or (with `amount`) part of it; the rest is released. */
+/**
+ * Captures an authorized transaction, all of it or (with `amount`) part of it; the rest is released. A payment
+ * for an order is for exactly the order's amount, and capturing it pays the order: it is captured whole or not at all.
+ */
 export function capture(txn: Transaction, amount: number | undefined, now: Date): Transition {
   requireTransition(txn, 'captured', 'captured');
   const captured = amount ?? txn.amount;
   requireAmountWithin(captured, txn.amount, 'the authorized amount');
+  if (txn.orderId !== undefined && captured !== txn.amount) {
+    throw new InvalidRequestError(
+      'partial_capture_of_order',
+      `This payment pays order ${txn.orderId}: capture all of it (${txn.amount}), or cancel it.`,
+      { param: 'amount' },
+    );
+  }
   const next: Transaction = {
     ...txn,
     status: 'captured',

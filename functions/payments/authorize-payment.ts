@@ -1,10 +1,13 @@
-import { recordAuthorization, type AuthorizationOutcome } from '../core/transaction.ts';
+import { recordAuthorization, type AuthorizationOutcome, type Transaction } from '../core/transaction.ts';
 import { ProcessorUnavailableError, type CardProcessor } from '../core/processor.ts';
 import { SealedCardUnreadableError } from '../core/vault.ts';
-import { settleCommand, type CardVault, type Transactions } from './ports.ts';
+import type { Orders } from '../customers/ports.ts';
+import { confirmOrderClaim, markOrderPaidAfterCapture } from '../orders/orders.ts';
+import { settleCommand, type CardVault, type SealedCard, type Transactions } from './ports.ts';
 
 export interface AuthorizePaymentDeps {
   readonly transactions: Transactions;
+  readonly orders: Orders;
   readonly vault: CardVault;
   readonly processor: CardProcessor;
   readonly now: () => Date;
@@ -28,11 +31,17 @@ export async function authorizePayment(deps: AuthorizePaymentDeps, transactionId
   const { transaction: txn, sealedCard } = stored;
   if (txn.status !== 'pending') return 'already_recorded';
 
-  const outcome = await askProcessor(deps, transactionId, txn, sealedCard);
+  const outcome = await confirmOrderThenAsk(deps, transactionId, txn, sealedCard);
   deps.afterProcessorAnswered?.();
   const transition = recordAuthorization(txn, outcome, deps.now());
-  const commands = transition.transaction.status === 'captured' ? [settleCommand(txn.id)] : [];
-  if ((await deps.transactions.apply(txn, transition, commands)) === 'written') return 'recorded';
+  const captured = transition.transaction.status === 'captured';
+  const commands = captured ? [settleCommand(txn.id)] : [];
+  if ((await deps.transactions.apply(txn, transition, commands)) === 'written') {
+    // Not a reason to fail the message once the answer is recorded: the settle worker marks the order if this
+    // does not (its command is in the write above).
+    if (captured) await markOrderPaidAfterCapture(deps, transition.transaction);
+    return 'recorded';
+  }
   // Someone else recorded it (a concurrent delivery) or canceled it meanwhile: either way, nothing left to do.
   const now = await deps.transactions.get(transactionId);
   if (now !== undefined && now.transaction.status === 'pending') {
@@ -41,16 +50,35 @@ export async function authorizePayment(deps: AuthorizePaymentDeps, transactionId
   return 'already_recorded';
 }
 
+/**
+ * A payment for an order goes to the processor only once it has confirmed its claim on the order; one whose
+ * claim another payment took over fails with the reason, without a charge (see core/order.ts).
+ */
+async function confirmOrderThenAsk(
+  deps: AuthorizePaymentDeps,
+  reference: string,
+  txn: Transaction,
+  sealed: SealedCard,
+): Promise<AuthorizationOutcome> {
+  if (txn.orderId !== undefined) {
+    const claim = await confirmOrderClaim(deps, txn.orderId, reference);
+    if (claim.outcome === 'lost') return { outcome: 'failed', failureCode: claim.failureCode };
+  }
+  return askProcessor(deps, reference, txn, sealed);
+}
+
 async function askProcessor(
   deps: AuthorizePaymentDeps,
   reference: string,
   txn: { merchantId: string; amount: number; currency: string; card: { expMonth: number; expYear: number } },
-  sealed: { number: string; cvc?: string },
+  sealed: { number: string; recordId?: string; cvc?: string },
 ): Promise<AuthorizationOutcome> {
   let number: string;
   let cvc: string | undefined;
   try {
-    number = await deps.vault.open(sealed.number, { merchantId: txn.merchantId, recordId: reference, field: 'number' });
+    // A saved card's number stays sealed for its payment method; a typed-in card's, for this transaction.
+    const numberRecordId = sealed.recordId ?? reference;
+    number = await deps.vault.open(sealed.number, { merchantId: txn.merchantId, recordId: numberRecordId, field: 'number' });
     cvc =
       sealed.cvc === undefined
         ? undefined

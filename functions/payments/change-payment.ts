@@ -8,11 +8,18 @@ import {
   type Transaction,
   type Transition,
 } from '../core/transaction.ts';
+import type { Orders } from '../customers/ports.ts';
+import { markOrderPaidAfterCapture, markOrderPaidBy } from '../orders/orders.ts';
 import { settleCommand, type QueueCommand, type Transactions } from './ports.ts';
 
 export interface ChangePaymentDeps {
   readonly transactions: Transactions;
   readonly now: () => Date;
+}
+
+/** Capturing and settling also mark a paid order. */
+export interface CapturePaymentDeps extends ChangePaymentDeps {
+  readonly orders: Orders;
 }
 
 /** A racing writer (the authorize worker, another request) may win a write; then we read again and retry. */
@@ -37,16 +44,19 @@ async function changeOwnedTransaction(
   throw new StateConflictError('transaction_busy', 'The transaction is being changed by another request; retry.');
 }
 
-export function capturePayment(
-  deps: ChangePaymentDeps,
+export async function capturePayment(
+  deps: CapturePaymentDeps,
   merchantId: string,
   transactionId: string,
   amount: number | undefined,
 ): Promise<Transaction> {
-  return changeOwnedTransaction(deps, merchantId, transactionId, (txn, now) => {
+  const captured = await changeOwnedTransaction(deps, merchantId, transactionId, (txn, now) => {
     const transition = capture(txn, amount, now);
     return { transition, commands: [settleCommand(txn.id)] };
   });
+  // The capture is written: the answer is the capture's, even if the order cannot be marked paid now.
+  await markOrderPaidAfterCapture(deps, captured);
+  return captured;
 }
 
 export function cancelPayment(deps: ChangePaymentDeps, merchantId: string, transactionId: string): Promise<Transaction> {
@@ -71,10 +81,15 @@ export async function refundPayment(
  * Settles a captured transaction. Anything else (already settled, refunded meanwhile, unknown) is not an
  * error for the settlement queue: the message is done.
  */
-export async function settlePayment(deps: ChangePaymentDeps, transactionId: string): Promise<'settled' | 'skipped'> {
+export async function settlePayment(deps: CapturePaymentDeps, transactionId: string): Promise<'settled' | 'skipped'> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
     const stored = await deps.transactions.get(transactionId);
-    if (stored === undefined || stored.transaction.status !== 'captured') return 'skipped';
+    if (stored === undefined) return 'skipped';
+    const { orderId, amountCaptured } = stored.transaction;
+    // Repairs a capture whose process died, or failed, before marking its order paid (idempotent when it did not).
+    // A failure here fails the message, which is redelivered: the order is marked before the payment settles.
+    if (orderId !== undefined && amountCaptured > 0) await markOrderPaidBy(deps, orderId, stored.transaction);
+    if (stored.transaction.status !== 'captured') return 'skipped';
     const transition = settle(stored.transaction, deps.now());
     if ((await deps.transactions.apply(stored.transaction, transition)) === 'written') return 'settled';
   }

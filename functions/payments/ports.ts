@@ -9,6 +9,12 @@ export type { CardFingerprinter, CardVault } from '../core/vault.ts';
 
 export interface SealedCard {
   readonly number: string;
+  /**
+   * The record `number` was sealed for, when it is not the transaction itself: a saved card's `pm_...`, whose
+   * ciphertext the transaction reuses (the API cannot decrypt, so it cannot re-seal). Same merchant, so the
+   * same KMS encryption context opens it.
+   */
+  readonly recordId?: string;
   /** Present only until the authorization result is recorded. */
   readonly cvc?: string;
 }

@@ -1,8 +1,9 @@
 /** The authorize worker: pending payments from the authorization queue, to the processor and back. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoAuthorizationLedger } from '../adapters/authorization-ledger.ts';
 import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
 import { KmsCardVault } from '../adapters/card-vault.ts';
+import { OrderRepository } from '../adapters/order-repository.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
 import { SqsQueueSender } from '../adapters/queue-sender.ts';
 import { ResilientProcessor } from '../adapters/resilient-processor.ts';
@@ -12,25 +13,26 @@ import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
 import { crashPoint } from '../fault-injection.ts';
 import { logger } from '../observability/logger.ts';
 import { authorizePayment } from '../payments/authorize-payment.ts';
+import { logSignals } from '../observability/log-signals.ts';
 import { createSqsConsumer } from './sqs-consumer.ts';
 
 const tableName = tableNameFromEnv();
-const transactions = new TransactionRepository(
-  dynamoDocumentClient,
-  tableName,
-  new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, queueUrlsFromEnv(['settlement']))),
-);
+const outbox = new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, queueUrlsFromEnv(['settlement', 'webhookFanout'])));
+const transactions = new TransactionRepository(dynamoDocumentClient, tableName, outbox);
+const orders = new OrderRepository(dynamoDocumentClient, tableName, outbox);
 const vault = new KmsCardVault();
 // The sandbox stands where an acquirer's client would; both sit behind the same timeouts, retries and breaker.
 const processor = new ResilientProcessor(new SandboxProcessor(new DynamoAuthorizationLedger(dynamoDocumentClient, tableName)), {
   onRetry: ({ attempt, delayMs, reason }) => logger.warn('Processor retry', { attempt, delayMs, reason }),
-  onCircuitChange: (status) => logger.error('Processor circuit changed', { circuit: status }),
+  onCircuitChange: (status) =>
+    logger.error(logSignals.processorCircuitChanged.message, { [logSignals.processorCircuitChanged.field]: status }),
 });
 
 export const handler = createSqsConsumer(z.object({ transaction_id: z.string() }), async (message) => {
   const outcome = await authorizePayment(
     {
       transactions,
+      orders,
       vault,
       processor,
       now: () => new Date(),

@@ -1,22 +1,21 @@
 /** The settle worker: captured payments from the settlement queue become settled, a batch at a time. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { OrderRepository } from '../adapters/order-repository.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
 import { SqsQueueSender } from '../adapters/queue-sender.ts';
 import { TransactionRepository } from '../adapters/transaction-repository.ts';
-import { tableNameFromEnv } from '../config.ts';
+import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
 import { logger } from '../observability/logger.ts';
 import { settlePayment } from '../payments/change-payment.ts';
 import { createSqsConsumer } from './sqs-consumer.ts';
 
 const tableName = tableNameFromEnv();
-const transactions = new TransactionRepository(
-  dynamoDocumentClient,
-  tableName,
-  new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, {})),
-);
+const outbox = new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, queueUrlsFromEnv(['webhookFanout'])));
+const transactions = new TransactionRepository(dynamoDocumentClient, tableName, outbox);
+const orders = new OrderRepository(dynamoDocumentClient, tableName, outbox);
 
 export const handler = createSqsConsumer(z.object({ transaction_id: z.string() }), async (message) => {
-  const outcome = await settlePayment({ transactions, now: () => new Date() }, message.transaction_id);
+  const outcome = await settlePayment({ transactions, orders, now: () => new Date() }, message.transaction_id);
   logger.info('Settlement handled', { transactionId: message.transaction_id, outcome });
 });

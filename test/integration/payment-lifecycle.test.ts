@@ -3,8 +3,10 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoAuthorizationLedger } from '../../functions/adapters/authorization-ledger.ts';
 import { KmsCardVault } from '../../functions/adapters/card-vault.ts';
+import { CustomerRepository } from '../../functions/adapters/customer-repository.ts';
 import { EventRepository } from '../../functions/adapters/event-repository.ts';
 import { keys } from '../../functions/adapters/keys.ts';
+import { OrderRepository } from '../../functions/adapters/order-repository.ts';
 import { OutboxStore } from '../../functions/adapters/outbox.ts';
 import { SandboxProcessor } from '../../functions/adapters/sandbox-processor.ts';
 import { TransactionRepository } from '../../functions/adapters/transaction-repository.ts';
@@ -23,6 +25,8 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
   let kms: Awaited<ReturnType<typeof startKmsEndpoint>>;
   let queue: RecordingQueueSender;
   let transactions: TransactionRepository;
+  let customers: CustomerRepository;
+  let orders: OrderRepository;
   let events: EventRepository;
   let vault: KmsCardVault;
   let processorCalls: AuthorizationRequest[];
@@ -33,7 +37,10 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
     table = await startTestTable();
     kms = await startKmsEndpoint({});
     queue = new RecordingQueueSender();
-    transactions = new TransactionRepository(table.db, table.tableName, new OutboxStore(table.db, table.tableName, queue));
+    const outbox = new OutboxStore(table.db, table.tableName, queue);
+    transactions = new TransactionRepository(table.db, table.tableName, outbox);
+    customers = new CustomerRepository(table.db, table.tableName, outbox);
+    orders = new OrderRepository(table.db, table.tableName, outbox);
     events = new EventRepository(table.db, table.tableName);
     vault = new KmsCardVault({
       kms: new KMSClient({ endpoint: kms.url, region: 'local', credentials: localCredentials }),
@@ -50,7 +57,7 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
 
   const create = (merchantId: string, body: Record<string, unknown> = {}) =>
     createPayment(
-      { transactions, vault, fingerprints: { fingerprint: async () => 'fp_test' }, defaultCurrency: async () => 'USD', now },
+      { transactions, customers, orders, vault, fingerprints: { fingerprint: async () => 'fp_test' }, defaultCurrency: async () => 'USD', now },
       {
         merchantId,
         body: { amount: 2500, card_number: '4242 4242 4242 4242', expiration_date: '2030-12-31', cvc: '123', capture: true, ...body },
@@ -70,10 +77,10 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
     };
 
     await expect(
-      authorizePayment({ transactions, vault, processor, now, afterProcessorAnswered: crashOnce }, txn.id),
+      authorizePayment({ transactions, orders, vault, processor, now, afterProcessorAnswered: crashOnce }, txn.id),
     ).rejects.toThrow('killed');
-    const redelivered = await authorizePayment({ transactions, vault, processor, now }, txn.id);
-    const again = await authorizePayment({ transactions, vault, processor, now }, txn.id);
+    const redelivered = await authorizePayment({ transactions, orders, vault, processor, now }, txn.id);
+    const again = await authorizePayment({ transactions, orders, vault, processor, now }, txn.id);
 
     expect(redelivered).toBe('recorded');
     expect(again).toBe('already_recorded');
@@ -91,7 +98,7 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
     const txn = await create('mer_cvc');
     const before = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.transaction(txn.id) }));
 
-    await authorizePayment({ transactions, vault, processor, now }, txn.id);
+    await authorizePayment({ transactions, orders, vault, processor, now }, txn.id);
     const after = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.transaction(txn.id) }));
 
     expect(typeof before.Item?.sealed_cvc).toBe('string');
@@ -102,13 +109,13 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
 
   it('a manual capture, a partial refund and settlement each apply once however often they are retried', async () => {
     const txn = await create('mer_manual', { capture: false, amount: 4000 });
-    await authorizePayment({ transactions, vault, processor, now }, txn.id);
+    await authorizePayment({ transactions, orders, vault, processor, now }, txn.id);
 
-    await capturePayment({ transactions, now }, 'mer_manual', txn.id, 3000);
+    await capturePayment({ transactions, orders, now }, 'mer_manual', txn.id, 3000);
     const refundId = newId('refund');
     await refundPayment({ transactions, now }, 'mer_manual', txn.id, { id: refundId, amount: 500 });
     await refundPayment({ transactions, now }, 'mer_manual', txn.id, { id: refundId, amount: 500 });
-    const settled = await Promise.all([settlePayment({ transactions, now }, txn.id), settlePayment({ transactions, now }, txn.id)]);
+    const settled = await Promise.all([settlePayment({ transactions, orders, now }, txn.id), settlePayment({ transactions, orders, now }, txn.id)]);
 
     expect(settled.sort()).toEqual(['settled', 'skipped']);
     const stored = await transactions.get(txn.id);
@@ -125,7 +132,7 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
   it("hides another merchant's transaction from every change", async () => {
     const txn = await create('mer_owner', { capture: false });
 
-    await expect(capturePayment({ transactions, now }, 'mer_intruder', txn.id, undefined)).rejects.toMatchObject({
+    await expect(capturePayment({ transactions, orders, now }, 'mer_intruder', txn.id, undefined)).rejects.toMatchObject({
       code: 'resource_missing',
     });
     expect((await transactions.get(txn.id))?.transaction.status).toBe('pending');

@@ -243,6 +243,27 @@ describe('capture', () => {
     expect(error).toMatchObject({ code: 'invalid_amount', param: 'amount' });
     expect((error as Error).message).toContain('from 1 to 1000');
   });
+
+  it.each([1, 999])('refuses to capture %i of a payment for an order: capturing it pays the order', (amount) => {
+    // Arrange
+    const forOrder: Transaction = { ...inStatus('authorized'), orderId: 'ord_1' };
+
+    // Act
+    const error = thrown(() => capture(forOrder, amount, later));
+
+    // Assert
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error).toMatchObject({ code: 'partial_capture_of_order', param: 'amount' });
+  });
+
+  it('captures a payment for an order whole, with or without the amount named', () => {
+    // Arrange
+    const forOrder: Transaction = { ...inStatus('authorized'), orderId: 'ord_1' };
+
+    // Act / Assert
+    expect(capture(forOrder, undefined, later).transaction.amountCaptured).toBe(1000);
+    expect(capture(forOrder, 1000, later).transaction.amountCaptured).toBe(1000);
+  });
 });
 
 describe('refund', () => {

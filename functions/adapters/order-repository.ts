@@ -1,0 +1,78 @@
+/**
+ * Orders in DynamoDB: one item each, changed only by conditional writes on its version, with its events in
+ * the item's outbox (see outbox.ts and the claim protocol in core/order.ts).
+ */
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { newId } from '../core/ids.ts';
+import type { Order, OrderEvent } from '../core/order.ts';
+import type { Orders } from '../customers/ports.ts';
+import { optionalStrings, stringRecord } from './item-fields.ts';
+import { keys } from './keys.ts';
+import { OutboxStore, eventEntry, type OutboxEntry, type WriteOutcome } from './outbox.ts';
+
+export class OrderRepository implements Orders {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly outbox: OutboxStore,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** Creates the order unless one with its id exists ('condition_failed': a retried request). */
+  create(order: Order): Promise<WriteOutcome> {
+    const { version: _version, ...attributes } = order;
+    return this.outbox.create({ ...keys.order(order.id), ...attributes }, []);
+  }
+
+  /** Writes `next`, computed from `previous`, with its events, on the condition that nobody changed the order meanwhile. */
+  async apply(previous: Order, next: Order, events: readonly OrderEvent[] = []): Promise<WriteOutcome> {
+    if (next === previous) return 'written';
+    const { version: _version, ...attributes } = next;
+    const entries = this.entriesFor(next, events);
+    const outcome = await this.outbox.update({
+      key: keys.order(next.id),
+      // Explicitly undefined: a confirmation that no longer holds (a new claim) must be removed from the item.
+      set: { ...attributes, claimConfirmed: next.claimConfirmed },
+      expectedVersion: previous.version,
+      entries,
+    });
+    if (outcome === 'written') await this.outbox.publish(keys.order(next.id), entries);
+    return outcome;
+  }
+
+  async get(orderId: string): Promise<Order | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.order(orderId), ConsistentRead: true }),
+    );
+    return Item === undefined ? undefined : toOrder(Item);
+  }
+
+  /** The order if it exists AND belongs to the merchant; otherwise undefined, indistinguishably. */
+  async getOwned(merchantId: string, orderId: string): Promise<Order | undefined> {
+    const order = await this.get(orderId);
+    return order?.merchantId === merchantId ? order : undefined;
+  }
+
+  private entriesFor(order: Order, events: readonly OrderEvent[]): OutboxEntry[] {
+    const created = this.clock().toISOString();
+    return events.map((event) =>
+      eventEntry({ id: newId('event'), type: event.type, merchantId: order.merchantId, created, data: { ...event.data } }),
+    );
+  }
+}
+
+function toOrder(item: Record<string, unknown>): Order {
+  return {
+    id: String(item.id),
+    merchantId: String(item.merchantId),
+    amount: Number(item.amount),
+    currency: String(item.currency),
+    ...optionalStrings(item, ['customerId', 'description', 'transactionId', 'claimedAt', 'paidAt']),
+    metadata: stringRecord(item.metadata),
+    status: item.status === 'paid' ? 'paid' : 'open',
+    ...(item.claimConfirmed === true ? { claimConfirmed: true } : {}),
+    createdAt: String(item.createdAt),
+    updatedAt: String(item.updatedAt),
+    version: Number(item.version),
+  };
+}
