@@ -15,8 +15,16 @@ export class EventRepository {
   ) {}
 
   async getOwned(merchantId: string, eventId: string): Promise<GatewayEvent | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.event(eventId) }));
-    return Item?.merchantId === merchantId ? toEvent(Item) : undefined;
+    const event = await this.get(eventId);
+    return event?.merchantId === merchantId ? event : undefined;
+  }
+
+  /** Consistent: the fan-out and the delivery worker read an event the relay may have just written. */
+  async get(eventId: string): Promise<GatewayEvent | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.event(eventId), ConsistentRead: true }),
+    );
+    return Item === undefined ? undefined : toEvent(Item);
   }
 
   async list(filter: { merchantId: string; type?: string; startingAfter?: string; limit: number }): Promise<EventPage> {
@@ -67,7 +75,10 @@ function toEvent(item: Record<string, unknown>): GatewayEvent {
   };
 }
 
-/** The event as a merchant reads it, and as webhooks will carry it. */
-export function toPublicEvent(event: GatewayEvent): Record<string, unknown> {
-  return { id: event.id, type: event.type, created: event.created, data: event.data };
+/** The event as a merchant reads it, with its webhook deliveries (rendered by the events API). */
+export function toPublicEvent<Delivery>(
+  event: GatewayEvent,
+  deliveries: readonly Delivery[],
+): { id: string; type: string; created: string; data: Record<string, unknown>; deliveries: readonly Delivery[] } {
+  return { id: event.id, type: event.type, created: event.created, data: event.data, deliveries };
 }

@@ -7,6 +7,8 @@
  * write: the relay that publishes the entries runs right after the write, and again from the periodic
  * sweep of the sparse index for any item whose writer died before publishing. Publishing is idempotent
  * (event records are conditional puts; consumers of commands are idempotent), so publishing twice is safe.
+ * Publishing an event also sends it to the webhook fan-out queue, so every function that publishes events
+ * needs `webhookFanout` among its queues.
  *
  * Single-item atomicity is used instead of TransactWriteItems so that the very same code path runs on
  * DynamoDB and on dynalite, which has no transactions.
@@ -54,6 +56,9 @@ export function eventEntry(event: GatewayEvent): OutboxEntry {
 export function commandEntry(queue: QueueName, body: Record<string, unknown>, delaySeconds?: number): OutboxEntry {
   return { kind: 'command', id: `cmd_${randomUUID()}`, queue, body, ...(delaySeconds === undefined ? {} : { delaySeconds }) };
 }
+
+/** Every recorded event goes here, to become one webhook delivery per subscribed endpoint. */
+export const WEBHOOK_FANOUT_QUEUE: QueueName = 'webhookFanout';
 
 /** Pending items are spread over a few index partitions so that the index has no single hot key. */
 const OUTBOX_SHARDS = 4;
@@ -224,6 +229,10 @@ export class OutboxStore {
       // Recorded by an earlier attempt: publishing is at least once, recording exactly once.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+    // Sent even when the record existed already: the attempt that recorded it may have died before this
+    // line. The entry is cleared only after this send, so the fan-out cannot be lost; a second fan-out
+    // message is harmless (functions/webhooks/fanout.ts creates each delivery once).
+    await this.queues.send(WEBHOOK_FANOUT_QUEUE, JSON.stringify({ event_id: event.id }));
   }
 
   /** Removes published entries; the item leaves the sparse index once its outbox is empty. */

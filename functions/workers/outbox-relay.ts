@@ -11,7 +11,7 @@ import { logger } from '../observability/logger.ts';
 const outbox = new OutboxStore(
   dynamoDocumentClient,
   tableNameFromEnv(),
-  new SqsQueueSender(sqsClient, queueUrlsFromEnv(['authorization', 'settlement'])),
+  new SqsQueueSender(sqsClient, queueUrlsFromEnv(['authorization', 'settlement', 'webhookFanout', 'webhookDelivery'])),
 );
 
 export const handler = async (): Promise<{ published: number }> => {

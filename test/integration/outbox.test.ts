@@ -45,7 +45,14 @@ describe('outbox on single-item writes', () => {
     const eventId = entries[0]?.id ?? '';
     const event = (await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.event(eventId) }))).Item;
     expect(event).toMatchObject({ type: 'payment.pending', merchantId: 'mer_a', gsi1pk: 'MER#mer_a#EVT' });
-    expect(queue.sent).toEqual([{ queue: 'authorization', body: { transaction_id: txnId }, delaySeconds: undefined }]);
+    // The command, and the event's fan-out to webhooks (sent in parallel, so in either order).
+    expect(queue.sent).toHaveLength(2);
+    expect(queue.sent).toEqual(
+      expect.arrayContaining([
+        { queue: 'authorization', body: { transaction_id: txnId }, delaySeconds: undefined },
+        { queue: 'webhookFanout', body: { event_id: eventId }, delaySeconds: undefined },
+      ]),
+    );
     const item = await readItem(txnId);
     expect(item?.outbox).toEqual({});
     expect(item?.outbox_pending).toBeUndefined();
