@@ -11,6 +11,11 @@ export const idPrefixes = {
   order: 'ord',
   event: 'evt',
   webhookEndpoint: 'we',
+  checkoutSession: 'chk',
+  portalSession: 'ptl',
+  consoleSession: 'csl',
+  /** Internal: names one POST /events/{id}/redeliver, so that the fan-out applies it once. */
+  redelivery: 'rdl',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -84,9 +84,12 @@ function dynamoIdempotencyStore(): IdempotencyStore {
   return store;
 }
 
-/** Keys are scoped per merchant; the operator's admin calls have a scope of their own. */
+/**
+ * Keys are scoped per merchant (a hosted-page session acts for its merchant); the operator's admin calls
+ * have a scope of their own.
+ */
 function idempotencyScopeOf(principal: Principal): string {
-  return principal.kind === 'merchant' ? principal.merchantId : principal.kind;
+  return 'merchantId' in principal ? principal.merchantId : principal.kind;
 }
 
 function toStoredResponse(result: APIGatewayProxyResult): StoredResponse {

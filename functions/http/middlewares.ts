@@ -12,6 +12,7 @@ import { AuthenticationError, ForbiddenError, InvalidRequestError } from '../cor
 import { logger } from '../observability/logger.ts';
 import { readIdempotencyKey } from './idempotency.ts';
 import { isExpectedError, payloadTooLarge, problemResponse, routeNotFound, unsupportedMediaType } from './problem.ts';
+import { sessionAuths, type RouteAuth } from '../../lib/topology.ts';
 import type { ApiRoute, Principal } from './route.ts';
 import { validationError } from './validation.ts';
 
@@ -109,7 +110,37 @@ export function resolveRoute(routes: readonly ApiRoute[]): ApiMiddleware {
 const authorizerContext = z.discriminatedUnion('principal', [
   z.object({ principal: z.literal('admin') }),
   z.object({ principal: z.literal('merchant'), merchantId: z.string().min(1), keyId: z.string().min(1) }),
+  z.object({
+    principal: z.enum(sessionAuths),
+    merchantId: z.string().min(1),
+    sessionId: z.string().min(1),
+    customerId: z.string().min(1).optional(),
+  }),
 ]);
+
+const forbiddenMessages: Record<Exclude<RouteAuth, 'none'>, string> = {
+  admin: 'This route needs the admin key.',
+  merchant: 'This route needs a merchant secret key (sk_...).',
+  checkout_session: 'This route needs a checkout session token (cs_...).',
+  portal_session: 'This route needs a wallet session token (ps_...).',
+  console_session: 'This route needs a console session token (cons_...).',
+};
+
+function principalOf(caller: z.infer<typeof authorizerContext>): Principal {
+  switch (caller.principal) {
+    case 'admin':
+      return { kind: 'admin' };
+    case 'merchant':
+      return { kind: 'merchant', merchantId: caller.merchantId, keyId: caller.keyId };
+    default:
+      return {
+        kind: caller.principal,
+        merchantId: caller.merchantId,
+        sessionId: caller.sessionId,
+        ...(caller.customerId === undefined ? {} : { customerId: caller.customerId }),
+      };
+  }
+}
 
 /** The route's `auth` in the topology must match who the authorizer said the caller is. */
 export function authenticate(): ApiMiddleware {
@@ -124,15 +155,8 @@ export function authenticate(): ApiMiddleware {
       const parsed = authorizerContext.safeParse(event.requestContext?.authorizer);
       if (!parsed.success) throw new AuthenticationError();
       const caller = parsed.data;
-      if (caller.principal !== required) {
-        throw new ForbiddenError(
-          required === 'admin' ? 'This route needs the admin key.' : 'This route needs a merchant secret key (sk_...).',
-        );
-      }
-      state.principal =
-        caller.principal === 'admin'
-          ? { kind: 'admin' }
-          : { kind: 'merchant', merchantId: caller.merchantId, keyId: caller.keyId };
+      if (caller.principal !== required) throw new ForbiddenError(forbiddenMessages[required]);
+      state.principal = principalOf(caller);
     },
   };
 }

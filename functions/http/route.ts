@@ -4,14 +4,27 @@
  * that the topology does not know fails the cold start instead of a request.
  */
 import * as z from 'zod';
-import { routes as topologyRoutes, type HttpMethod, type RouteSpec } from '../../lib/topology.ts';
+import { routes as topologyRoutes, type HttpMethod, type RouteSpec, type SessionAuth } from '../../lib/topology.ts';
 import { AuthenticationError } from '../core/errors.ts';
 import type { IdKind } from '../core/ids.ts';
 
 export type Principal =
   | { readonly kind: 'anonymous' }
   | { readonly kind: 'admin' }
-  | MerchantPrincipal;
+  | MerchantPrincipal
+  | SessionPrincipal;
+
+/**
+ * The holder of a hosted-page session token: scoped to one merchant and one session, and for a wallet
+ * (portal) session to one customer. See functions/adapters/session-store.ts.
+ */
+export interface SessionPrincipal {
+  readonly kind: SessionAuth;
+  readonly merchantId: string;
+  readonly sessionId: string;
+  /** Only for `portal_session`: the customer whose wallet this is. */
+  readonly customerId?: string;
+}
 
 export interface MerchantPrincipal {
   readonly kind: 'merchant';
@@ -90,6 +103,12 @@ export function defineRoute<
 
 function rejectsUnknownFields(schema: z.ZodType): boolean {
   return schema instanceof z.ZodObject && schema.def.catchall instanceof z.ZodNever;
+}
+
+/** The session of a session route, of the kind the route needs (the pipeline has checked it already). */
+export function sessionOf(request: ApiRequest<unknown, unknown>, kind: SessionAuth): SessionPrincipal {
+  if (request.principal.kind !== kind) throw new AuthenticationError();
+  return request.principal as SessionPrincipal;
 }
 
 /** The calling merchant of a merchant route (the pipeline has checked the principal already). */

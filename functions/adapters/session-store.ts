@@ -1,0 +1,283 @@
+/**
+ * Hosted-page sessions: short-lived tokens that let a browser do one thing for one merchant (pay one
+ * checkout, manage one customer's wallet, watch the merchant's transactions) without its secret key.
+ *
+ * Like API keys (merchant-store.ts), a token is shown once and stored only as its SHA-256: the authorizer
+ * finds a session by hashing what the browser sent. A token carries 256 bits from the CSPRNG, so a fast hash
+ * is enough. DynamoDB's TTL deletes expired items eventually (and dynalite never does), so an expired or
+ * ended session is treated as absent here, whatever is still in the table.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SessionAuth } from '../../lib/topology.ts';
+import { NotFoundError, StateConflictError } from '../core/errors.ts';
+import { indexNames, keys, ownerPartition } from './keys.ts';
+
+export type SessionKind = 'checkout' | 'portal' | 'console';
+
+/** 30 minutes: long enough to type a card, short enough that a leaked link soon stops working. */
+export const SESSION_LIFETIME_SECONDS = 30 * 60;
+const TOKEN_BYTES = 32;
+
+/** Token prefixes: the authorizer tells a session token from a secret key (`sk_`) by them. */
+export const sessionTokenPrefixes: Readonly<Record<SessionKind, string>> = {
+  checkout: 'cs_',
+  portal: 'ps_',
+  console: 'cons_',
+};
+
+/** The route `auth` (lib/topology.ts) that each kind of session may call. */
+export const sessionAuthOf: Readonly<Record<SessionKind, SessionAuth>> = {
+  checkout: 'checkout_session',
+  portal: 'portal_session',
+  console: 'console_session',
+};
+
+/** What a checkout session charges: an order, or an amount in a currency. */
+export interface CheckoutTerms {
+  readonly amount: number;
+  readonly currency: string;
+  readonly orderId?: string;
+  readonly customerId?: string;
+  readonly description?: string;
+  readonly returnUrl?: string;
+}
+
+export interface Session {
+  readonly id: string;
+  readonly kind: SessionKind;
+  readonly merchantId: string;
+  /** Portal sessions: the customer; checkout sessions: the customer the payment is recorded for, if any. */
+  readonly customerId?: string;
+  readonly checkout?: CheckoutTerms;
+  /** The checkout's latest payment attempt. */
+  readonly transactionId?: string;
+  /** ISO 8601 UTC. */
+  readonly createdAt: string;
+  readonly expiresAt: string;
+}
+
+export interface IssuedSession {
+  readonly session: Session;
+  /** The bearer token: in this answer only. */
+  readonly token: string;
+}
+
+export function hashSessionToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** `cs_`/`ps_`/`cons_` and 32 random bytes in base64url (43 characters, 256 bits). */
+export function generateSessionToken(kind: SessionKind): string {
+  return `${sessionTokenPrefixes[kind]}${randomBytes(TOKEN_BYTES).toString('base64url')}`;
+}
+
+/** The kind a token claims by its prefix; undefined for anything else (e.g. a secret key). */
+export function sessionKindOfToken(token: string): SessionKind | undefined {
+  const kinds = Object.keys(sessionTokenPrefixes) as SessionKind[];
+  return kinds.find((kind) => token.startsWith(sessionTokenPrefixes[kind]) && /^[A-Za-z0-9_-]{43}$/.test(token.slice(sessionTokenPrefixes[kind].length)));
+}
+
+/** A session is usable until it expires or is ended, whichever comes first. */
+export function isActive(item: { readonly expiresAt: string; readonly endedAt?: string | undefined }, now: Date): boolean {
+  return item.endedAt === undefined && Date.parse(item.expiresAt) > now.getTime();
+}
+
+export class SessionStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** A new session and its token; only the token's hash is written. */
+  async create(input: {
+    readonly id: string;
+    readonly kind: SessionKind;
+    readonly merchantId: string;
+    readonly customerId?: string;
+    readonly checkout?: CheckoutTerms;
+  }): Promise<IssuedSession> {
+    const now = this.clock();
+    const token = generateSessionToken(input.kind);
+    const expiresAtSeconds = Math.floor(now.getTime() / 1000) + SESSION_LIFETIME_SECONDS;
+    const session: Session = {
+      id: input.id,
+      kind: input.kind,
+      merchantId: input.merchantId,
+      ...(input.customerId === undefined ? {} : { customerId: input.customerId }),
+      ...(input.checkout === undefined ? {} : { checkout: input.checkout }),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(expiresAtSeconds * 1000).toISOString(),
+    };
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.session(hashSessionToken(token)),
+          session_id: session.id,
+          kind: session.kind,
+          merchant_id: session.merchantId,
+          ...(session.customerId === undefined ? {} : { customer_id: session.customerId }),
+          ...(session.checkout === undefined ? {} : { checkout: checkoutItem(session.checkout) }),
+          created_at: session.createdAt,
+          session_expires_at: session.expiresAt,
+          // The table's TTL attribute (epoch seconds): DynamoDB removes the item some time after this.
+          expires_at: expiresAtSeconds,
+          gsi1pk: ownerPartition.sessions(session.merchantId),
+          gsi1sk: session.id,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return { session, token };
+  }
+
+  /** The active session a token stands for; undefined when unknown, expired or ended. Read consistently. */
+  async findActive(tokenHash: string): Promise<Session | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.session(tokenHash), ConsistentRead: true }),
+    );
+    if (Item === undefined) return undefined;
+    const session = toSession(Item);
+    return isActive({ expiresAt: session.expiresAt, endedAt: optionalString(Item.ended_at) }, this.clock()) ? session : undefined;
+  }
+
+  /**
+   * Ends one of the merchant's sessions of a kind (log out). Another merchant's session, or one of another
+   * kind, is not found, as an unknown one is. Ending an ended session again is not an error.
+   */
+  async end(merchantId: string, kind: SessionKind, sessionId: string): Promise<{ id: string; endedAt: string }> {
+    const { Items } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: indexNames.byOwner,
+        KeyConditionExpression: 'gsi1pk = :owner AND gsi1sk = :id',
+        ExpressionAttributeValues: { ':owner': ownerPartition.sessions(merchantId), ':id': sessionId },
+        ProjectionExpression: 'pk, sk, kind, ended_at',
+      }),
+    );
+    const item = Items?.[0];
+    if (item === undefined || item.kind !== kind) throw new NotFoundError(`${kind} session`, sessionId, 'id');
+    if (item.ended_at !== undefined) return { id: sessionId, endedAt: String(item.ended_at) };
+    const endedAt = this.clock().toISOString();
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: String(item.pk), sk: String(item.sk) },
+        UpdateExpression: 'SET ended_at = if_not_exists(ended_at, :endedAt)',
+        ConditionExpression: 'merchant_id = :merchantId',
+        ExpressionAttributeValues: { ':endedAt': endedAt, ':merchantId': merchantId },
+      }),
+    );
+    return { id: sessionId, endedAt };
+  }
+
+  /**
+   * Records `transactionId` as the checkout's payment, on the condition that the payment it had is still
+   * `previous` (none, or one that can no longer succeed). Two payments racing on one checkout: one wins.
+   */
+  async claimPayment(session: Session, previous: string | undefined, transactionId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: await this.keyOf(session),
+          UpdateExpression: 'SET transaction_id = :txn',
+          ConditionExpression:
+            previous === undefined
+              ? 'attribute_exists(pk) AND attribute_not_exists(transaction_id) AND attribute_not_exists(ended_at)'
+              : 'attribute_exists(pk) AND transaction_id = :previous AND attribute_not_exists(ended_at)',
+          ExpressionAttributeValues: { ':txn': transactionId, ...(previous === undefined ? {} : { ':previous': previous }) },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      throw new StateConflictError('checkout_payment_in_progress', 'Another payment for this checkout was just made; follow it instead.');
+    }
+  }
+
+  /** The item key of a session, found by its id (the token is not at hand once the authorizer has run). */
+  private async keyOf(session: Session): Promise<{ pk: string; sk: string }> {
+    const { Items } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: indexNames.byOwner,
+        KeyConditionExpression: 'gsi1pk = :owner AND gsi1sk = :id',
+        ExpressionAttributeValues: { ':owner': ownerPartition.sessions(session.merchantId), ':id': session.id },
+        ProjectionExpression: 'pk, sk',
+      }),
+    );
+    const item = Items?.[0];
+    if (item === undefined) throw new NotFoundError('checkout session', session.id, 'id');
+    return { pk: String(item.pk), sk: String(item.sk) };
+  }
+
+  /** The session by id, as its merchant owns it; active or not (the pages read their own session). */
+  async getOwned(merchantId: string, sessionId: string): Promise<(Session & { readonly endedAt?: string }) | undefined> {
+    const { Items } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: indexNames.byOwner,
+        KeyConditionExpression: 'gsi1pk = :owner AND gsi1sk = :id',
+        ExpressionAttributeValues: { ':owner': ownerPartition.sessions(merchantId), ':id': sessionId },
+      }),
+    );
+    const item = Items?.[0];
+    if (item === undefined) return undefined;
+    // The index is eventually consistent: read the item itself for its latest payment.
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: String(item.pk), sk: String(item.sk) }, ConsistentRead: true }),
+    );
+    if (Item === undefined) return undefined;
+    const endedAt = optionalString(Item.ended_at);
+    return { ...toSession(Item), ...(endedAt === undefined ? {} : { endedAt }) };
+  }
+}
+
+function checkoutItem(terms: CheckoutTerms): Record<string, unknown> {
+  return {
+    amount: terms.amount,
+    currency: terms.currency,
+    ...(terms.orderId === undefined ? {} : { order_id: terms.orderId }),
+    ...(terms.customerId === undefined ? {} : { customer_id: terms.customerId }),
+    ...(terms.description === undefined ? {} : { description: terms.description }),
+    ...(terms.returnUrl === undefined ? {} : { return_url: terms.returnUrl }),
+  };
+}
+
+function toCheckoutTerms(item: Record<string, unknown>): CheckoutTerms {
+  const orderId = optionalString(item.order_id);
+  const customerId = optionalString(item.customer_id);
+  const description = optionalString(item.description);
+  const returnUrl = optionalString(item.return_url);
+  return {
+    amount: Number(item.amount),
+    currency: String(item.currency),
+    ...(orderId === undefined ? {} : { orderId }),
+    ...(customerId === undefined ? {} : { customerId }),
+    ...(description === undefined ? {} : { description }),
+    ...(returnUrl === undefined ? {} : { returnUrl }),
+  };
+}
+
+function toSession(item: Record<string, unknown>): Session {
+  const customerId = optionalString(item.customer_id);
+  const transactionId = optionalString(item.transaction_id);
+  const checkout = item.checkout;
+  return {
+    id: String(item.session_id),
+    kind: String(item.kind) as SessionKind,
+    merchantId: String(item.merchant_id),
+    ...(customerId === undefined ? {} : { customerId }),
+    ...(typeof checkout === 'object' && checkout !== null ? { checkout: toCheckoutTerms(checkout as Record<string, unknown>) } : {}),
+    ...(transactionId === undefined ? {} : { transactionId }),
+    createdAt: String(item.created_at),
+    expiresAt: String(item.session_expires_at),
+  };
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

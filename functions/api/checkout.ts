@@ -1,0 +1,109 @@
+/**
+ * The checkout function: the routes the hosted checkout page (pages/checkout.html) calls with its session
+ * token (`Authorization: Bearer cs_...`). GET /checkout says what is being paid and how the latest payment
+ * stands; POST /checkout/pay pays it with a typed card; DELETE /checkout ends the session.
+ */
+import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { KmsCardVault } from '../adapters/card-vault.ts';
+import { CustomerRepository } from '../adapters/customer-repository.ts';
+import { HmacCardFingerprinter } from '../adapters/fingerprint.ts';
+import { MerchantStore } from '../adapters/merchant-store.ts';
+import { OrderRepository } from '../adapters/order-repository.ts';
+import { OutboxStore } from '../adapters/outbox.ts';
+import { SqsQueueSender } from '../adapters/queue-sender.ts';
+import { SessionStore, type Session } from '../adapters/session-store.ts';
+import { TransactionRepository } from '../adapters/transaction-repository.ts';
+import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
+import { AuthenticationError } from '../core/errors.ts';
+import { requireCurrency } from '../core/money.ts';
+import { payCheckoutBody, type CheckoutView } from '../contract/sessions.ts';
+import { payCheckout } from '../hosted/pay-checkout.ts';
+import { toPageTransaction } from '../hosted/views.ts';
+import { createApiHandler } from '../http/handler.ts';
+import { defineRoute, sessionOf, type ApiRequest } from '../http/route.ts';
+
+const tableName = tableNameFromEnv();
+const outbox = new OutboxStore(
+  dynamoDocumentClient,
+  tableName,
+  new SqsQueueSender(sqsClient, queueUrlsFromEnv(['authorization', 'settlement', 'webhookFanout'])),
+);
+const transactions = new TransactionRepository(dynamoDocumentClient, tableName, outbox);
+const customers = new CustomerRepository(dynamoDocumentClient, tableName, outbox);
+const orders = new OrderRepository(dynamoDocumentClient, tableName, outbox);
+const merchants = new MerchantStore(dynamoDocumentClient, tableName);
+const sessions = new SessionStore(dynamoDocumentClient, tableName);
+const vault = new KmsCardVault();
+const fingerprints = new HmacCardFingerprinter({ tableName });
+const now = (): Date => new Date();
+
+/** The caller's own checkout session, read fresh (its latest payment changes). */
+async function checkoutSessionOf(request: ApiRequest<unknown, unknown>): Promise<Session> {
+  const principal = sessionOf(request, 'checkout_session');
+  const session = await sessions.getOwned(principal.merchantId, principal.sessionId);
+  // The authorizer found it active a moment ago; gone now means it was ended in between.
+  if (session === undefined || session.endedAt !== undefined || session.checkout === undefined) throw new AuthenticationError();
+  return session;
+}
+
+async function viewOf(session: Session): Promise<CheckoutView> {
+  const terms = session.checkout;
+  if (terms === undefined) throw new AuthenticationError();
+  const [merchant, payment] = await Promise.all([
+    merchants.getMerchant(session.merchantId),
+    session.transactionId === undefined ? undefined : transactions.getOwned(session.merchantId, session.transactionId),
+  ]);
+  return {
+    session_id: session.id,
+    merchant_name: merchant?.name ?? '',
+    amount: terms.amount,
+    currency: terms.currency,
+    currency_exponent: requireCurrency(terms.currency).exponent,
+    description: terms.description ?? null,
+    order_id: terms.orderId ?? null,
+    return_url: terms.returnUrl ?? null,
+    expires_at: session.expiresAt,
+    payment: payment === undefined ? null : toPageTransaction(payment),
+  };
+}
+
+export const handler = createApiHandler([
+  defineRoute({
+    method: 'GET',
+    path: '/checkout',
+    handle: async (request) => ({ status: 200, body: await viewOf(await checkoutSessionOf(request)) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/checkout/pay',
+    body: payCheckoutBody,
+    handle: async (request) => {
+      const session = await checkoutSessionOf(request);
+      const transaction = await payCheckout(
+        {
+          transactions,
+          vault,
+          fingerprints,
+          customers,
+          orders,
+          sessions,
+          now,
+          defaultCurrency: (id) => merchants.defaultCurrencyOf(id),
+        },
+        session,
+        request.body,
+        request.newId,
+      );
+      return { status: 201, body: toPageTransaction(transaction) };
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/checkout',
+    handle: async (request) => {
+      const principal = sessionOf(request, 'checkout_session');
+      const ended = await sessions.end(principal.merchantId, 'checkout', principal.sessionId);
+      return { status: 200, body: { id: ended.id, ended: true, ended_at: ended.endedAt } };
+    },
+  }),
+]);

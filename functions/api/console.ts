@@ -1,0 +1,87 @@
+/**
+ * The console function: the routes the hosted merchant console (pages/console.html) calls with a console
+ * session token (`Authorization: Bearer cons_...`): the merchant's transactions newest first, and one
+ * transaction's timeline of events with each webhook delivery's attempts. It reads; the only write is
+ * ending its own session.
+ */
+import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { OutboxStore } from '../adapters/outbox.ts';
+import { SqsQueueSender } from '../adapters/queue-sender.ts';
+import { SessionStore } from '../adapters/session-store.ts';
+import { TimelineReader } from '../adapters/timeline-reader.ts';
+import { TransactionRepository } from '../adapters/transaction-repository.ts';
+import { tableNameFromEnv } from '../config.ts';
+import { NotFoundError } from '../core/errors.ts';
+import { consoleTransactionsQuery, type TimelineEvent } from '../contract/sessions.ts';
+import { toPageTransaction } from '../hosted/views.ts';
+import { createApiHandler } from '../http/handler.ts';
+import { defineRoute, sessionOf } from '../http/route.ts';
+import { DeliveryStore, type Delivery } from '../webhooks/delivery-store.ts';
+import type { GatewayEvent } from '../adapters/outbox.ts';
+
+const tableName = tableNameFromEnv();
+// This function sends nothing: an outbox without queues, needed only to build the read-side repositories.
+const outbox = new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, {}));
+const transactions = new TransactionRepository(dynamoDocumentClient, tableName, outbox);
+const deliveries = new DeliveryStore(dynamoDocumentClient, tableName, outbox);
+const timelines = new TimelineReader(dynamoDocumentClient, tableName);
+const sessions = new SessionStore(dynamoDocumentClient, tableName);
+
+function toDeliverySummary(delivery: Delivery): TimelineEvent['deliveries'][number] {
+  return {
+    endpoint_id: delivery.endpointId,
+    status: delivery.status,
+    attempts: delivery.attempts.map((attempt) => ({
+      attempt: attempt.attempt,
+      at: attempt.at,
+      status_code: attempt.statusCode ?? null,
+      error: attempt.error ?? null,
+    })),
+  };
+}
+
+async function toTimelineEvent(event: GatewayEvent): Promise<TimelineEvent> {
+  const status = event.data.status;
+  return {
+    event_id: event.id,
+    type: event.type,
+    created: event.created,
+    status: typeof status === 'string' ? status : null,
+    deliveries: (await deliveries.listForEvent(event.id)).map(toDeliverySummary),
+  };
+}
+
+export const handler = createApiHandler([
+  defineRoute({
+    method: 'GET',
+    path: '/console/transactions',
+    query: consoleTransactionsQuery,
+    handle: async (request) => {
+      const { merchantId } = sessionOf(request, 'console_session');
+      const page = await transactions.list({ merchantId, limit: request.query.limit });
+      return { status: 200, body: page.transactions.map(toPageTransaction) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/console/transactions/{transaction_id}',
+    handle: async (request) => {
+      const { merchantId } = sessionOf(request, 'console_session');
+      const id = request.pathParameters.transaction_id ?? '';
+      const transaction = await transactions.getOwned(merchantId, id);
+      if (transaction === undefined) throw new NotFoundError('transaction', id, 'transaction_id');
+      const { events } = await timelines.eventsOf(merchantId, transaction.id, transaction.createdAt);
+      const timeline = await Promise.all(events.map(toTimelineEvent));
+      return { status: 200, body: { transaction: toPageTransaction(transaction), timeline } };
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/console',
+    handle: async (request) => {
+      const principal = sessionOf(request, 'console_session');
+      const ended = await sessions.end(principal.merchantId, 'console', principal.sessionId);
+      return { status: 200, body: { id: ended.id, ended: true, ended_at: ended.endedAt } };
+    },
+  }),
+]);

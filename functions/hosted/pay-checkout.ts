@@ -1,0 +1,71 @@
+/**
+ * Paying a checkout session: the card typed into the hosted page goes through the very use case behind
+ * POST /payments (payments/create-payment.ts), with the amount, currency, order and customer the session
+ * fixed when the merchant opened it. The browser chooses only the card.
+ *
+ * A checkout pays once. Its latest payment is recorded on the session with a conditional write before the
+ * payment is created, so two submissions racing on one session cannot both charge; a new attempt is allowed
+ * only when the latest one can no longer succeed (declined, failed, canceled, or never created).
+ */
+import { checkCard } from '../core/card.ts';
+import { StateConflictError } from '../core/errors.ts';
+import type { IdKind } from '../core/ids.ts';
+import type { Transaction, TransactionStatus } from '../core/transaction.ts';
+import type { CreatePaymentBody } from '../contract/payments.ts';
+import type { PayCheckoutBody } from '../contract/sessions.ts';
+import { cardInputOf } from '../payments/card-input.ts';
+import { createPayment, type CreatePaymentDeps } from '../payments/create-payment.ts';
+import type { Session, SessionStore } from '../adapters/session-store.ts';
+
+/** Statuses after which the customer may try again with another card. */
+const RETRYABLE: ReadonlySet<TransactionStatus> = new Set(['declined', 'failed', 'canceled']);
+
+export interface PayCheckoutDeps extends CreatePaymentDeps {
+  readonly sessions: Pick<SessionStore, 'claimPayment'>;
+}
+
+export async function payCheckout(
+  deps: PayCheckoutDeps,
+  session: Session,
+  card: PayCheckoutBody,
+  newId: (kind: IdKind) => string,
+): Promise<Transaction> {
+  const terms = session.checkout;
+  if (terms === undefined) throw new Error(`Session ${session.id} is not a checkout session`);
+  // Bad card data is answered before anything is claimed or stored.
+  const { card: cardInput, params } = cardInputOf(card);
+  checkCard(cardInput, deps.now(), params);
+  await requireNoLivePayment(deps, session);
+
+  const transactionId = newId('transaction');
+  await deps.sessions.claimPayment(session, session.transactionId, transactionId);
+  const body: CreatePaymentBody = {
+    amount: terms.amount,
+    currency: terms.currency,
+    card_number: card.card_number,
+    exp_month: card.exp_month,
+    exp_year: card.exp_year,
+    ...(card.cvc === undefined ? {} : { cvc: card.cvc }),
+    ...(terms.orderId === undefined ? {} : { order_id: terms.orderId }),
+    ...(terms.customerId === undefined ? {} : { customer_id: terms.customerId }),
+    ...(terms.description === undefined ? {} : { description: terms.description }),
+    capture: true,
+    metadata: { checkout_session: session.id },
+  };
+  return createPayment(deps, {
+    merchantId: session.merchantId,
+    body,
+    newId: (kind) => (kind === 'transaction' ? transactionId : newId(kind)),
+  });
+}
+
+async function requireNoLivePayment(deps: Pick<CreatePaymentDeps, 'transactions'>, session: Session): Promise<void> {
+  if (session.transactionId === undefined) return;
+  const latest = await deps.transactions.getOwned(session.merchantId, session.transactionId);
+  if (latest !== undefined && !RETRYABLE.has(latest.status)) {
+    throw new StateConflictError(
+      'checkout_already_paid',
+      `This checkout has a payment that is ${latest.status}; it cannot be paid again.`,
+    );
+  }
+}

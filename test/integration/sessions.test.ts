@@ -1,0 +1,136 @@
+/**
+ * Hosted-page sessions against the embedded DynamoDB: tokens are 256-bit, stored only as their hash,
+ * resolve to their scope through the authorizer, and stop working once expired or ended.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  SESSION_LIFETIME_SECONDS,
+  SessionStore,
+  generateSessionToken,
+  hashSessionToken,
+  sessionKindOfToken,
+} from '../../functions/adapters/session-store.ts';
+import { startTestTable, type TestTable } from '../support/dynamo.ts';
+
+const METHOD_ARN = 'arn:aws:execute-api:local:000000000000:gateway/local/GET/wallet';
+
+function authorizerEvent(token: string): APIGatewayRequestAuthorizerEvent {
+  return {
+    type: 'REQUEST',
+    methodArn: METHOD_ARN,
+    resource: '/wallet',
+    path: '/wallet',
+    httpMethod: 'GET',
+    headers: { Authorization: `Bearer ${token}` },
+    multiValueHeaders: null,
+    pathParameters: null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    requestContext: {} as APIGatewayRequestAuthorizerEvent['requestContext'],
+  };
+}
+
+let table: TestTable;
+let now: Date;
+let store: SessionStore;
+let authorize: ReturnType<(typeof import('../../functions/api/authorizer.ts'))['createAuthorizer']>;
+
+beforeAll(async () => {
+  table = await startTestTable();
+  // The authorizer module builds its clients from the environment when it loads.
+  process.env.TABLE_NAME ??= table.tableName;
+  process.env.ADMIN_API_KEY ??= 'admin-key-for-session-tests-0123456789';
+  const { createAuthorizer } = await import('../../functions/api/authorizer.ts');
+  now = new Date('2030-01-01T10:00:00Z');
+  store = new SessionStore(table.db, table.tableName, () => now);
+  authorize = createAuthorizer({
+    adminKey: async () => 'admin-key-for-session-tests-0123456789',
+    findActiveKey: async () => undefined,
+    findActiveSession: (hash) => store.findActive(hash),
+  });
+});
+afterAll(async () => table.close());
+
+describe('session tokens', () => {
+  it('carry 256 random bits in base64url after their kind prefix', () => {
+    const tokens = [generateSessionToken('checkout'), generateSessionToken('checkout')];
+
+    expect(tokens[0]).toMatch(/^cs_[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(tokens[0]?.slice(3) ?? '', 'base64url')).toHaveLength(32);
+    expect(tokens[0]).not.toBe(tokens[1]);
+    expect(generateSessionToken('portal')).toMatch(/^ps_/);
+    expect(generateSessionToken('console')).toMatch(/^cons_/);
+  });
+
+  it('are told apart from secret keys and mangled tokens by their shape', () => {
+    expect(sessionKindOfToken(generateSessionToken('console'))).toBe('console');
+    expect(sessionKindOfToken(`sk_live_${'A'.repeat(32)}`)).toBeUndefined();
+    expect(sessionKindOfToken('cs_short')).toBeUndefined();
+  });
+
+  it('are stored only as their SHA-256', async () => {
+    const { token } = await store.create({ id: 'ptl_STORED', kind: 'portal', merchantId: 'mer_A', customerId: 'cus_A' });
+
+    const { Items } = await table.db.send(new ScanCommand({ TableName: table.tableName }));
+
+    expect(JSON.stringify(Items)).not.toContain(token);
+    expect(JSON.stringify(Items)).toContain(hashSessionToken(token));
+  });
+});
+
+describe('the authorizer with session tokens', () => {
+  it('lets a wallet token in as that one customer of that one merchant', async () => {
+    const { token } = await store.create({ id: 'ptl_SCOPE', kind: 'portal', merchantId: 'mer_A', customerId: 'cus_A' });
+
+    const result = await authorize(authorizerEvent(token));
+
+    expect(result.context).toEqual({
+      principal: 'portal_session',
+      merchantId: 'mer_A',
+      sessionId: 'ptl_SCOPE',
+      keyId: 'ptl_SCOPE',
+      customerId: 'cus_A',
+    });
+  });
+
+  it('refuses a token after its 30 minutes', async () => {
+    const { token } = await store.create({ id: 'chk_EXPIRES', kind: 'checkout', merchantId: 'mer_A', checkout: { amount: 100, currency: 'USD' } });
+    const issuedAt = now;
+
+    now = new Date(issuedAt.getTime() + SESSION_LIFETIME_SECONDS * 1000 - 1000);
+    const justBefore = await authorize(authorizerEvent(token));
+    now = new Date(issuedAt.getTime() + SESSION_LIFETIME_SECONDS * 1000);
+    const expired = authorize(authorizerEvent(token));
+
+    expect(justBefore.context?.principal).toBe('checkout_session');
+    await expect(expired).rejects.toThrow(/^Unauthorized$/);
+    now = issuedAt;
+  });
+
+  it('refuses a token once its session is ended, and ending it again answers the same', async () => {
+    const { token } = await store.create({ id: 'csl_ENDED', kind: 'console', merchantId: 'mer_A' });
+
+    const first = await store.end('mer_A', 'console', 'csl_ENDED');
+    const again = await store.end('mer_A', 'console', 'csl_ENDED');
+
+    await expect(authorize(authorizerEvent(token))).rejects.toThrow(/^Unauthorized$/);
+    expect(again.endedAt).toBe(first.endedAt);
+  });
+
+  it("lets no merchant end another merchant's session", async () => {
+    const { token } = await store.create({ id: 'csl_OTHER', kind: 'console', merchantId: 'mer_A' });
+
+    await expect(store.end('mer_B', 'console', 'csl_OTHER')).rejects.toThrow(/No such console session/);
+    expect((await authorize(authorizerEvent(token))).context?.merchantId).toBe('mer_A');
+  });
+
+  it('refuses a token whose prefix names another kind than its session', async () => {
+    const { token } = await store.create({ id: 'csl_PREFIX', kind: 'console', merchantId: 'mer_A' });
+    const relabelled = `cs_${token.slice('cons_'.length)}`;
+
+    await expect(authorize(authorizerEvent(relabelled))).rejects.toThrow(/^Unauthorized$/);
+  });
+});
