@@ -20,6 +20,12 @@ export interface Merchant {
   readonly defaultCurrency: string;
   /** ISO 8601 UTC. */
   readonly createdAt: string;
+  /**
+   * The value of the merchant's API Gateway API key in the usage plan (functions/adapters/usage-plan.ts):
+   * the authorizer's `usageIdentifierKey`. An identifier for throttling, not a credential, but never logged
+   * or shown. Absent on merchants created before usage plans, which merchant routes then refuse (403).
+   */
+  readonly usagePlanKey?: string;
 }
 
 /** A key as its owner sees it when it is made: the only time the secret exists outside the caller. */
@@ -33,6 +39,8 @@ export interface IssuedApiKey {
 export interface ApiKeyOwner {
   readonly keyId: string;
   readonly merchantId: string;
+  /** The merchant's `usagePlanKey`, when it has one: the authorizer's `usageIdentifierKey`. */
+  readonly usagePlanKey?: string;
 }
 
 export interface RevokedApiKey {
@@ -80,6 +88,7 @@ export class MerchantStore {
             email: merchant.email,
             default_currency: merchant.defaultCurrency,
             created_at: merchant.createdAt,
+            usage_plan_key: merchant.usagePlanKey,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -106,6 +115,13 @@ export class MerchantStore {
     await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.config('health') }));
   }
 
+  /** The currency of a request that names none; 404 when the merchant does not exist. */
+  async defaultCurrencyOf(merchantId: string): Promise<string> {
+    const merchant = await this.getMerchant(merchantId);
+    if (merchant === undefined) throw new NotFoundError('merchant', merchantId);
+    return merchant.defaultCurrency;
+  }
+
   async getMerchant(merchantId: string): Promise<Merchant | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.merchant(merchantId) }));
     if (Item === undefined) return undefined;
@@ -115,7 +131,24 @@ export class MerchantStore {
       email: String(Item.email),
       defaultCurrency: String(Item.default_currency),
       createdAt: String(Item.created_at),
+      ...(typeof Item.usage_plan_key === 'string' ? { usagePlanKey: Item.usage_plan_key } : {}),
     };
+  }
+
+  /**
+   * The merchant's usage plan key value. Read consistently: API Gateway caches the authorizer's answer, so
+   * a stale miss right after the merchant is created would refuse its key on merchant routes for the TTL.
+   */
+  private async findUsagePlanKey(merchantId: string): Promise<string | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.merchant(merchantId),
+        ConsistentRead: true,
+        ProjectionExpression: 'usage_plan_key',
+      }),
+    );
+    return typeof Item?.usage_plan_key === 'string' ? Item.usage_plan_key : undefined;
   }
 
   async createApiKey(merchantId: string, keyId: string, createdAt: string): Promise<IssuedApiKey> {
@@ -138,8 +171,9 @@ export class MerchantStore {
   }
 
   /**
-   * The owner of an active key, by the hash of its secret; undefined for an unknown or revoked key.
-   * Read consistently, so that a key works as soon as it is issued and stops as soon as it is revoked.
+   * The owner of an active key, by the hash of its secret, with its merchant's usage plan key; undefined
+   * for an unknown or revoked key. Read consistently, so that a key works as soon as it is issued and
+   * stops as soon as it is revoked.
    */
   async findActiveKey(secretHash: string): Promise<ApiKeyOwner | undefined> {
     const { Item } = await this.db.send(
@@ -151,7 +185,9 @@ export class MerchantStore {
       }),
     );
     if (Item === undefined || Item.revoked_at !== undefined) return undefined;
-    return { keyId: String(Item.key_id), merchantId: String(Item.merchant_id) };
+    const merchantId = String(Item.merchant_id);
+    const usagePlanKey = await this.findUsagePlanKey(merchantId);
+    return { keyId: String(Item.key_id), merchantId, ...(usagePlanKey === undefined ? {} : { usagePlanKey }) };
   }
 
   /**

@@ -1,8 +1,11 @@
 /**
  * Operators create merchants (admin key); merchants rotate their keys: a new key, then revoke the old one.
+ * A new merchant is enrolled in the usage plan first (its own throttle in the cloud), so that the record
+ * written after it holds the usage plan key the authorizer hands API Gateway.
  */
 import { dynamoDocumentClient } from '../adapters/aws.ts';
 import { MerchantStore } from '../adapters/merchant-store.ts';
+import { localUsagePlanEnrollment, usagePlanEnrollmentFromEnv, type UsagePlanEnrollment } from '../adapters/usage-plan.ts';
 import { tableNameFromEnv } from '../config.ts';
 import {
   createMerchantBody,
@@ -16,7 +19,11 @@ import { defineRoute, merchantOf, type ApiRoute } from '../http/route.ts';
 
 export type MerchantRoutesStore = Pick<MerchantStore, 'createMerchant' | 'createApiKey' | 'revokeApiKey'>;
 
-export function merchantRoutes(store: MerchantRoutesStore, now: () => Date = () => new Date()): ApiRoute[] {
+export function merchantRoutes(
+  store: MerchantRoutesStore,
+  now: () => Date = () => new Date(),
+  usagePlan: UsagePlanEnrollment = localUsagePlanEnrollment,
+): ApiRoute[] {
   return [
     defineRoute({
       method: 'POST',
@@ -24,13 +31,17 @@ export function merchantRoutes(store: MerchantRoutesStore, now: () => Date = () 
       body: createMerchantBody,
       handle: async (request) => {
         const currency = requireCurrency(request.body.default_currency, 'default_currency');
+        const merchantId = request.newId('merchant');
+        // Idempotent, like the writes below: a retry of this request reuses the key made for this id.
+        const { apiKeyValue } = await usagePlan.enroll(merchantId);
         const { merchant, apiKey } = await store.createMerchant(
           {
-            merchantId: request.newId('merchant'),
+            merchantId,
             name: request.body.name,
             email: request.body.email,
             defaultCurrency: currency.code,
             createdAt: now().toISOString(),
+            usagePlanKey: apiKeyValue,
           },
           request.newId('apiKey'),
         );
@@ -70,4 +81,6 @@ export function merchantRoutes(store: MerchantRoutesStore, now: () => Date = () 
   ];
 }
 
-export const handler = createApiHandler(merchantRoutes(new MerchantStore(dynamoDocumentClient, tableNameFromEnv())));
+export const handler = createApiHandler(
+  merchantRoutes(new MerchantStore(dynamoDocumentClient, tableNameFromEnv()), undefined, usagePlanEnrollmentFromEnv()),
+);

@@ -157,6 +157,31 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
       name: 'Readable',
       defaultCurrency: 'JPY',
     });
+    expect(await store.defaultCurrencyOf(created.merchantId)).toBe('JPY');
+    await expect(store.defaultCurrencyOf('mer_missing')).rejects.toMatchObject({ kind: 'not_found' });
+  });
+
+  it("stores the merchant's usage plan key, which the authorizer names for its keys and for no other merchant", async () => {
+    const enrolled = await createMerchant('Enrolled');
+    const store = new storeModule.MerchantStore(table.db, table.tableName);
+    const { apiKey: unenrolledKey } = await store.createMerchant(
+      {
+        merchantId: 'mer_01JD2Z8Q7F3X4Y5Z6A7B8C9D0U',
+        name: 'Before usage plans',
+        email: 'old@example.com',
+        defaultCurrency: 'USD',
+        createdAt: '2030-01-01T00:00:00.000Z',
+      },
+      'key_01JD2Z8Q7F3X4Y5Z6A7B8C9D0U',
+    );
+
+    const enrolledAnswer = await authorize(enrolled.secret);
+    const unenrolledOwner = await store.findActiveKey(storeModule.hashSecret(unenrolledKey.secret));
+
+    // Locally the enrolment is a stand-in (no usage plan): a stable value per merchant.
+    expect((await store.getMerchant(enrolled.merchantId))?.usagePlanKey).toBe(`local_${enrolled.merchantId}`);
+    expect(enrolledAnswer.usageIdentifierKey).toBe(`local_${enrolled.merchantId}`);
+    expect(unenrolledOwner).toEqual({ merchantId: 'mer_01JD2Z8Q7F3X4Y5Z6A7B8C9D0U', keyId: 'key_01JD2Z8Q7F3X4Y5Z6A7B8C9D0U' });
   });
 
   it('lets a retry of the same creation find its merchant, and refuses a different one with the same id', async () => {

@@ -7,6 +7,9 @@ type AuthorizerModule = typeof import('../../../functions/api/authorizer.ts');
 
 const ADMIN_KEY = 'admin-key-for-unit-tests-0123456789';
 const MERCHANT_KEY = `sk_live_${'M'.repeat(32)}`;
+/** A merchant created before usage plans: it has no usage plan key. */
+const UNENROLLED_MERCHANT_KEY = `sk_live_${'U'.repeat(32)}`;
+const USAGE_PLAN_KEY = 'apigw-usage-plan-key-value-for-mer-A-0123456789';
 const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/POST/payments/txn_1/capture';
 
 function authorizerEvent(headers: Record<string, string>): APIGatewayRequestAuthorizerEvent {
@@ -34,8 +37,11 @@ describe('the request authorizer', () => {
     findActiveKey: async (hash) => {
       lookups.push(hash);
       const { hashSecret } = await import('../../../functions/adapters/merchant-store.ts');
-      return hash === hashSecret(MERCHANT_KEY) ? { merchantId: 'mer_A', keyId: 'key_A' } : undefined;
+      if (hash === hashSecret(MERCHANT_KEY)) return { merchantId: 'mer_A', keyId: 'key_A', usagePlanKey: USAGE_PLAN_KEY };
+      return hash === hashSecret(UNENROLLED_MERCHANT_KEY) ? { merchantId: 'mer_U', keyId: 'key_U' } : undefined;
     },
+    // Session tokens are covered by test/unit/api/session-authorizer.test.ts.
+    findActiveSession: async () => undefined,
   };
 
   beforeAll(async () => {
@@ -51,6 +57,8 @@ describe('the request authorizer', () => {
     const result = await authorizer.createAuthorizer(dependencies)(authorizerEvent({ Authorization: `Bearer ${ADMIN_KEY}` }));
 
     expect(result.context).toEqual({ principal: 'admin' });
+    // Admin routes require no usage plan key; merchant routes refuse the admin (403) without one.
+    expect(result.usageIdentifierKey).toBeUndefined();
     expect(result.policyDocument.Statement).toEqual([
       { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*/*' },
     ]);
@@ -61,6 +69,32 @@ describe('the request authorizer', () => {
 
     expect(result.principalId).toBe('mer_A');
     expect(result.context).toEqual({ principal: 'merchant', merchantId: 'mer_A', keyId: 'key_A' });
+  });
+
+  it("names the merchant's usage plan key, so API Gateway throttles it on its own, and never logs it", async () => {
+    let result: Awaited<ReturnType<ReturnType<AuthorizerModule['createAuthorizer']>>> | undefined;
+
+    const logs = await captureLogs(async () => {
+      result = await authorizer.createAuthorizer(dependencies)(authorizerEvent({ Authorization: `Bearer ${MERCHANT_KEY}` }));
+    });
+
+    expect(result?.usageIdentifierKey).toBe(USAGE_PLAN_KEY);
+    expect(JSON.stringify(result?.context)).not.toContain(USAGE_PLAN_KEY);
+    expect(logs).not.toContain(USAGE_PLAN_KEY);
+  });
+
+  it('lets a merchant without a usage plan key in, naming none, and warns the operator', async () => {
+    let result: Awaited<ReturnType<ReturnType<AuthorizerModule['createAuthorizer']>>> | undefined;
+
+    const logs = await captureLogs(async () => {
+      result = await authorizer.createAuthorizer(dependencies)(
+        authorizerEvent({ Authorization: `Bearer ${UNENROLLED_MERCHANT_KEY}` }),
+      );
+    });
+
+    expect(result?.context).toEqual({ principal: 'merchant', merchantId: 'mer_U', keyId: 'key_U' });
+    expect(result).not.toHaveProperty('usageIdentifierKey');
+    expect(logs).toContain('Merchant has no usage plan key');
   });
 
   it.each([

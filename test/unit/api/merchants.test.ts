@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../../functions/http/handler.ts';
 import type { MerchantRoutesStore } from '../../../functions/api/merchants.ts';
+import type { Merchant } from '../../../functions/adapters/merchant-store.ts';
 import { NotFoundError } from '../../../functions/core/errors.ts';
 import { admin, apiEvent, jsonOf, lambdaContext, merchant } from '../http/api-event.ts';
+import { captureLogs } from '../http/capture-logs.ts';
 
 /** Records what the routes ask of the store; the store itself is tested against dynalite. */
 function recordingStore() {
@@ -118,5 +120,56 @@ describe('merchant and API key routes', () => {
 
     expect(response.statusCode).toBe(404);
     expect(jsonOf(response)).toMatchObject({ code: 'resource_missing', param: 'id' });
+  });
+});
+
+describe('merchant creation and the usage plan', () => {
+  const body = { name: 'Acme', email: 'ops@acme.example', default_currency: 'EUR' };
+
+  async function handlerWith(enroll: (merchantId: string) => Promise<{ apiKeyValue: string }>) {
+    process.env.TABLE_NAME ??= 'unit-test';
+    const created: Merchant[] = [];
+    const { store } = recordingStore();
+    const recording: MerchantRoutesStore = {
+      ...store,
+      createMerchant: async (merchantToCreate, keyId) => {
+        created.push(merchantToCreate);
+        return store.createMerchant(merchantToCreate, keyId);
+      },
+    };
+    const { merchantRoutes } = await import('../../../functions/api/merchants.ts');
+    const { createApiHandler } = await import('../../../functions/http/handler.ts');
+    return { handler: createApiHandler(merchantRoutes(recording, () => new Date('2030-01-02T03:04:05.000Z'), { enroll })), created };
+  }
+
+  it('enrols the new merchant first and stores its usage plan key on the merchant, never in the response', async () => {
+    const enrolled: string[] = [];
+    const { handler, created } = await handlerWith(async (merchantId) => {
+      enrolled.push(merchantId);
+      return { apiKeyValue: 'usage-plan-key-value-0123456789abcdef' };
+    });
+
+    const response = await handler(createMerchant(body), lambdaContext);
+
+    expect(response.statusCode).toBe(201);
+    expect(enrolled).toEqual([jsonOf(response).merchant_id]);
+    expect(created).toEqual([expect.objectContaining({ merchantId: enrolled[0], usagePlanKey: 'usage-plan-key-value-0123456789abcdef' })]);
+    expect(response.body).not.toContain('usage-plan-key-value');
+  });
+
+  it('writes no merchant when enrolment fails, and answers 500 so the client retries', async () => {
+    const { handler, created } = await handlerWith(async () => {
+      throw new Error('API Gateway is unavailable');
+    });
+
+    let status: number | undefined;
+
+    const logs = await captureLogs(async () => {
+      status = (await handler(createMerchant(body), lambdaContext)).statusCode;
+    });
+
+    expect(status).toBe(500);
+    expect(created).toEqual([]);
+    expect(logs).toContain('API Gateway is unavailable');
   });
 });
