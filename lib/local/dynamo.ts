@@ -6,6 +6,7 @@
  * single-item conditional writes and treats expired items as absent, so it needs none of them.
  */
 import { mkdirSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import {
@@ -19,6 +20,8 @@ import { table } from '../topology.ts';
 
 export interface EmbeddedDynamo {
   readonly endpoint: string;
+  /** Requests received so far, by operation (`GetItem`, `PutItem`, ...), failed ones included; for the benchmark. */
+  requestCounts(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -35,8 +38,15 @@ export async function startDynamo(options: { dataDir?: string; port?: number } =
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const counts: Record<string, number> = {};
+  server.on('request', (request: IncomingMessage) => {
+    const target = request.headers['x-amz-target'];
+    const operation = typeof target === 'string' ? (target.split('.')[1] ?? target) : 'unknown';
+    counts[operation] = (counts[operation] ?? 0) + 1;
+  });
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    requestCounts: () => ({ ...counts }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -4,7 +4,9 @@
  *
  * Unlike Lambda: every function shares one process, one module cache and one environment; a handler that
  * runs past its timeout is reported as timed out but cannot be frozen, so it keeps running in the
- * background; callback-style handlers are not supported (the gateway's are all async).
+ * background; callback-style handlers are not supported (the gateway's are all async). The logger is one
+ * module-level instance, as in Lambda, so the context keys (`function_name`, `request_id`) of a log line
+ * written while invocations overlap may be another invocation's: trust them in the cloud, not here.
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
@@ -22,9 +24,13 @@ export interface LocalFunction {
   readonly handler: LambdaHandler;
 }
 
+/** A function served only locally, besides the topology's: a harness's own handler, e.g. the bench's floor. */
+export type ExtraFunctionName = `extra:${string}`;
+export type LocalFunctionName = FunctionName | ExtraFunctionName;
+
 /** What the HTTP server, the event sources and the scheduler need: a way to invoke a function. */
 export interface Invoker {
-  invoke(name: FunctionName, event: unknown): Promise<unknown>;
+  invoke(name: LocalFunctionName, event: unknown): Promise<unknown>;
 }
 
 export interface FunctionStats {
@@ -64,14 +70,14 @@ class Recorder {
 }
 
 export class LocalLambdas implements Invoker {
-  private readonly recorders = new Map<FunctionName, Recorder>();
+  private readonly recorders = new Map<LocalFunctionName, Recorder>();
 
   constructor(
-    private readonly functions: Partial<Record<FunctionName, LocalFunction>>,
+    private readonly functions: Partial<Record<LocalFunctionName, LocalFunction>>,
     private readonly region: string,
   ) {}
 
-  async invoke(name: FunctionName, event: unknown): Promise<unknown> {
+  async invoke(name: LocalFunctionName, event: unknown): Promise<unknown> {
     const fn = this.functions[name];
     if (fn === undefined) throw new Error(`No handler for function ${name}`);
     const timeoutMs = fn.spec.timeoutSeconds * 1000;
@@ -93,15 +99,15 @@ export class LocalLambdas implements Invoker {
     }
   }
 
-  stats(): Partial<Record<FunctionName, FunctionStats>> {
-    const stats: Partial<Record<FunctionName, FunctionStats>> = {};
+  stats(): Partial<Record<LocalFunctionName, FunctionStats>> {
+    const stats: Partial<Record<LocalFunctionName, FunctionStats>> = {};
     for (const [name, recorder] of this.recorders) {
       stats[name] = { invocations: recorder.invocations, errors: recorder.errors, durationsMs: recorder.durations() };
     }
     return stats;
   }
 
-  private recorderOf(name: FunctionName): Recorder {
+  private recorderOf(name: LocalFunctionName): Recorder {
     let recorder = this.recorders.get(name);
     if (recorder === undefined) {
       recorder = new Recorder();

@@ -19,7 +19,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './account.ts';
 import {
   SqsStore,
@@ -40,6 +40,8 @@ export interface SqsEndpoint {
   queueArn(name: string): string;
   /** Requests served since start, for the benchmark. */
   requestCount(): number;
+  /** The same, by operation (`SendMessage`, `ReceiveMessage`, ...). */
+  requestCounts(): Record<string, number>;
   /** How many messages a queue holds, by state; for tests and the benchmark. */
   depth(queueName: string): QueueDepth;
   close(): Promise<void>;
@@ -60,9 +62,13 @@ export async function startSqsEndpoint(options: SqsEndpointOptions = {}): Promis
   const region = options.region ?? LOCAL_REGION;
   const store = SqsStore.open({ region, ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }) });
   let requests = 0;
+  const counts: Record<string, number> = {};
   let url = '';
   const server = createServer((request, response) => {
     requests += 1;
+    const target = request.headers['x-amz-target'];
+    const operation = typeof target === 'string' ? target.replace(/^AmazonSQS\./, '') : 'unknown';
+    counts[operation] = (counts[operation] ?? 0) + 1;
     void serve(request, response, { store, region, queueUrl: (name) => `${url}/${LOCAL_ACCOUNT_ID}/${name}` });
   });
   await new Promise<void>((resolve, reject) => {
@@ -77,6 +83,7 @@ export async function startSqsEndpoint(options: SqsEndpointOptions = {}): Promis
     queueUrl: (name) => `${url}/${LOCAL_ACCOUNT_ID}/${name}`,
     queueArn: (name) => queueArn(region, name),
     requestCount: () => requests,
+    requestCounts: () => ({ ...counts }),
     depth: (name) => store.depth(name),
     close: async () => {
       // Ends the long polls first, so that their responses go out before the connections close.

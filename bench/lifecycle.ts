@@ -1,0 +1,265 @@
+/**
+ * The payment lifecycle, measured: N payments created over HTTP, then authorized, captured and settled by
+ * the workers, and (when the topology has webhooks) one `payment.settled` webhook delivered for each; the
+ * time until everything drained, and what each payment cost in requests to every service.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LocalRuntime, RuntimeStats } from '../lib/local/runtime.ts';
+import { functions, routes, table, type FunctionName } from '../lib/topology.ts';
+import { attachCapacityMeter, IndexMembership, type CapacityTotals } from './dynamo-meter.ts';
+import { billedMilliseconds, type FunctionUsage, type PaymentUsage } from './cost.ts';
+import { counterDelta, sum } from './stats.ts';
+
+export const CARD_PAYMENT = {
+  amount: 1050,
+  currency: 'USD',
+  card_number: '4242 4242 4242 4242',
+  expiration_date: '2030-12-31',
+  cvc: '123',
+};
+
+export interface LifecycleOptions {
+  readonly runtime: LocalRuntime;
+  readonly apiKey: string;
+  readonly payments: number;
+  readonly concurrency: number;
+  readonly drainTimeoutSeconds: number;
+  readonly logBytes: () => number;
+  readonly progress: (message: string) => void;
+}
+
+export interface LifecycleReport {
+  readonly payments: number;
+  readonly created: number;
+  readonly drainSeconds: number;
+  readonly drained: boolean;
+  /** Final statuses of the created payments, read after the counters stopped. */
+  readonly finalStatuses: Record<string, number>;
+  readonly webhook: { readonly step: 'measured' | 'skipped' | 'failed'; readonly detail: string; readonly delivered: number };
+  /** Per payment. */
+  readonly perPayment: {
+    readonly httpRequests: number;
+    readonly dynamodbRequests: Record<string, number>;
+    readonly dynamodbReadUnits: number;
+    readonly dynamodbWriteUnits: number;
+    readonly dynamodbIndexWriteUnits: number;
+    readonly sqsRequests: Record<string, number>;
+    readonly kmsRequests: Record<string, number>;
+    readonly lambdaInvocations: Record<string, number>;
+    readonly logBytes: number;
+  };
+  readonly capacity: CapacityTotals & { readonly source: string };
+  readonly usage: PaymentUsage;
+  readonly transactionIds: readonly string[];
+}
+
+const WEBHOOK_EVENT = 'payment.settled';
+const WARMUP_PAYMENTS = 10;
+
+export async function runLifecycle(options: LifecycleOptions): Promise<LifecycleReport> {
+  const { runtime, payments } = options;
+  const receiver = await startWebhookReceiver();
+  try {
+    const webhookSetup = await registerWebhook(runtime.url, options.apiKey, receiver.url);
+    options.progress(`lifecycle: webhook step ${webhookSetup.step} (${webhookSetup.detail})`);
+    const webhooksExpected = webhookSetup.step === 'measured';
+    // Steady state: a few unmeasured payments first, so that every function's caches (data keys, the
+    // webhook endpoint's signing secret) are warm, as they are in a gateway that has been running.
+    const warmupIds = await createPayments(runtime.url, options.apiKey, WARMUP_PAYMENTS, options.concurrency);
+    await waitForDrain(runtime, options.drainTimeoutSeconds, () => !webhooksExpected || receiver.delivered() >= warmupIds.length);
+
+    const { dynamoDocumentClient } = await import('../functions/adapters/aws.ts');
+    const indexKeys = Object.fromEntries(Object.entries(table.indexes).map(([name, index]) => [name, index.partitionKey]));
+    const capacity = attachCapacityMeter(dynamoDocumentClient, new IndexMembership([table.partitionKey, table.sortKey], indexKeys));
+    const before = runtime.stats();
+    const logBytesBefore = options.logBytes();
+    const deliveredBefore = receiver.delivered();
+    const started = performance.now();
+
+    const transactionIds = await createPayments(runtime.url, options.apiKey, payments, options.concurrency);
+    options.progress(`lifecycle: created ${transactionIds.length}/${payments} payments, waiting for them to drain`);
+    const drained = await waitForDrain(
+      runtime,
+      options.drainTimeoutSeconds,
+      () => !webhooksExpected || receiver.delivered() - deliveredBefore >= transactionIds.length,
+    );
+    const drainSeconds = (performance.now() - started) / 1000;
+    const after = runtime.stats();
+    const capacityTotals = capacity.totals();
+    capacity.detach();
+    const logBytes = options.logBytes() - logBytesBefore;
+    const delivered = receiver.delivered() - deliveredBefore;
+
+    const finalStatuses = await readStatuses(runtime.url, options.apiKey, transactionIds);
+    const created = Math.max(1, transactionIds.length);
+    const perPayment = perPaymentCounts(before, after, capacityTotals, logBytes, created);
+    return {
+      payments,
+      created: transactionIds.length,
+      drainSeconds,
+      drained,
+      finalStatuses,
+      webhook:
+        webhookSetup.step === 'measured'
+          ? { ...webhookSetup, delivered, detail: `${delivered} of ${transactionIds.length} ${WEBHOOK_EVENT} webhooks delivered` }
+          : { ...webhookSetup, delivered },
+      perPayment,
+      capacity: {
+        ...capacityTotals,
+        source:
+          capacityTotals.unreported === 0
+            ? 'ConsumedCapacity (ReturnConsumedCapacity TOTAL) as dynalite computes it; index writes estimated'
+            : `ConsumedCapacity where dynalite returned it; ${capacityTotals.unreported} requests without it counted as 1 unit each`,
+      },
+      usage: paymentUsage(before, after, perPayment, created),
+      transactionIds,
+    };
+  } finally {
+    await receiver.close();
+  }
+}
+
+function perPaymentCounts(before: RuntimeStats, after: RuntimeStats, capacity: CapacityTotals, logBytes: number, created: number): LifecycleReport['perPayment'] {
+  const per = (counts: Record<string, number>): Record<string, number> =>
+    Object.fromEntries(Object.entries(counts).map(([name, count]) => [name, count / created]));
+  const invocations: Record<string, number> = {};
+  for (const [name, stats] of Object.entries(after.functions)) {
+    const change = (stats?.invocations ?? 0) - (before.functions[name as FunctionName]?.invocations ?? 0);
+    if (change > 0) invocations[name] = change;
+  }
+  return {
+    httpRequests: (after.httpRequests - before.httpRequests) / created,
+    dynamodbRequests: per(counterDelta(before.requestsByOperation.dynamodb, after.requestsByOperation.dynamodb)),
+    dynamodbReadUnits: capacity.readUnits / created,
+    dynamodbWriteUnits: capacity.writeUnits / created,
+    dynamodbIndexWriteUnits: capacity.indexWriteUnits / created,
+    sqsRequests: per(counterDelta(before.requestsByOperation.sqs, after.requestsByOperation.sqs)),
+    kmsRequests: per(counterDelta(before.requestsByOperation.kms, after.requestsByOperation.kms)),
+    lambdaInvocations: per(invocations),
+    logBytes: logBytes / created,
+  };
+}
+
+function paymentUsage(before: RuntimeStats, after: RuntimeStats, perPayment: LifecycleReport['perPayment'], created: number): PaymentUsage {
+  const functionUsage: FunctionUsage[] = [];
+  for (const [name, stats] of Object.entries(after.functions)) {
+    const invocations = (stats?.invocations ?? 0) - (before.functions[name as FunctionName]?.invocations ?? 0);
+    if (invocations <= 0 || stats === undefined) continue;
+    const memoryMb = name in functions ? functions[name as FunctionName].memoryMb : 512;
+    // The recorder keeps the most recent durations, oldest first: the last `invocations` are this window's.
+    const durations = stats.durationsMs.slice(-invocations);
+    functionUsage.push({ name, memoryMb, invocations: invocations / created, billedMs: billedMilliseconds(durations) / created });
+  }
+  return {
+    apiRequests: perPayment.httpRequests,
+    functions: functionUsage,
+    dynamoReadUnits: perPayment.dynamodbReadUnits,
+    dynamoWriteUnits: perPayment.dynamodbWriteUnits + perPayment.dynamodbIndexWriteUnits,
+    sqsRequests: sum(Object.values(perPayment.sqsRequests)),
+    kmsRequests: sum(Object.values(perPayment.kmsRequests)),
+    logBytes: perPayment.logBytes,
+  };
+}
+
+async function createPayments(url: string, apiKey: string, count: number, concurrency: number): Promise<string[]> {
+  const ids: string[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      next += 1;
+      const response = await fetch(`${url}/payments`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
+        body: JSON.stringify(CARD_PAYMENT),
+      });
+      const body = (await response.json()) as { transaction_id?: unknown };
+      if (response.status === 201 && typeof body.transaction_id === 'string') ids.push(body.transaction_id);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return ids;
+}
+
+async function readStatuses(url: string, apiKey: string, ids: readonly string[]): Promise<Record<string, number>> {
+  const statuses: Record<string, number> = {};
+  for (const id of ids) {
+    const response = await fetch(`${url}/payments/${id}`, { headers: { Authorization: `Bearer ${apiKey}` } });
+    const body = (await response.json()) as { status?: unknown };
+    const status = response.status === 200 && typeof body.status === 'string' ? body.status : `HTTP ${response.status}`;
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  }
+  return statuses;
+}
+
+/** Waits until every work queue is empty (dead-letter queues aside) and `done()` holds, a few checks in a row. */
+export async function waitForDrain(runtime: LocalRuntime, timeoutSeconds: number, done: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let quietChecks = 0;
+  while (Date.now() < deadline) {
+    const queued = Object.entries(runtime.stats().queues)
+      .filter(([name]) => !name.endsWith('-dlq'))
+      .reduce((total, [, depth]) => total + depth.visible + depth.inFlight + depth.delayed, 0);
+    quietChecks = queued === 0 && done() ? quietChecks + 1 : 0;
+    if (quietChecks >= 3) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+// --- webhooks -------------------------------------------------------------------------------------------------
+
+interface WebhookReceiver {
+  readonly url: string;
+  /** `payment.settled` deliveries received. */
+  delivered(): number;
+  close(): Promise<void>;
+}
+
+/** A merchant's webhook endpoint on loopback that answers 204 to everything and counts settled events. */
+async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  let delivered = 0;
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { type?: unknown };
+        if (body.type === WEBHOOK_EVENT) delivered += 1;
+      } catch {
+        // Not an event: still acknowledged, not counted.
+      }
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/webhooks`,
+    delivered: () => delivered,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function registerWebhook(
+  url: string,
+  apiKey: string,
+  receiverUrl: string,
+): Promise<{ step: 'measured' | 'skipped' | 'failed'; detail: string }> {
+  const route = routes.find((candidate) => candidate.method === 'POST' && candidate.path === '/webhook_endpoints');
+  if (route === undefined) return { step: 'skipped', detail: 'webhook step skipped: no POST /webhook_endpoints in lib/topology.ts' };
+  const response = await fetch(`${url}/webhook_endpoints`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
+    body: JSON.stringify({ url: receiverUrl, events: [WEBHOOK_EVENT] }),
+  });
+  if (response.status !== 201) {
+    return { step: 'failed', detail: `POST /webhook_endpoints answered ${response.status}: ${(await response.text()).slice(0, 300)}` };
+  }
+  return { step: 'measured', detail: `endpoint registered for ${WEBHOOK_EVENT}` };
+}

@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import {
+  API_GATEWAY_REST_USD_PER_MILLION_REQUESTS,
+  billedMilliseconds,
+  costPerMillionPayments,
+  KMS_USD_PER_REQUEST,
+  LAMBDA_ARM_USD_PER_GB_SECOND,
+  LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION,
+  type PaymentUsage,
+} from '../../bench/cost.ts';
+import { assignedAttributes, IndexMembership } from '../../bench/dynamo-meter.ts';
+import { toMarkdown, toText } from '../../bench/report.ts';
+import { counterDelta, median, percentile, ratio, summarizeLatencies } from '../../bench/stats.ts';
+import { evaluateTargets, TARGETS, type TargetInputs } from '../../bench/targets.ts';
+
+const NOTHING_USED: PaymentUsage = {
+  apiRequests: 0,
+  functions: [],
+  dynamoReadUnits: 0,
+  dynamoWriteUnits: 0,
+  sqsRequests: 0,
+  kmsRequests: 0,
+  logBytes: 0,
+};
+
+const costOf = (usage: Partial<PaymentUsage>, item: string): number | undefined =>
+  costPerMillionPayments({ ...NOTHING_USED, ...usage }).lines.find((line) => line.item.startsWith(item))?.usdPerMillionPayments;
+
+describe('percentiles and ratios', () => {
+  it('takes the nearest-rank percentile, so every reported value is a real sample', () => {
+    const sorted = Array.from({ length: 100 }, (_, index) => index + 1);
+
+    expect([percentile(sorted, 50), percentile(sorted, 95), percentile(sorted, 99), percentile(sorted, 100)]).toEqual([50, 95, 99, 100]);
+  });
+
+  it('summarizes unsorted samples', () => {
+    const summary = summarizeLatencies([9, 1, 5, 3, 7]);
+
+    expect(summary).toEqual({ count: 5, p50: 5, p95: 9, p99: 9, max: 9 });
+  });
+
+  it('has no percentile without samples', () => {
+    expect(Number.isNaN(percentile([], 50))).toBe(true);
+  });
+
+  it('takes the median without sorting the caller\'s array', () => {
+    const values = [30, 10, 20];
+
+    expect(median(values)).toBe(20);
+    expect(values).toEqual([30, 10, 20]);
+  });
+
+  it('divides by the floor, and gives no ratio for an empty floor', () => {
+    expect(ratio(300, 600)).toBe(0.5);
+    expect(ratio(300, 0)).toBeUndefined();
+    expect(ratio(Number.NaN, 10)).toBeUndefined();
+  });
+
+  it('tells what changed between two counter snapshots', () => {
+    expect(counterDelta({ PutItem: 3, GetItem: 1 }, { PutItem: 5, GetItem: 1, Query: 2 })).toEqual({ PutItem: 2, Query: 2 });
+  });
+});
+
+describe('cost per million payments', () => {
+  it('prices one API request per payment at the REST API rate', () => {
+    expect(costOf({ apiRequests: 1 }, 'API Gateway')).toBeCloseTo(API_GATEWAY_REST_USD_PER_MILLION_REQUESTS, 6);
+  });
+
+  it('prices Lambda duration in GB-seconds at the configured memory', () => {
+    const usage = { functions: [{ name: 'payments', memoryMb: 512, invocations: 1, billedMs: 100 }] };
+
+    expect(costOf(usage, 'Lambda arm64 duration')).toBeCloseTo(0.5 * 0.1 * LAMBDA_ARM_USD_PER_GB_SECOND * 1_000_000, 6);
+    expect(costOf(usage, 'Lambda requests')).toBeCloseTo(0.2, 6);
+  });
+
+  it('adds Lambda\'s own log lines to what the functions logged', () => {
+    const usage = { logBytes: 1000, functions: [{ name: 'payments', memoryMb: 512, invocations: 2, billedMs: 2 }] };
+    const expectedGb = (1000 + 2 * LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION) / 1024 ** 3;
+
+    expect(costOf(usage, 'CloudWatch Logs')).toBeCloseTo(expectedGb * 0.5 * 1_000_000, 6);
+  });
+
+  it('totals every line', () => {
+    const estimate = costPerMillionPayments({ ...NOTHING_USED, apiRequests: 1, kmsRequests: 0.002, dynamoWriteUnits: 4, dynamoReadUnits: 3, sqsRequests: 6 });
+    const expected = 3.5 + 0.002 * KMS_USD_PER_REQUEST * 1_000_000 + 4 * 0.625 + 3 * 0.125 + 6 * 0.4;
+
+    expect(estimate.totalUsdPerMillionPayments).toBeCloseTo(expected, 6);
+  });
+
+  it('bills each invocation rounded up to the millisecond', () => {
+    expect(billedMilliseconds([0.2, 1, 1.01, 12.5])).toBe(1 + 1 + 2 + 13);
+  });
+});
+
+describe('targets', () => {
+  const passing: TargetInputs = {
+    kmsRequestsPerPayment: 0.001,
+    createAt10: { requestsPerSecond: 300, p99Ms: 50 },
+    floorAt10: { requestsPerSecond: 500, p99Ms: 20 },
+    bundles: [{ name: 'payments', bytes: 200 * 1024, coldInitMedianMs: 100 }],
+    usdPerMillionPayments: 10,
+  };
+
+  it('passes a run that meets every target', () => {
+    expect(evaluateTargets(passing).map((target) => target.status)).toEqual(['PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'PASS']);
+  });
+
+  it('misses each target just past its limit, and names what is over', () => {
+    const results = evaluateTargets({
+      kmsRequestsPerPayment: (TARGETS.kmsRequestsPerThousandPayments + 0.1) / 1000,
+      createAt10: { requestsPerSecond: 249, p99Ms: 61 },
+      floorAt10: { requestsPerSecond: 500, p99Ms: 20 },
+      bundles: [
+        { name: 'payments', bytes: TARGETS.maxBundleBytes + 1, coldInitMedianMs: TARGETS.maxColdInitMs + 1 },
+        { name: 'health', bytes: 1024, coldInitMedianMs: 10 },
+      ],
+      usdPerMillionPayments: TARGETS.maxUsdPerMillionPayments + 0.01,
+    });
+
+    expect(results.map((target) => target.status)).toEqual(['MISS', 'MISS', 'MISS', 'MISS', 'MISS', 'MISS']);
+    expect(results[3]?.measured).toContain('over: payments');
+    expect(results[4]?.measured).toContain('over: payments');
+  });
+
+  it('skips what was not measured instead of passing it', () => {
+    const results = evaluateTargets({ kmsRequestsPerPayment: undefined, createAt10: undefined, floorAt10: undefined, bundles: [], usdPerMillionPayments: undefined });
+
+    expect(results.every((target) => target.status === 'SKIP')).toBe(true);
+  });
+
+  it('does not pass the cold init target when a function could not be measured', () => {
+    const results = evaluateTargets({ ...passing, bundles: [...passing.bundles, { name: 'health', bytes: 1, coldInitMedianMs: undefined }] });
+
+    expect(results[4]?.status).toBe('MISS');
+  });
+});
+
+describe('index writes the meter estimates', () => {
+  const membership = () => new IndexMembership(['pk', 'sk'], { byOwner: 'gsi1pk', outbox: 'outbox_pending' });
+
+  it('charges a put for each index its item is in', () => {
+    const indexes = membership();
+
+    expect(indexes.applyWrite('PutItemCommand', { Item: { pk: 'T#1', sk: 'T', gsi1pk: 'M#1', outbox_pending: 'y' } })).toBe(2);
+  });
+
+  it('charges an update for the indexes the item leaves as well as those it stays in', () => {
+    const indexes = membership();
+    indexes.applyWrite('PutItemCommand', { Item: { pk: 'T#1', sk: 'T', gsi1pk: 'M#1', outbox_pending: 'y' } });
+
+    const touched = indexes.applyWrite('UpdateItemCommand', { Key: { pk: 'T#1', sk: 'T' }, UpdateExpression: 'REMOVE #o', ExpressionAttributeNames: { '#o': 'outbox_pending' } });
+    const next = indexes.applyWrite('UpdateItemCommand', { Key: { pk: 'T#1', sk: 'T' }, UpdateExpression: 'SET #s = :s' , ExpressionAttributeNames: { '#s': 'status' } });
+
+    expect([touched, next]).toEqual([2, 1]);
+  });
+
+  it('reads SET, REMOVE and ADD clauses with resolved names', () => {
+    const { set, remove } = assignedAttributes({
+      UpdateExpression: 'SET #a = :a, b.c = list_append(b.c, :x) REMOVE outbox_pending, #d ADD n :one',
+      ExpressionAttributeNames: { '#a': 'status', '#d': 'outbox_at' },
+    });
+
+    expect([...set].sort()).toEqual(['b', 'n', 'status']);
+    expect([...remove].sort()).toEqual(['outbox_at', 'outbox_pending']);
+  });
+});
+
+describe('report tables', () => {
+  const table = { title: 'T', headers: ['a', 'bb'], rows: [['1|2', '3']], notes: ['why'] };
+
+  it('escapes pipes in markdown cells', () => {
+    expect(toMarkdown([table])).toContain('| 1\\|2 | 3 |');
+  });
+
+  it('pads text columns to the widest cell', () => {
+    expect(toText([table]).split('\n')).toContain('a    bb');
+  });
+});
