@@ -32,6 +32,16 @@ export default tseslint.config(
     },
   },
   {
+    // The hosted pages' scripts run in the browser, as plain ES modules (no build step).
+    files: ['pages/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'fetch', 'crypto', 'Intl', 'URLSearchParams', 'Node', 'console'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['bin/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', 'lib/local/**/*.ts'],
     rules: { 'no-console': 'off' },
   },

@@ -68,6 +68,13 @@ export function buildOpenApiDocument(): OpenApiDocument {
           scheme: 'bearer',
           description: 'A merchant secret key, `sk_...`; operators use the admin key on the admin routes.',
         },
+        sessionToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A hosted-page session token (`cs_...`, `ps_...`, `cons_...`) from POST /checkout_sessions, /portal_sessions or ' +
+            '/console_sessions: valid 30 minutes, or until the session is ended.',
+        },
       },
       headers: {
         RequestId: { description: 'Identifies the request; quote it to support.', schema: { type: 'string' } },
@@ -93,7 +100,7 @@ function operationOf(route: RouteSpec, contract: RouteContract, schemas: SharedS
     summary: contract.summary,
     ...(contract.description === undefined ? {} : { description: contract.description }),
     tags: [contract.tag.name],
-    ...(route.auth === 'none' ? { security: [] } : {}),
+    ...(route.auth === 'none' ? { security: [] } : route.auth.endsWith('_session') ? { security: [{ sessionToken: [] }] } : {}),
     ...(parameters.length === 0 ? {} : { parameters }),
     ...(contract.body === undefined
       ? {}
@@ -107,7 +114,7 @@ function operationOf(route: RouteSpec, contract: RouteContract, schemas: SharedS
             ? { Link: { description: 'The next page, `<url>; rel="next"`, when there is one.', schema: { type: 'string' } } }
             : {}),
         },
-        content: { 'application/json': { schema: schemas.add(contract.success.schema, 'output') } },
+        content: { [contract.success.mediaType ?? 'application/json']: { schema: schemas.add(contract.success.schema, 'output') } },
       },
       ...errorResponsesOf(errorsOf(route, contract)),
     },

@@ -17,6 +17,7 @@ import { acknowledge } from './nag.ts';
 import {
   env,
   functionNames,
+  functions as functionSpecs,
   queueNames,
   queues as queueSpecs,
   schedules,
@@ -37,8 +38,16 @@ export interface StageSettings {
   readonly removalPolicy: RemovalPolicy;
   /** Point-in-time recovery and deletion protection on the table. */
   readonly protectData: boolean;
+  /** The whole stage's token bucket, shared by every caller. */
   readonly throttle: ApiThrottle;
+  /** Each merchant's own token bucket: the usage plan's per-key throttle (issues 5 and 6). */
+  readonly merchantThrottle: ApiThrottle;
   readonly requestsPerIpPer5Minutes: number;
+  /**
+   * The WAF's coarse per-key guard (keyed on the Authorization header): twice the merchant throttle's
+   * steady rate, so a merchant meets the usage plan's 429 first and the WAF only stops a key that ignores it.
+   */
+  readonly requestsPerKeyPerMinute: number;
 }
 
 export const stageSettings: Readonly<Record<StageName, StageSettings>> = {
@@ -47,14 +56,18 @@ export const stageSettings: Readonly<Record<StageName, StageSettings>> = {
     removalPolicy: RemovalPolicy.DESTROY,
     protectData: false,
     throttle: { rateLimit: 50, burstLimit: 100 },
+    merchantThrottle: { rateLimit: 25, burstLimit: 50 },
     requestsPerIpPer5Minutes: 3_000,
+    requestsPerKeyPerMinute: 3_000,
   },
   prod: {
     logRetention: logs.RetentionDays.ONE_YEAR,
     removalPolicy: RemovalPolicy.RETAIN,
     protectData: true,
     throttle: { rateLimit: 500, burstLimit: 1_000 },
+    merchantThrottle: { rateLimit: 100, burstLimit: 200 },
     requestsPerIpPer5Minutes: 30_000,
+    requestsPerKeyPerMinute: 12_000,
   },
 };
 
@@ -171,10 +184,16 @@ export class GatewayStack extends Stack {
       authorizer: this.functions.authorizer,
       throttle: settings.throttle,
       requestsPerIpPer5Minutes: settings.requestsPerIpPer5Minutes,
+      merchantThrottle: settings.merchantThrottle,
+      requestsPerKeyPerMinute: settings.requestsPerKeyPerMinute,
       logKey: platformKey,
       logRetention: settings.logRetention,
       logRemovalPolicy: settings.removalPolicy,
     });
+    for (const name of functionNames) {
+      const access: { usagePlanKeys?: boolean } = functionSpecs[name].access;
+      if (access.usagePlanKeys === true) this.functions[name].enrolInUsagePlan(this.api.usagePlan, this.api.usagePlanName);
+    }
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       prefix,

@@ -18,14 +18,30 @@ export const functionNames = [
   'authorizeWorker',
   'settleWorker',
   'outboxRelay',
+  'customers',
+  'orders',
+  'webhooks',
+  'webhookFanout',
+  'webhookDelivery',
+  'sessions',
+  'checkout',
+  'wallet',
+  'console',
+  'pages',
 ] as const;
 export type FunctionName = (typeof functionNames)[number];
 
-export const queueNames = ['authorization', 'settlement'] as const;
+export const queueNames = ['authorization', 'settlement', 'webhookFanout', 'webhookDelivery'] as const;
 export type QueueName = (typeof queueNames)[number];
 
-/** Who may call a route: anyone, the operator's admin key, or a merchant's secret key. */
-export type RouteAuth = 'none' | 'admin' | 'merchant';
+/**
+ * Who may call a route: anyone, the operator's admin key, a merchant's secret key, or the token of one
+ * kind of hosted-page session (functions/adapters/session-store.ts), which is scoped to one checkout, one
+ * customer or one merchant's console.
+ */
+export type RouteAuth = 'none' | 'admin' | 'merchant' | SessionAuth;
+export const sessionAuths = ['checkout_session', 'portal_session', 'console_session'] as const;
+export type SessionAuth = (typeof sessionAuths)[number];
 
 /** What a function may touch. The CDK stack turns this into exactly these grants and nothing more. */
 export interface FunctionAccess {
@@ -38,6 +54,16 @@ export interface FunctionAccess {
   readonly fingerprintKey?: boolean;
   /** Read the admin key secret (Secrets Manager in the cloud, `ADMIN_API_KEY` locally). */
   readonly adminKey?: boolean;
+  /**
+   * Webhook signing secrets: `encrypt` = KMS Encrypt, `decrypt` = KMS Decrypt, both only under the
+   * encryption context `purpose=webhook_secret`. Also sets the webhook URL policy (public https only in the cloud).
+   */
+  readonly webhookSecrets?: readonly ('encrypt' | 'decrypt')[];
+  /**
+   * Give each new merchant an API Gateway API key in the stage's usage plan (the per-merchant throttle):
+   * find the plan by name, find or create the key, attach it. Nothing locally, where a token bucket stands in.
+   */
+  readonly usagePlanKeys?: boolean;
 }
 
 export interface FunctionSpec {
@@ -47,6 +73,8 @@ export interface FunctionSpec {
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   readonly access: FunctionAccess;
+  /** A folder of the repository copied as is beside the function's bundle, which reads it at run time. */
+  readonly staticFiles?: string;
 }
 
 export interface RouteSpec {
@@ -96,26 +124,74 @@ const worker = (entry: string, description: string, timeoutSeconds: number, acce
 export const functions = {
   authorizer: api('authorizer', 'Resolves a bearer key to the admin or a merchant', { table: 'read', adminKey: true }),
   health: api('health', 'Liveness of the API and its stores', { table: 'read' }),
-  merchants: api('merchants', 'Operators create merchants; merchants rotate and revoke keys', { table: 'readwrite' }),
+  merchants: api('merchants', 'Operators create merchants; merchants rotate and revoke keys', {
+    table: 'readwrite',
+    usagePlanKeys: true,
+  }),
   payments: api('payments', 'Create, read, capture, cancel and refund card payments', {
     table: 'readwrite',
-    sendTo: ['authorization', 'settlement'],
+    sendTo: ['authorization', 'settlement', 'webhookFanout'],
     cardKey: ['encrypt'],
     fingerprintKey: true,
   }),
   transactions: api('transactions', "Lists the caller's transactions", { table: 'read' }),
-  events: api('events', "Lists and shows the caller's events", { table: 'read' }),
+  // Seals saved cards (never opens them); its changes cause events, hence the fan-out queue.
+  customers: api('customers', 'Customers, their saved cards and their default card', {
+    table: 'readwrite',
+    sendTo: ['webhookFanout'],
+    cardKey: ['encrypt'],
+    fingerprintKey: true,
+  }),
+  // Creating an order causes no event; paying it happens in the payments function and the workers.
+  orders: api('orders', 'Create and read orders', { table: 'readwrite' }),
+  events: api('events', "Lists and shows the caller's events; redelivers one to its webhooks", {
+    table: 'readwrite',
+    sendTo: ['webhookFanout'],
+  }),
   // Worst case per payment: 3 processor attempts of 5 s plus backoff, about 19 s; the batch runs in parallel.
   authorizeWorker: worker('authorize', 'Authorizes pending payments with the processor', 30, {
     table: 'readwrite',
-    sendTo: ['settlement'],
+    sendTo: ['settlement', 'webhookFanout'],
     cardKey: ['decrypt'],
   }),
-  settleWorker: worker('settle', 'Moves captured payments to settled', 20, { table: 'readwrite' }),
+  settleWorker: worker('settle', 'Moves captured payments to settled', 20, { table: 'readwrite', sendTo: ['webhookFanout'] }),
   outboxRelay: worker('outbox-relay', 'Publishes outbox entries that an interrupted writer left behind', 60, {
     table: 'readwrite',
-    sendTo: ['authorization', 'settlement'],
+    sendTo: ['authorization', 'settlement', 'webhookFanout', 'webhookDelivery'],
   }),
+  webhooks: api('webhooks', 'Merchants register, list and delete webhook endpoints', {
+    table: 'readwrite',
+    webhookSecrets: ['encrypt'],
+  }),
+  webhookFanout: worker('webhook-fanout', "Turns each event into one delivery per subscribed endpoint", 30, {
+    table: 'readwrite',
+    sendTo: ['webhookDelivery'],
+  }),
+  // A batch of 10 deliveries runs in parallel, each at most one 10 s POST plus a few table writes.
+  webhookDelivery: worker('webhook-delivery', 'POSTs signed events to webhook endpoints, on the retry schedule', 30, {
+    table: 'readwrite',
+    sendTo: ['webhookDelivery'],
+    webhookSecrets: ['decrypt'],
+  }),
+  // Hosted pages (pages/): merchants open sessions; the pages call the session routes with the session token.
+  sessions: api('sessions', 'Merchants open and end hosted checkout, wallet and console sessions', { table: 'readwrite' }),
+  // Pays through the same use case as POST /payments, so it needs what the payments function needs to create one.
+  checkout: api('checkout', 'The hosted checkout page: what is being paid, pay it, follow its status', {
+    table: 'readwrite',
+    sendTo: ['authorization', 'settlement', 'webhookFanout'],
+    cardKey: ['encrypt'],
+    fingerprintKey: true,
+  }),
+  wallet: api('wallet', "The hosted wallet page: a customer's saved cards and recent payments", {
+    table: 'readwrite',
+    sendTo: ['webhookFanout'],
+    cardKey: ['encrypt'],
+    fingerprintKey: true,
+  }),
+  // Writes only to end its own session.
+  console: api('console', "The hosted merchant console: transactions and each one's timeline", { table: 'readwrite' }),
+  // Static files only: no table, no key, no queue.
+  pages: { ...api('pages', 'Serves the hosted pages and their assets', {}), staticFiles: 'pages' },
 } as const satisfies Record<FunctionName, FunctionSpec>;
 
 export const routes: readonly RouteSpec[] = [
@@ -129,8 +205,43 @@ export const routes: readonly RouteSpec[] = [
   { method: 'POST', path: '/payments/{transaction_id}/cancel', function: 'payments', auth: 'merchant' },
   { method: 'POST', path: '/payments/{transaction_id}/refunds', function: 'payments', auth: 'merchant' },
   { method: 'GET', path: '/transactions', function: 'transactions', auth: 'merchant' },
+  { method: 'POST', path: '/customers', function: 'customers', auth: 'merchant' },
+  { method: 'GET', path: '/customers/{id}', function: 'customers', auth: 'merchant' },
+  { method: 'GET', path: '/customers/{id}/payment_methods', function: 'customers', auth: 'merchant' },
+  { method: 'POST', path: '/payment_methods', function: 'customers', auth: 'merchant' },
+  { method: 'PUT', path: '/payment_methods', function: 'customers', auth: 'merchant' },
+  { method: 'DELETE', path: '/payment_methods/{id}', function: 'customers', auth: 'merchant' },
+  { method: 'POST', path: '/orders', function: 'orders', auth: 'merchant' },
+  { method: 'GET', path: '/orders/{id}', function: 'orders', auth: 'merchant' },
   { method: 'GET', path: '/events', function: 'events', auth: 'merchant' },
   { method: 'GET', path: '/events/{id}', function: 'events', auth: 'merchant' },
+  { method: 'POST', path: '/events/{id}/redeliver', function: 'events', auth: 'merchant' },
+  { method: 'POST', path: '/webhook_endpoints', function: 'webhooks', auth: 'merchant' },
+  { method: 'GET', path: '/webhook_endpoints', function: 'webhooks', auth: 'merchant' },
+  { method: 'GET', path: '/webhook_endpoints/{id}', function: 'webhooks', auth: 'merchant' },
+  { method: 'DELETE', path: '/webhook_endpoints/{id}', function: 'webhooks', auth: 'merchant' },
+  { method: 'POST', path: '/checkout_sessions', function: 'sessions', auth: 'merchant' },
+  { method: 'DELETE', path: '/checkout_sessions/{id}', function: 'sessions', auth: 'merchant' },
+  { method: 'POST', path: '/portal_sessions', function: 'sessions', auth: 'merchant' },
+  { method: 'DELETE', path: '/portal_sessions/{id}', function: 'sessions', auth: 'merchant' },
+  { method: 'POST', path: '/console_sessions', function: 'sessions', auth: 'merchant' },
+  { method: 'DELETE', path: '/console_sessions/{id}', function: 'sessions', auth: 'merchant' },
+  { method: 'GET', path: '/checkout', function: 'checkout', auth: 'checkout_session' },
+  { method: 'POST', path: '/checkout/pay', function: 'checkout', auth: 'checkout_session' },
+  { method: 'DELETE', path: '/checkout', function: 'checkout', auth: 'checkout_session' },
+  { method: 'GET', path: '/wallet', function: 'wallet', auth: 'portal_session' },
+  { method: 'POST', path: '/wallet/payment_methods', function: 'wallet', auth: 'portal_session' },
+  { method: 'PUT', path: '/wallet/default_payment_method', function: 'wallet', auth: 'portal_session' },
+  { method: 'DELETE', path: '/wallet/payment_methods/{id}', function: 'wallet', auth: 'portal_session' },
+  { method: 'GET', path: '/wallet/transactions', function: 'wallet', auth: 'portal_session' },
+  { method: 'DELETE', path: '/wallet', function: 'wallet', auth: 'portal_session' },
+  { method: 'GET', path: '/console/transactions', function: 'console', auth: 'console_session' },
+  { method: 'GET', path: '/console/transactions/{transaction_id}', function: 'console', auth: 'console_session' },
+  { method: 'DELETE', path: '/console', function: 'console', auth: 'console_session' },
+  { method: 'GET', path: '/pages/checkout', function: 'pages', auth: 'none' },
+  { method: 'GET', path: '/pages/wallet', function: 'pages', auth: 'none' },
+  { method: 'GET', path: '/pages/console', function: 'pages', auth: 'none' },
+  { method: 'GET', path: '/pages/assets/{file}', function: 'pages', auth: 'none' },
 ];
 
 export const queues = {
@@ -149,6 +260,25 @@ export const queues = {
     batchSize: 25,
     maxBatchingWindowSeconds: 5,
     visibilityTimeoutSeconds: 120,
+    maxReceiveCount: 5,
+  },
+  /** One message per recorded event: the fan-out to the merchant's subscribed endpoints. */
+  webhookFanout: {
+    consumer: 'webhookFanout',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    visibilityTimeoutSeconds: 180,
+    maxReceiveCount: 5,
+  },
+  /**
+   * One message per (event, endpoint) attempt. Retries are new messages sent with a delay (hops of at most
+   * 15 minutes); after the last attempt the worker fails its message until this redrive moves it to the DLQ.
+   */
+  webhookDelivery: {
+    consumer: 'webhookDelivery',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    visibilityTimeoutSeconds: 180,
     maxReceiveCount: 5,
   },
 } as const satisfies Record<QueueName, QueueSpec>;
@@ -190,6 +320,12 @@ export const env = {
   cardKeyId: 'CARD_KEY_ID',
   adminKeySecretId: 'ADMIN_KEY_SECRET_ID',
   adminApiKey: 'ADMIN_API_KEY',
+  /** `public-https` (the cloud) or `allow-loopback` (the local runtime's default). */
+  webhookUrlPolicy: 'WEBHOOK_URL_POLICY',
+  /** Comma-separated seconds between webhook attempts; the contract's schedule when unset. */
+  webhookRetryDelays: 'WEBHOOK_RETRY_DELAYS',
+  /** The usage plan merchants' API Gateway keys join; unset locally, where no usage plan exists. */
+  usagePlanName: 'USAGE_PLAN_NAME',
   queueUrl: (queue: QueueName): string => `QUEUE_URL_${queue.toUpperCase()}`,
 } as const;
 

@@ -4,6 +4,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { IdempotencyRecords } from '../http/idempotency.ts';
 import { keys } from './keys.ts';
 
 export interface StoredResponse {
@@ -29,7 +30,7 @@ export interface IdempotencyScope {
 
 export const IDEMPOTENCY_RETENTION_SECONDS = 24 * 60 * 60;
 
-export class IdempotencyStore {
+export class IdempotencyStore implements IdempotencyRecords {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,

@@ -14,12 +14,21 @@ export const keys = {
   apiKey: (secretHash: string): ItemKey => ({ pk: `APIKEY#${secretHash}`, sk: 'APIKEY' }),
   transaction: (transactionId: string): ItemKey => ({ pk: `TXN#${transactionId}`, sk: 'TXN' }),
   event: (eventId: string): ItemKey => ({ pk: `EVT#${eventId}`, sk: 'EVT' }),
+  /** Beside its event, so one query reads an event and all its deliveries. */
+  webhookDelivery: (eventId: string, endpointId: string): ItemKey => ({ pk: `EVT#${eventId}`, sk: `DLV#${endpointId}` }),
+  webhookEndpoint: (endpointId: string): ItemKey => ({ pk: `WHE#${endpointId}`, sk: 'WHE' }),
   idempotency: (merchantId: string, idempotencyKey: string): ItemKey => ({
     pk: `IDEM#${merchantId}#${idempotencyKey}`,
     sk: 'IDEM',
   }),
   authorization: (reference: string): ItemKey => ({ pk: `AUTH#${reference}`, sk: 'AUTH' }),
+  /** The customer, with the ids of its attached cards and its default: one item, so one write changes them. */
+  customer: (customerId: string): ItemKey => ({ pk: `CUS#${customerId}`, sk: 'CUS' }),
+  paymentMethod: (paymentMethodId: string): ItemKey => ({ pk: `PM#${paymentMethodId}`, sk: 'PM' }),
+  order: (orderId: string): ItemKey => ({ pk: `ORD#${orderId}`, sk: 'ORD' }),
   config: (name: string): ItemKey => ({ pk: `CONFIG#${name}`, sk: 'CONFIG' }),
+  /** A hosted-page session, found by the SHA-256 of its token (the token itself is never stored). */
+  session: (tokenHash: string): ItemKey => ({ pk: `SESSION#${tokenHash}`, sk: 'SESSION' }),
 } as const;
 
 /** Partition keys of the byOwner index: a merchant's resources of one kind, sorted by id (= time). */
@@ -27,6 +36,9 @@ export const ownerPartition = {
   apiKeys: (merchantId: string): string => `MER#${merchantId}#KEY`,
   transactions: (merchantId: string): string => `MER#${merchantId}#TXN`,
   events: (merchantId: string): string => `MER#${merchantId}#EVT`,
+  webhookEndpoints: (merchantId: string): string => `MER#${merchantId}#WHE`,
+  /** Hosted-page sessions, so a merchant can end one by its id. */
+  sessions: (merchantId: string): string => `MER#${merchantId}#SES`,
 } as const;
 
 /** Partition keys of the byCustomer index. */

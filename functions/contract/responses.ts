@@ -7,10 +7,13 @@
 import * as z from 'zod';
 import type { GatewayEvent } from '../adapters/outbox.ts';
 import type { CardBrand } from '../core/card.ts';
+import type { PublicCustomer, PublicPaymentMethod } from '../core/customer.ts';
+import type { PublicOrder } from '../core/order.ts';
 import { transactionStatuses, type PublicRefund, type PublicTransaction } from '../core/transaction.ts';
 import { currencyCode, healthResponse, timestamp } from './common.ts';
 import { apiKeyResponse, merchantResponse, revokedApiKeyResponse } from './merchants.ts';
 import { metadataSchema } from './payments.ts';
+import { deliverySchema } from './webhooks.ts';
 
 // These four were written beside their requests, and the handlers type their bodies with them already.
 export { apiKeyResponse, healthResponse, merchantResponse, revokedApiKeyResponse };
@@ -97,8 +100,63 @@ export const eventSchema = z
     data: z.record(z.string(), z.unknown()).meta({
       description: 'The resource right after the change: for `payment.*` events, a Transaction.',
     }),
+    deliveries: z.array(deliverySchema).readonly().meta({
+      description: 'One per webhook endpoint the event was sent to, with every attempt.',
+    }),
   })
   .meta({ id: 'Event', description: "Something that happened to one of the merchant's resources." });
+
+export const customerSchema = z
+  .strictObject({
+    customer_id: z.string().meta({ examples: ['cus_01JD2Z8Q7F3X4Y5Z6A7B8C9D0K'] }),
+    email: z.string().nullable(),
+    name: z.string().nullable(),
+    description: z.string().nullable(),
+    metadata: metadataSchema,
+    default_payment_method_id: z.string().nullable().meta({
+      description:
+        'The card charged when a payment names only the customer. The first saved card becomes it; detaching it ' +
+        'makes the most recently attached remaining card the default, or none.',
+    }),
+    created: timestamp,
+    updated: timestamp,
+  })
+  .meta({ id: 'Customer', description: "One of the merchant's customers." });
+
+export const paymentMethodSchema = z
+  .strictObject({
+    payment_method_id: z.string().meta({ examples: ['pm_01JD2Z8Q7F3X4Y5Z6A7B8C9D0M'] }),
+    customer_id: z.string(),
+    type: z.literal('card'),
+    status: z.enum(['attached', 'detached']).meta({ description: 'A detached card can no longer be charged.' }),
+    is_default: z.boolean().meta({ description: "Whether this is the customer's default card." }),
+    brand: z.enum(cardBrands),
+    last4: z.string().meta({ examples: ['4242'] }),
+    exp_month: z.number().int().min(1).max(12),
+    exp_year: z.number().int(),
+    fingerprint: z.string().meta({ description: 'The same card number gives the same fingerprint (per merchant); never the number.' }),
+    created: timestamp,
+  })
+  .meta({ id: 'PaymentMethod', description: 'A saved card: never its number, and no CVC is kept.' });
+
+export const orderSchema = z
+  .strictObject({
+    order_id: z.string().meta({ examples: ['ord_01JD2Z8Q7F3X4Y5Z6A7B8C9D0N'] }),
+    amount: minorUnits,
+    currency,
+    customer_id: z.string().nullable(),
+    description: z.string().nullable(),
+    metadata: metadataSchema,
+    status: z.enum(['open', 'paid']).meta({ description: '`paid` once a payment for it is captured; then it takes no other.' }),
+    transaction_id: z
+      .string()
+      .nullable()
+      .meta({ description: 'The payment that paid the order, or the latest one to try.' }),
+    paid_at: timestamp.nullable(),
+    created: timestamp,
+    updated: timestamp,
+  })
+  .meta({ id: 'Order', description: 'An amount to be paid once, by a payment that names it.' });
 
 /** True when A and B are assignable both ways: the same fields, optional or not, of the same types. */
 type Equals<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -107,8 +165,8 @@ type AllTrue<_Checks extends readonly true[]> = never;
 
 /** The body of a refund's response: the refund as the domain renders it, and the transaction it belongs to. */
 type CreatedRefund = PublicRefund & { readonly transaction: PublicTransaction };
-/** What `toPublicEvent` renders of a `GatewayEvent`: everything except the owner, who is the caller. */
-type PublicEvent = Omit<GatewayEvent, 'merchantId'>;
+/** What `toPublicEvent` renders of a `GatewayEvent`: everything except the owner, who is the caller, plus its deliveries. */
+type PublicEvent = Omit<GatewayEvent, 'merchantId'> & { readonly deliveries: readonly z.input<typeof deliverySchema>[] };
 
 type _SchemasMatchTheDomainTypes = AllTrue<
   [
@@ -117,6 +175,9 @@ type _SchemasMatchTheDomainTypes = AllTrue<
     Equals<z.input<typeof refundSchema>, PublicRefund>,
     Equals<z.input<typeof createdRefundSchema>, CreatedRefund>,
     Equals<z.input<typeof eventSchema>, PublicEvent>,
+    Equals<z.input<typeof customerSchema>, PublicCustomer>,
+    Equals<z.input<typeof paymentMethodSchema>, PublicPaymentMethod>,
+    Equals<z.input<typeof orderSchema>, PublicOrder>,
     Equals<(typeof cardBrands)[number], CardBrand>,
   ]
 >;

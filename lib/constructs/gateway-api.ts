@@ -31,8 +31,19 @@ export interface GatewayApiProps {
   readonly functions: Readonly<Record<FunctionName, GatewayFunction>>;
   readonly authorizer: GatewayFunction;
   readonly throttle: ApiThrottle;
+  /**
+   * Each merchant's own token bucket: the usage plan's per-key throttle, applied to the API Gateway API key
+   * the authorizer names for the merchant (`usageIdentifierKey`). Over it, the THROTTLED response (429).
+   */
+  readonly merchantThrottle: ApiThrottle;
   /** Requests one client IP may make in five minutes before the web ACL blocks it. */
   readonly requestsPerIpPer5Minutes: number;
+  /**
+   * Requests one API key (one `Authorization` header) may make in a minute before the web ACL answers 429:
+   * a coarse outer guard above `merchantThrottle`, which is the per-merchant limit clients meet first.
+   * (Locally, the token bucket per key, lib/local/rate-limit.ts, stands in for both.)
+   */
+  readonly requestsPerKeyPerMinute: number;
   readonly logKey: kms.IKey;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
@@ -42,7 +53,7 @@ export interface GatewayApiProps {
  * The public HTTPS API: one resource and method per topology route (no `{proxy+}`: a route that is
  * not in the topology does not exist), a REQUEST Lambda authorizer on 'admin' and 'merchant' routes,
  * API Gateway's own errors as RFC 9457 problem details, access and execution logs, stage throttling,
- * and a WAF web ACL in front of the stage. No CORS: the API takes secret keys and is for servers, never
+ * a usage plan that throttles each merchant on its own, and a WAF web ACL in front of the stage. No CORS: the API takes secret keys and is for servers, never
  * browsers, so no `Access-Control-Allow-Origin` is ever sent.
  *
  * TLS: the execute-api endpoint answers HTTPS only. A custom domain, when one is added, must use
@@ -52,6 +63,9 @@ export class GatewayApi extends Construct {
   readonly api: apigw.RestApi;
   readonly webAcl: wafv2.CfnWebACL;
   readonly accessLogs: logs.LogGroup;
+  /** One API key per merchant joins it (functions/adapters/usage-plan.ts), which finds it by `usagePlanName`. */
+  readonly usagePlan: apigw.UsagePlan;
+  readonly usagePlanName: string;
 
   constructor(scope: Construct, id: string, props: GatewayApiProps) {
     super(scope, id);
@@ -68,6 +82,9 @@ export class GatewayApi extends Construct {
       description: 'Card-payment gateway',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       cloudWatchRole: true,
+      // The usage plan's key comes from the authorizer's `usageIdentifierKey`, never from a client header:
+      // merchants authenticate with their `sk_` keys only and never see their API Gateway key.
+      apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
       // The API Gateway logging role is an account-wide setting; other APIs in the account may rely on it.
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
@@ -114,6 +131,14 @@ export class GatewayApi extends Construct {
 
     this.addRoutes(props);
     this.addProblemResponses();
+    this.usagePlanName = `${props.name}-merchants`;
+    this.usagePlan = this.api.addUsagePlan('MerchantUsagePlan', {
+      name: this.usagePlanName,
+      description: 'One API key per merchant, named by the merchant id: each merchant throttled on its own',
+      // Applies to each API key in the plan, i.e. to each merchant; no quota, only a rate.
+      throttle: props.merchantThrottle,
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
     this.webAcl = this.addWebAcl(props);
   }
 
@@ -151,20 +176,27 @@ export class GatewayApi extends Construct {
           : { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer }),
         requestValidator: validator,
         requestParameters: Object.fromEntries(pathParameters.map((parameter) => [parameter, true])),
+        // Puts the merchant's requests through its usage plan key. Admin, session and public routes have
+        // no merchant key to count against, so they require none (the stage throttle and the WAF cover them).
+        apiKeyRequired: route.auth === 'merchant',
       });
       const cfnMethod = method.node.defaultChild as apigw.CfnMethod;
       acknowledge(
         cfnMethod,
         'AwsSolutions-COG4',
-        'Merchants and operators authenticate with secret API keys (Authorization: Bearer sk_...), checked ' +
-          'by the Lambda REQUEST authorizer against SHA-256 hashes in the table; there are no Cognito users.',
+        'Merchants and operators authenticate with secret API keys (Authorization: Bearer sk_...), and hosted ' +
+          'pages with short-lived session tokens (cs_/ps_/cons_...), both checked by the Lambda REQUEST authorizer ' +
+          'against SHA-256 hashes in the table; there are no Cognito users.',
       );
       if (route.auth === 'none') {
         acknowledge(
           cfnMethod,
           'AwsSolutions-APIG4',
-          `${route.method} ${route.path} is the public liveness probe: it takes no input and returns no ` +
-            'merchant data, so load balancers and uptime checks can call it without a key.',
+          route.function === 'pages'
+            ? `${route.method} ${route.path} serves a hosted page's static file: it takes no input and holds no ` +
+                'merchant data; the page reads its data through session-token routes, which the authorizer guards.'
+            : `${route.method} ${route.path} is the public liveness probe: it takes no input and returns no ` +
+                'merchant data, so load balancers and uptime checks can call it without a key.',
         );
       }
     }
@@ -214,6 +246,16 @@ export class GatewayApi extends Construct {
       defaultAction: { allow: {} },
       visibilityConfig: metricName('PaymentGatewayWebAcl'),
       customResponseBodies: {
+        rateLimitedKey: {
+          contentType: 'APPLICATION_JSON',
+          content: JSON.stringify({
+            type: problemType('rate_limited'),
+            title: 'Too Many Requests',
+            status: 429,
+            detail: 'Too many requests for this API key; slow down and retry after the given delay.',
+            code: 'rate_limited',
+          }),
+        },
         rateLimited: {
           contentType: 'APPLICATION_JSON',
           content: JSON.stringify({
@@ -246,6 +288,31 @@ export class GatewayApi extends Construct {
             },
           },
           visibilityConfig: metricName('RequestsPerIp'),
+        },
+        {
+          // Per merchant key, coarse: WAF keys the count on the Authorization header (redacted from its logs
+          // below). The usage plan throttles each merchant first; this guard, set above it, blocks a key that
+          // keeps hammering past its 429s (and any bearer token, before the authorizer is even invoked).
+          name: 'RequestsPerKey',
+          priority: 3,
+          action: {
+            block: {
+              customResponse: {
+                responseCode: 429,
+                customResponseBodyKey: 'rateLimitedKey',
+                responseHeaders: [{ name: 'Retry-After', value: '60' }],
+              },
+            },
+          },
+          statement: {
+            rateBasedStatement: {
+              aggregateKeyType: 'CUSTOM_KEYS',
+              customKeys: [{ header: { name: 'authorization', textTransformations: [{ priority: 0, type: 'NONE' }] } }],
+              evaluationWindowSec: 60,
+              limit: props.requestsPerKeyPerMinute,
+            },
+          },
+          visibilityConfig: metricName('RequestsPerKey'),
         },
         // Counted, not blocked: merchants call from servers, whose HTTP clients do not always send a
         // User-Agent; and the handlers answer a body over their own 64 KiB limit with the contract's 413,
@@ -341,6 +408,16 @@ const problemResponses: readonly ProblemResponse[] = [
   },
   {
     type: apigw.ResponseType.ACCESS_DENIED,
+    status: 403,
+    title: 'Forbidden',
+    code: 'forbidden',
+    detail: 'This API key may not call this endpoint.',
+  },
+  {
+    // A merchant route called by a principal with no usage plan key (the admin, a session, or a merchant
+    // not yet enrolled): API Gateway's InvalidKeyParameter 403. The same answer as ACCESS_DENIED above and
+    // as the handlers give a wrong principal.
+    type: apigw.ResponseType.INVALID_API_KEY,
     status: 403,
     title: 'Forbidden',
     code: 'forbidden',

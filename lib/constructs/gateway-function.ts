@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Aws, Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -148,11 +149,45 @@ export class GatewayFunction extends Construct {
         // Bundled CommonJS dependencies call require() for Node built-ins, which ESM lacks.
         banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         forceDockerBundling: false,
+        ...(spec.staticFiles === undefined ? {} : { commandHooks: copyStaticFiles(spec.staticFiles) }),
       },
     });
     // The immutable role hides the policy from Lambda's dependency tracking: without this, CloudFormation
     // may create the function (and its event source mapping) before the role can do anything.
     this.function.node.addDependency(this.policy);
+  }
+
+  /**
+   * What topology access `usagePlanKeys` grants: find the usage plan by name, find or create API Gateway
+   * API keys, and attach them to this plan; nothing else in API Gateway. In a policy of its own, which the
+   * function does not wait for: the plan references the stage, the stage every method, and the methods this
+   * function, so neither its main policy (a dependency of the function) nor its environment may reference
+   * the plan. That is also why the function gets the plan's name, a plain string, rather than its id.
+   */
+  enrolInUsagePlan(usagePlan: apigw.IUsagePlan, usagePlanName: string): void {
+    if (functions[this.name].access.usagePlanKeys !== true) {
+      throw new Error(`${this.name}: its topology access does not list usagePlanKeys`);
+    }
+    const apiGatewayArn = (resourcePath: string): string => `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::${resourcePath}`;
+    new iam.ManagedPolicy(this, 'UsagePlanPolicy', {
+      description: `The ${this.name} function's API Gateway access: merchants' keys in one usage plan (lib/topology.ts access)`,
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'FindUsagePlanAndApiKeys',
+          // GetUsagePlans (by name, see above) and GetApiKeys (a retry finds the key it made).
+          actions: ['apigateway:GET'],
+          resources: [apiGatewayArn('/usageplans'), apiGatewayArn('/apikeys')],
+        }),
+        new iam.PolicyStatement({
+          sid: 'CreateApiKeysInUsagePlan',
+          // CreateApiKey, and CreateUsagePlanKey on this plan only.
+          actions: ['apigateway:POST'],
+          resources: [apiGatewayArn('/apikeys'), apiGatewayArn(`/usageplans/${usagePlan.usagePlanId}/keys`)],
+        }),
+      ],
+    });
+    this.function.addEnvironment(env.usagePlanName, usagePlanName);
   }
 
   /** Makes this function the consumer of `queue`, with the batching the topology sets for it. */
@@ -174,11 +209,28 @@ export class GatewayFunction extends Construct {
   }
 }
 
+/**
+ * Copies a folder of the repository (e.g. the hosted pages) beside the bundle, where the function reads it:
+ * the files stay plain HTML, CSS and JS, served byte for byte as the local runtime serves them from the repository.
+ */
+function copyStaticFiles(folder: string): nodejs.ICommandHooks {
+  if (!/^[a-z][a-z0-9-]*$/.test(folder)) throw new Error(`staticFiles must be a top-level folder name, not ${folder}`);
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => [`cp -R "${path.join(inputDir, folder)}" "${path.join(outputDir, folder)}"`],
+  };
+}
+
 /** The environment variables a function with this access reads (names from lib/topology.ts `env`). */
 function environmentOf(access: FunctionAccess, resources: GatewayResources): Record<string, string> {
   const variables: Record<string, string> = {};
   if (access.table !== undefined) variables[env.tableName] = resources.table.tableName;
-  if (access.cardKey !== undefined || access.fingerprintKey === true) variables[env.cardKeyId] = resources.cardKey.keyArn;
+  if (access.cardKey !== undefined || access.fingerprintKey === true || access.webhookSecrets !== undefined) {
+    variables[env.cardKeyId] = resources.cardKey.keyArn;
+  }
+  // Functions that handle webhook secrets register or call webhook URLs: in the cloud, public https only.
+  if (access.webhookSecrets !== undefined) variables[env.webhookUrlPolicy] = 'public-https';
   if (access.adminKey === true) variables[env.adminKeySecretId] = resources.adminKeySecret.secretArn;
   for (const queue of access.sendTo ?? []) variables[env.queueUrl(queue)] = resources.queues[queue].queueUrl;
   return variables;
@@ -234,6 +286,19 @@ export function accessStatements(access: FunctionAccess, resources: GatewayResou
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [cardKeyArn],
         conditions: { StringEquals: { [purposeContextKey]: 'fingerprint' } },
+      }),
+    );
+  }
+
+  const webhookSecretActions = (access.webhookSecrets ?? []).map((use) => (use === 'encrypt' ? 'kms:Encrypt' : 'kms:Decrypt'));
+  if (webhookSecretActions.length > 0) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'UseWebhookSecrets',
+        actions: webhookSecretActions,
+        resources: [cardKeyArn],
+        // Only webhook signing secrets: never a card data key or the fingerprint key.
+        conditions: { StringEquals: { [purposeContextKey]: 'webhook_secret' } },
       }),
     );
   }

@@ -29,6 +29,13 @@ export const gatewayProblems = {
     code: 'method_not_allowed',
     detail: 'This endpoint does not accept this method; the Allow header lists the ones it does.',
   },
+  /** Over the merchant's token bucket (lib/local/rate-limit.ts); sent with `Retry-After`. */
+  rateLimited: {
+    status: 429,
+    title: 'Too Many Requests',
+    code: 'rate_limited',
+    detail: 'Too many requests for this merchant; slow down and retry after the given delay.',
+  },
   requestTooLarge: { status: 413, title: 'Content Too Large', code: 'request_too_large', detail: 'The request body is too large.' },
   /** The authorizer failed or answered with something API Gateway cannot use. */
   authorizerFailure: {

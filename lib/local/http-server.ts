@@ -6,7 +6,9 @@
  * Not emulated: the authorizer's result cache (the cloud API caches answers per Authorization header, so a
  * revoked key may work there for the cache's TTL; here every request asks the authorizer), the identity
  * source check (the cloud answers 401 without invoking the authorizer when Authorization is missing; the
- * answer here is the same because the authorizer refuses such a request), stage throttling, the WAF,
+ * answer here is the same because the authorizer refuses such a request), the usage plan and the WAF (the
+ * per-merchant throttle and the per-key rate rule are stood in for by `rateLimiter`, a token bucket per merchant;
+ * `apiKeyRequired` is not checked, the handlers refuse a wrong principal with the same 403),
  * binary media types, request validators, and the 29-second integration timeout (the function's own
  * timeout applies).
  */
@@ -14,11 +16,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayEventRequestContextWithAuthorizer, APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FunctionName, RouteSpec } from '../topology.ts';
 import { LOCAL_ACCOUNT_ID } from './account.ts';
 import { gatewayProblems, gatewayResponse, type GatewayProblem, type RawResponse } from './gateway-responses.ts';
-import type { Invoker } from './lambda.ts';
+import type { Invoker, LocalFunctionName } from './lambda.ts';
 
 /** API Gateway's cap on a request payload. */
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -26,14 +28,22 @@ export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 const API_ID = 'local';
 const STAGE = 'local';
 
+/** A topology route, or one the local runtime serves besides them (see `extraRoutes` in runtime.ts). */
+export type LocalRoute = Omit<RouteSpec, 'function'> & { readonly function: LocalFunctionName };
+
 export interface HttpServerOptions {
-  readonly routes: readonly RouteSpec[];
+  readonly routes: readonly LocalRoute[];
   readonly lambdas: Invoker;
   /** The function API Gateway calls as the REQUEST authorizer of 'admin' and 'merchant' routes. */
   readonly authorizer: FunctionName;
   readonly region: string;
   readonly host?: string;
   readonly port?: number;
+  /**
+   * Per merchant key throttling, as the cloud applies in front of the API (lib/local/rate-limit.ts): takes
+   * a token for the key and answers 0, or the seconds to wait. None: no throttling.
+   */
+  readonly rateLimiter?: { take(key: string): number };
 }
 
 export interface LocalHttpServer {
@@ -45,7 +55,7 @@ export interface LocalHttpServer {
 interface Resource {
   readonly path: string;
   readonly segments: readonly ({ literal: string } | { parameter: string })[];
-  readonly methods: ReadonlyMap<string, RouteSpec>;
+  readonly methods: ReadonlyMap<string, LocalRoute>;
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<LocalHttpServer> {
@@ -83,10 +93,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Local
   };
 }
 
-function compileRoutes(routes: readonly RouteSpec[]): Resource[] {
-  const byPath = new Map<string, Map<string, RouteSpec>>();
+function compileRoutes(routes: readonly LocalRoute[]): Resource[] {
+  const byPath = new Map<string, Map<string, LocalRoute>>();
   for (const route of routes) {
-    const methods = byPath.get(route.path) ?? new Map<string, RouteSpec>();
+    const methods = byPath.get(route.path) ?? new Map<string, LocalRoute>();
     methods.set(route.method, route);
     byPath.set(route.path, methods);
   }
@@ -197,6 +207,11 @@ async function serve(request: IncomingMessage, response: ServerResponse, resourc
     });
     if ('problem' in decision) return fail(decision.problem);
     authorizerContext = decision.context;
+    // Per merchant, as the cloud's usage plan (one API key per merchant), and only once the key is known to
+    // be good: unknown keys are refused above and use no bucket; admin and session calls have none either.
+    const merchantId = authorizerContext.principal === 'merchant' ? authorizerContext.merchantId : undefined;
+    const retryAfter = typeof merchantId === 'string' ? (options.rateLimiter?.take(merchantId) ?? 0) : 0;
+    if (retryAfter > 0) return fail(gatewayProblems.rateLimited, { 'Retry-After': String(retryAfter) });
   }
 
   const event: APIGatewayProxyEvent = {

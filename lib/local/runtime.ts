@@ -21,7 +21,7 @@ import {
   SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { merchantResponse, type CreateMerchantBody } from '../../functions/contract/merchants.ts';
 import {
   env,
@@ -32,15 +32,25 @@ import {
   routes,
   schedules,
   type FunctionName,
+  type HttpMethod,
   type QueueName,
   type QueueSpec,
+  type RouteAuth,
 } from '../topology.ts';
 import { LOCAL_REGION } from './account.ts';
 import { ensureTable, localCredentials, startDynamo } from './dynamo.ts';
-import { startEventSources } from './event-source.ts';
+import { startEventSources, type EventSources } from './event-source.ts';
 import { startHttpServer } from './http-server.ts';
-import { startKmsEndpoint } from './kms-endpoint.ts';
-import { LocalLambdas, type FunctionStats, type LambdaHandler, type LocalFunction } from './lambda.ts';
+import { kmsOperations, startKmsEndpoint } from './kms-endpoint.ts';
+import {
+  LocalLambdas,
+  type ExtraFunctionName,
+  type FunctionStats,
+  type LambdaHandler,
+  type LocalFunction,
+  type LocalFunctionName,
+} from './lambda.ts';
+import { RateLimiter, rateLimitFromEnv, type RateLimit } from './rate-limit.ts';
 import { startScheduler } from './scheduler.ts';
 import { startSqsEndpoint } from './sqs-endpoint.ts';
 import type { QueueDepth } from './sqs-store.ts';
@@ -68,7 +78,29 @@ export interface LocalRuntimeOptions {
   readonly pollIntervalMs?: number;
   readonly waitTimeSeconds?: number;
   readonly pollersPerQueue?: number;
+  /**
+   * Routes served besides the topology's, each by its own handler through the same HTTP server and invoke
+   * path; for harnesses only (the bench's one-PutItem floor). They are never deployed: the CDK stack reads
+   * the topology alone.
+   */
+  readonly extraRoutes?: readonly ExtraRoute[];
+  /**
+   * Per merchant key token bucket, standing in for the cloud's per-key throttling; from `RATE_LIMIT_RPS`
+   * and `RATE_LIMIT_BURST` (generous defaults) when not given.
+   */
+  readonly rateLimit?: RateLimit;
 }
+
+export interface ExtraRoute {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly auth: RouteAuth;
+  readonly function: ExtraFunctionName;
+  readonly handler: LambdaHandler;
+}
+
+/** What an extra route's function runs with: the topology's API function defaults. */
+const EXTRA_FUNCTION_SPEC = { memoryMb: 512, timeoutSeconds: 10 } as const;
 
 export interface DemoMerchant {
   readonly merchantId: string;
@@ -79,9 +111,15 @@ export interface RuntimeStats {
   readonly httpRequests: number;
   readonly sqsRequests: number;
   readonly kmsRequests: number;
+  /** Requests to each stand-in by operation (`PutItem`, `SendMessage`, `GenerateDataKey`, ...). */
+  readonly requestsByOperation: {
+    readonly dynamodb: Record<string, number>;
+    readonly sqs: Record<string, number>;
+    readonly kms: Record<string, number>;
+  };
   /** Every topology queue and its dead-letter queue (`<name>-dlq`). */
   readonly queues: Record<string, QueueDepth>;
-  readonly functions: Partial<Record<FunctionName, FunctionStats>>;
+  readonly functions: Partial<Record<LocalFunctionName, FunctionStats>>;
 }
 
 export interface LocalRuntime {
@@ -93,6 +131,12 @@ export interface LocalRuntime {
   stats(): RuntimeStats;
   /** Runs a schedule's function now (see `schedules` in the topology). */
   runSchedule(name: keyof typeof schedules): Promise<unknown>;
+  /**
+   * Stops polling the queues (messages wait in them) until `resumeQueueConsumers`; the bench uses it to
+   * measure the API alone, as in the cloud, where the workers do not share the API's CPU.
+   */
+  pauseQueueConsumers(): Promise<void>;
+  resumeQueueConsumers(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -156,30 +200,42 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_KMS: kms.url,
       AWS_ENDPOINT_URL_SQS: sqs.url,
+      // On this machine webhook receivers are on loopback; the cloud stack sets `public-https`.
+      [env.webhookUrlPolicy]: process.env[env.webhookUrlPolicy] ?? 'allow-loopback',
     };
     cleanups.push(applyEnvironment(environment));
 
-    const lambdas = new LocalLambdas(await loadFunctions(options.overrides ?? {}, environment), LOCAL_REGION);
+    const extraRoutes = options.extraRoutes ?? [];
+    const extraFunctions = Object.fromEntries(
+      extraRoutes.map((route): [ExtraFunctionName, LocalFunction] => [route.function, { spec: EXTRA_FUNCTION_SPEC, handler: route.handler }]),
+    );
+    const lambdas = new LocalLambdas(
+      { ...(await loadFunctions(options.overrides ?? {}, environment)), ...extraFunctions },
+      LOCAL_REGION,
+    );
 
     const http = await startHttpServer({
-      routes,
+      routes: [...routes, ...extraRoutes.map(({ method, path, auth, function: name }) => ({ method, path, auth, function: name }))],
       lambdas,
       authorizer: 'authorizer',
+      rateLimiter: new RateLimiter(options.rateLimit ?? rateLimitFromEnv()),
       region: LOCAL_REGION,
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 0,
     });
     cleanups.push(() => http.close());
-    const eventSources = await startEventSources({
-      sqsEndpoint: sqs.url,
-      region: LOCAL_REGION,
-      lambdas,
-      sources: queueNames.map((name) => ({ queueName: name, ...queueSpecs[name] })),
-      ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
-      ...(options.waitTimeSeconds === undefined ? {} : { waitTimeSeconds: options.waitTimeSeconds }),
-      ...(options.pollersPerQueue === undefined ? {} : { pollersPerQueue: options.pollersPerQueue }),
-    });
-    cleanups.push(() => eventSources.close());
+    const startQueueConsumers = () =>
+      startEventSources({
+        sqsEndpoint: sqs.url,
+        region: LOCAL_REGION,
+        lambdas,
+        sources: queueNames.map((name) => ({ queueName: name, ...queueSpecs[name] })),
+        ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+        ...(options.waitTimeSeconds === undefined ? {} : { waitTimeSeconds: options.waitTimeSeconds }),
+        ...(options.pollersPerQueue === undefined ? {} : { pollersPerQueue: options.pollersPerQueue }),
+      });
+    let eventSources: EventSources | undefined = await startQueueConsumers();
+    cleanups.push(() => eventSources?.close());
     const scheduler = startScheduler({
       schedules: Object.entries(schedules).map(([name, schedule]) => ({ name, ...schedule })),
       lambdas,
@@ -205,10 +261,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         httpRequests: http.requestCount(),
         sqsRequests: sqs.requestCount(),
         kmsRequests: kms.requestCount(),
+        requestsByOperation: {
+          dynamodb: dynamo.requestCounts(),
+          sqs: sqs.requestCounts(),
+          kms: Object.fromEntries(kmsOperations.map((operation) => [operation, kms.requestCount(operation)])),
+        },
         queues: Object.fromEntries(queueNamesWithDeadLetters.map((name) => [name, sqs.depth(name)])),
         functions: lambdas.stats(),
       }),
       runSchedule: (name) => scheduler.runNow(name),
+      pauseQueueConsumers: async () => {
+        const running = eventSources;
+        eventSources = undefined;
+        await running?.close();
+      },
+      resumeQueueConsumers: async () => {
+        eventSources ??= await startQueueConsumers();
+      },
       close: closeAll,
     };
   } catch (error) {

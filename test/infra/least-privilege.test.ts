@@ -76,7 +76,7 @@ describe('card key', () => {
   it('can decrypt card data only from the authorize worker', () => {
     const cardKeyId = logicalIdOf(synthesized.stack.cardKey);
     const isFingerprintOnly = (statement: Statement): boolean =>
-      statement.Condition?.StringEquals?.['kms:EncryptionContext:purpose'] === 'fingerprint';
+      ['fingerprint', 'webhook_secret'].includes(String(statement.Condition?.StringEquals?.['kms:EncryptionContext:purpose']));
 
     const decrypters = functionNames.filter((name) =>
       allows(statementsOf(name), 'kms:Decrypt', cardKeyId).some((statement) => !isFingerprintOnly(statement)),
@@ -97,11 +97,13 @@ describe('card key', () => {
           [
             { Null: { 'kms:EncryptionContext:merchant_id': 'false' } },
             { StringEquals: { 'kms:EncryptionContext:purpose': 'fingerprint' } },
+            { StringEquals: { 'kms:EncryptionContext:purpose': 'webhook_secret' } },
           ],
           name,
         ).toContainEqual(statement.Condition);
       }
-      const expectsUse = functions[name].access.cardKey !== undefined || functions[name].access.fingerprintKey === true;
+      const access: { cardKey?: unknown; fingerprintKey?: boolean; webhookSecrets?: unknown } = functions[name].access;
+      const expectsUse = access.cardKey !== undefined || access.fingerprintKey === true || access.webhookSecrets !== undefined;
       expect(uses.length > 0, name).toBe(expectsUse);
     }
   });
@@ -172,5 +174,78 @@ describe('admin key secret', () => {
     );
 
     expect(readers).toEqual(functionNames.filter((name) => functions[name].access.adminKey === true));
+  });
+});
+
+describe('customers and orders', () => {
+  it('the customers function seals saved cards but cannot open them; the orders function touches no key and no queue', () => {
+    const cardKeyId = logicalIdOf(synthesized.stack.cardKey);
+    const customers = statementsOf('customers');
+    const orders = statementsOf('orders');
+    const fingerprintOnly = (statement: Statement): boolean =>
+      statement.Condition?.StringEquals?.['kms:EncryptionContext:purpose'] === 'fingerprint';
+
+    expect(allows(customers, 'kms:GenerateDataKey', cardKeyId).some((statement) => !fingerprintOnly(statement))).toBe(true);
+    expect(allows(customers, 'kms:Decrypt', cardKeyId).every(fingerprintOnly)).toBe(true);
+    expect(orders.filter((statement) => statement.Resource.some((resource) => references(resource, cardKeyId)))).toEqual([]);
+    expect(allows(orders, 'sqs:SendMessage')).toEqual([]);
+  });
+});
+
+describe('webhook signing secrets', () => {
+  const webhookSecretOnly = (statement: Statement): boolean =>
+    statement.Condition?.StringEquals?.['kms:EncryptionContext:purpose'] === 'webhook_secret';
+
+  it('are encrypted only by the webhooks function and decrypted only by the delivery worker, under purpose=webhook_secret', () => {
+    const cardKeyId = logicalIdOf(synthesized.stack.cardKey);
+    const encrypters = functionNames.filter((name) => allows(statementsOf(name), 'kms:Encrypt', cardKeyId).length > 0);
+    const secretDecrypters = functionNames.filter((name) =>
+      allows(statementsOf(name), 'kms:Decrypt', cardKeyId).some(webhookSecretOnly),
+    );
+
+    expect(encrypters).toEqual(['webhooks']);
+    expect(allows(statementsOf('webhooks'), 'kms:Encrypt', cardKeyId).every(webhookSecretOnly)).toBe(true);
+    expect(secretDecrypters).toEqual(['webhookDelivery']);
+    expect(allows(statementsOf('webhookDelivery'), 'kms:Decrypt', cardKeyId).every(webhookSecretOnly)).toBe(true);
+  });
+
+  it('go with the strict URL policy: the functions that register or call webhook URLs get public-https', () => {
+    for (const name of ['webhooks', 'webhookDelivery'] as const) {
+      const fn = synthesized.resources[logicalIdOf(synthesized.stack.functions[name].function)];
+      const variables = (fn?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+
+      expect(variables.WEBHOOK_URL_POLICY, name).toBe('public-https');
+    }
+  });
+});
+
+describe('API Gateway management (usage plan enrolment)', () => {
+  const apiGatewayArn = (resourcePath: string): unknown => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, `::${resourcePath}`]],
+  });
+  const apiGatewayStatements = (name: FunctionName): Statement[] =>
+    statementsOf(name).filter((statement) => statement.Action.some((action) => action.startsWith('apigateway:')));
+
+  it('lets only the merchants function find the plan, find and create API keys, and add them to its plan', () => {
+    const planId = logicalIdOf(synthesized.stack.api.usagePlan);
+    const statements = apiGatewayStatements('merchants').map(({ Action, Resource }) => ({ Action, Resource }));
+
+    expect(statements).toEqual([
+      { Action: ['apigateway:GET'], Resource: [apiGatewayArn('/apikeys'), apiGatewayArn('/usageplans')] },
+      {
+        Action: ['apigateway:POST'],
+        Resource: [
+          apiGatewayArn('/apikeys'),
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, '::/usageplans/', { Ref: planId }, '/keys']] },
+        ],
+      },
+    ]);
+  });
+
+  it('is granted to no other function', () => {
+    const holders = functionNames.filter((name) => apiGatewayStatements(name).length > 0);
+
+    expect(holders).toEqual(functionNames.filter((name) => functions[name].access.usagePlanKeys === true));
+    expect(holders).toEqual(['merchants']);
   });
 });

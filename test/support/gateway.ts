@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalRuntime } from '../../lib/local/runtime.ts';
+import { startLocalRuntime, type LocalRuntimeOptions, type RuntimeStats } from '../../lib/local/runtime.ts';
 
 export interface HttpResult {
   readonly status: number;
@@ -28,12 +28,16 @@ export interface TestGateway {
   readonly dataDir: string;
   request(method: string, path: string, options?: RequestOptions): Promise<HttpResult>;
   createMerchant(defaultCurrency?: string): Promise<{ merchantId: string; apiKey: string }>;
+  /** The runtime's counters and queue depths (dead-letter queues included). */
+  stats(): RuntimeStats;
   close(): Promise<void>;
 }
 
-export async function startTestGateway(options: { dataDir?: string } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  options: { dataDir?: string; runtime?: Omit<LocalRuntimeOptions, 'dataDir' | 'port'> } = {},
+): Promise<TestGateway> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gateway-e2e-'));
-  const runtime = await startLocalRuntime({ dataDir, port: 0 });
+  const runtime = await startLocalRuntime({ ...options.runtime, dataDir, port: 0 });
   const request = async (method: string, path: string, options: RequestOptions = {}): Promise<HttpResult> => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`;
@@ -59,6 +63,7 @@ export async function startTestGateway(options: { dataDir?: string } = {}): Prom
       if (created.status !== 201) throw new Error(`merchant creation failed: ${created.status} ${created.text}`);
       return { merchantId: created.body.merchant_id, apiKey: created.body.api_key.secret };
     },
+    stats: () => runtime.stats(),
     close: () => runtime.close(),
   };
 }
