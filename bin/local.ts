@@ -60,8 +60,33 @@ if (runtime.demoMerchant === undefined) {
 } else {
   console.log(`  demo merchant:   ${runtime.demoMerchant.merchantId}`);
   console.log(`  demo secret key: ${runtime.demoMerchant.apiKey}`);
+  const checkout = await openDemoSession(runtime.demoMerchant.apiKey, '/checkout_sessions', {
+    amount: 1050,
+    currency: 'USD',
+    description: 'Demo checkout: pay with 4242 4242 4242 4242',
+  });
+  const console_ = await openDemoSession(runtime.demoMerchant.apiKey, '/console_sessions', {});
+  console.log(`  demo checkout:   ${checkout ?? 'not available (see the warning above)'}`);
+  console.log(`  demo console:    ${console_ ?? 'not available (see the warning above)'}`);
 }
 console.log('Press Ctrl+C to stop.');
+
+/** A hosted-page link for the demo merchant, made through the API as a merchant's server would; 30 minutes. */
+async function openDemoSession(apiKey: string, path: string, body: Record<string, unknown>): Promise<string | undefined> {
+  try {
+    const response = await fetch(`${runtime.url}${path}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const session = (await response.json()) as { url?: unknown };
+    if (response.ok && typeof session.url === 'string') return session.url;
+    console.warn(`[runtime] POST ${path} answered ${response.status}`);
+  } catch (error) {
+    console.warn(`[runtime] POST ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return undefined;
+}
 
 let stopping = false;
 const stop = (signal: NodeJS.Signals): void => {
