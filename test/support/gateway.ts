@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalRuntime, type LocalRuntimeOptions, type RuntimeStats } from '../../lib/local/runtime.ts';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions, type RuntimeStats } from '../../lib/local/runtime.ts';
 
 export interface HttpResult {
   readonly status: number;
@@ -26,6 +26,8 @@ export interface TestGateway {
   readonly url: string;
   readonly adminKey: string;
   readonly dataDir: string;
+  /** The stand-ins' endpoints, for tests that look behind the API. */
+  readonly endpoints: LocalRuntime['endpoints'];
   request(method: string, path: string, options?: RequestOptions): Promise<HttpResult>;
   createMerchant(defaultCurrency?: string): Promise<{ merchantId: string; apiKey: string }>;
   /** The runtime's counters and queue depths (dead-letter queues included). */
@@ -54,6 +56,7 @@ export async function startTestGateway(
     url: runtime.url,
     adminKey: runtime.adminApiKey,
     dataDir,
+    endpoints: runtime.endpoints,
     request,
     async createMerchant(defaultCurrency = 'USD') {
       const created = await request('POST', '/merchants', {
