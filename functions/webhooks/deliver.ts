@@ -8,6 +8,7 @@
  * disables the endpoint and ends the delivery. An outcome that could not be recorded because another worker
  * took the attempt over meanwhile is `busy`: that worker records it.
  */
+import { crashPoint } from '../fault-injection.ts';
 import type { EventRepository } from '../adapters/event-repository.ts';
 import type { QueueSender } from '../adapters/queue-sender.ts';
 import type { DeliveryAttempt, DeliveryMessage, DeliveryStore } from './delivery-store.ts';
@@ -93,6 +94,8 @@ export async function deliverAttempt(dependencies: DeliverDependencies, message:
   const secret = await dependencies.secrets.open(endpoint.sealedSecret, { merchantId: endpoint.merchantId, endpointId: endpoint.endpointId });
   const body = webhookBody(event);
   const result = await dependencies.poster.post(endpoint.url, body, { ...signedHeaders(secret, event.id, startedAt, body) });
+  // Dying here, the receiver has the event but the gateway does not know: it sends it again, same webhook-id.
+  crashPoint('webhook.after-post');
   const attempt: DeliveryAttempt = { attempt: message.attempt, at: startedAt.toISOString(), ...result };
   const now = dependencies.now();
 

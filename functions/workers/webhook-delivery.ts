@@ -50,6 +50,9 @@ export const deliveryMessage = z.object({
 export const handler = createSqsConsumer(deliveryMessage, async (message, record) => {
   const outcome = await deliverAttempt(dependencies, message);
   logger.info('Webhook delivery handled', { eventId: message.event_id, endpointId: message.endpoint_id, attempt: message.attempt, outcome });
+  // Another worker holds the attempt. Acknowledging would lose the delivery if that worker died holding it,
+  // so the message comes back after its visibility timeout and finds the attempt recorded (stale) or free.
+  if (outcome === 'busy') throw new Error(`Delivery ${message.event_id}/${message.endpoint_id} is held by another attempt`);
   if (outcome !== 'dead_letter') return;
   await sqsClient.send(
     new ChangeMessageVisibilityCommand({ QueueUrl: queueUrls.webhookDelivery, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 }),

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-async function startGateway(dataDir: string, port: number, fault?: string): Promise<RunningGateway> {
+async function startGateway(dataDir: string, port: number, fault?: string, visibilityTimeoutSeconds = 2): Promise<RunningGateway> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
     cwd: repositoryRoot,
     env: {
@@ -43,7 +44,7 @@ async function startGateway(dataDir: string, port: number, fault?: string): Prom
       DATA_DIR: dataDir,
       ADMIN_API_KEY: ADMIN_KEY,
       // Redelivery after a crash waits for the visibility timeout; shorten it so the test takes seconds.
-      LOCAL_VISIBILITY_TIMEOUT_SECONDS: '2',
+      LOCAL_VISIBILITY_TIMEOUT_SECONDS: String(visibilityTimeoutSeconds),
       ...(fault === undefined ? {} : { GATEWAY_FAULT: fault }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -108,6 +109,47 @@ describe('crash recovery of the local runtime', () => {
     expect(types.filter((type) => type === 'payment.captured')).toHaveLength(1);
     expect(types.filter((type) => type === 'payment.pending')).toHaveLength(1);
   });
+
+  it('a delivery worker killed after the receiver got the webhook sends it again with the same webhook-id', async () => {
+    const received: { id: string; body: string }[] = [];
+    const receiver = createHttpServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push({ id: String(request.headers['webhook-id']), body: Buffer.concat(chunks).toString('utf8') });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const receiverPort = (receiver.address() as { port: number }).port;
+    const dataDir = mkdtempSync(join(tmpdir(), 'gateway-crash-'));
+    const port = await freePort();
+    // The message must come back after the dead worker's claim on the delivery (45 s) has run out, as it does
+    // in the cloud, where the visibility timeout is six times the function's timeout.
+    const first = await startGateway(dataDir, port, 'webhook.after-post', 50);
+    const merchant = await call(first.url, 'POST', '/merchants', ADMIN_KEY, { name: 'Hooks', email: 'hooks@example.com', default_currency: 'USD' });
+    const key: string = merchant.body.api_key.secret;
+    const endpoint = await call(first.url, 'POST', '/webhook_endpoints', key, {
+      url: `http://127.0.0.1:${receiverPort}/hook`,
+      events: ['payment.pending'],
+    });
+    expect(endpoint.status).toBe(201);
+
+    await call(first.url, 'POST', '/payments', key, payment);
+    expect(await first.exited).toBe('SIGKILL');
+    const second = await startGateway(dataDir, port, undefined, 50);
+    await eventually(async () => received.length, (count) => count >= 2, { timeoutMs: 90_000, intervalMs: 500 });
+    const eventId = received[0]?.id ?? '';
+    const event = await eventually(
+      () => call(second.url, 'GET', `/events/${eventId}`, key),
+      (read) => read.body?.deliveries?.[0]?.status === 'succeeded',
+    );
+    receiver.close();
+
+    expect(new Set(received.map((delivery) => delivery.id))).toEqual(new Set([eventId]));
+    expect(new Set(received.map((delivery) => delivery.body)).size).toBe(1);
+    expect(event.body.type).toBe('payment.pending');
+  }, 150_000);
 
   it('a payment written but not yet published when the API died is authorized by the outbox sweep', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-crash-'));
