@@ -43,8 +43,6 @@ export type AuthorizerContext =
       readonly principal: 'checkout_session' | 'portal_session' | 'console_session';
       readonly merchantId: string;
       readonly sessionId: string;
-      /** The rate limit's bucket: one per session. */
-      readonly keyId: string;
       readonly customerId?: string;
     };
 
@@ -100,7 +98,6 @@ export function createAuthorizer(dependencies: AuthorizerDependencies) {
         principal: sessionAuthOf[session.kind],
         merchantId: session.merchantId,
         sessionId: session.id,
-        keyId: session.id,
         // Only a wallet is scoped to a customer; a checkout's customer is a detail of what it charges.
         ...(session.kind === 'portal' && session.customerId !== undefined ? { customerId: session.customerId } : {}),
       });

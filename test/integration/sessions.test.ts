@@ -91,7 +91,6 @@ describe('the authorizer with session tokens', () => {
       principal: 'portal_session',
       merchantId: 'mer_A',
       sessionId: 'ptl_SCOPE',
-      keyId: 'ptl_SCOPE',
       customerId: 'cus_A',
     });
   });
