@@ -1,6 +1,6 @@
 /**
  * Counts DynamoDB read and write units the functions consume, by asking for them: a middleware on the
- * functions' shared client (functions/adapters/aws.ts) adds `ReturnConsumedCapacity: 'TOTAL'` to every
+ * functions' shared client (functions/adapters/dynamodb-client.ts) adds `ReturnConsumedCapacity: 'TOTAL'` to every
  * request and adds up the `ConsumedCapacity` that comes back. dynalite computes it from item sizes as
  * DynamoDB does for the table (1 WCU per KB written, 1 RCU per 4 KB read strongly, half for eventual).
  *

@@ -12,11 +12,11 @@ import type { ExtraRoute } from '../lib/local/runtime.ts';
 export const FLOOR_PATH = '/bench/put-item';
 
 /**
- * The functions' own client (functions/adapters/aws.ts), imported on first use: the runtime sets the
+ * The functions' own client (functions/adapters/dynamodb-client.ts), imported on first use: the runtime sets the
  * stand-ins' endpoints in the environment before it loads the functions, and the client must see them.
  */
 async function sharedClient() {
-  const { dynamoDocumentClient } = await import('../functions/adapters/aws.ts');
+  const { dynamoDocumentClient } = await import('../functions/adapters/dynamodb-client.ts');
   return dynamoDocumentClient;
 }
 

@@ -70,7 +70,7 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
     const warmupIds = await createPayments(runtime.url, options.apiKey, WARMUP_PAYMENTS, options.concurrency);
     await waitForDrain(runtime, options.drainTimeoutSeconds, () => !webhooksExpected || receiver.delivered() >= warmupIds.length);
 
-    const { dynamoDocumentClient } = await import('../functions/adapters/aws.ts');
+    const { dynamoDocumentClient } = await import('../functions/adapters/dynamodb-client.ts');
     const indexKeys = Object.fromEntries(Object.entries(table.indexes).map(([name, index]) => [name, index.partitionKey]));
     const capacity = attachCapacityMeter(dynamoDocumentClient, new IndexMembership([table.partitionKey, table.sortKey], indexKeys));
     const before = runtime.stats();

@@ -15,7 +15,7 @@ import * as z from 'zod';
 import { env } from '../../lib/topology.ts';
 import { loadConfig } from '../config.ts';
 import { SealedCardUnreadableError, type CardVault, type SealBinding } from '../core/vault.ts';
-import { kmsClient } from './aws.ts';
+import { kmsClient } from './kms-client.ts';
 
 export interface DataKeyCacheLimits {
   /** How long a data key is used after KMS issued it. */

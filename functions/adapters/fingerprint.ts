@@ -14,7 +14,8 @@ import * as z from 'zod';
 import { env } from '../../lib/topology.ts';
 import { loadConfig, tableNameFromEnv } from '../config.ts';
 import type { CardFingerprinter } from '../core/vault.ts';
-import { dynamoDocumentClient, kmsClient } from './aws.ts';
+import { dynamoDocumentClient } from './dynamodb-client.ts';
+import { kmsClient } from './kms-client.ts';
 import { keys } from './keys.ts';
 
 export interface HmacCardFingerprinterOptions {

@@ -19,7 +19,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import * as z from 'zod';
 import { env } from '../../lib/topology.ts';
 import { loadConfig, tableNameFromEnv } from '../config.ts';
-import { dynamoDocumentClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { hashSecret, MerchantStore, SECRET_KEY_PREFIX, type ApiKeyOwner } from '../adapters/merchant-store.ts';
 import { logger } from '../observability/logger.ts';
 import { hashSessionToken, SessionStore, sessionAuthOf, sessionKindOfToken, type Session } from '../adapters/session-store.ts';

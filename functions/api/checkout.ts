@@ -3,7 +3,8 @@
  * token (`Authorization: Bearer cs_...`). GET /checkout says what is being paid and how the latest payment
  * stands; POST /checkout/pay pays it with a typed card; DELETE /checkout ends the session.
  */
-import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
+import { sqsClient } from '../adapters/sqs-client.ts';
 import { KmsCardVault } from '../adapters/card-vault.ts';
 import { CustomerRepository } from '../adapters/customer-repository.ts';
 import { HmacCardFingerprinter } from '../adapters/fingerprint.ts';

@@ -4,7 +4,8 @@
  * transaction's timeline of events with each webhook delivery's attempts. It reads; the only write is
  * ending its own session.
  */
-import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
+import { sqsClient } from '../adapters/sqs-client.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
 import { SqsQueueSender } from '../adapters/queue-sender.ts';
 import { SessionStore } from '../adapters/session-store.ts';

@@ -3,7 +3,8 @@
  * POST /payment_methods, GET /customers/{id}/payment_methods, PUT /payment_methods, DELETE /payment_methods/{id}).
  * Thin: it parses, calls a use case, and answers. It can seal a card number, never open one.
  */
-import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
+import { sqsClient } from '../adapters/sqs-client.ts';
 import { KmsCardVault } from '../adapters/card-vault.ts';
 import { CustomerRepository } from '../adapters/customer-repository.ts';
 import { HmacCardFingerprinter } from '../adapters/fingerprint.ts';

@@ -2,7 +2,8 @@
  * GET /events and GET /events/{id}: what happened to the caller's resources, newest first, each with its
  * webhook deliveries and their attempts. POST /events/{id}/redeliver sends an event again.
  */
-import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
+import { sqsClient } from '../adapters/sqs-client.ts';
 import { EventRepository, toPublicEvent } from '../adapters/event-repository.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
 import { SqsQueueSender, type QueueSender } from '../adapters/queue-sender.ts';

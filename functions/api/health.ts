@@ -2,7 +2,7 @@
  * GET /health: the API answers and its table can be read. A table that cannot be read is a 503, so a
  * load balancer or uptime check sees the outage; the error itself goes to the log, not to the caller.
  */
-import { dynamoDocumentClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { MerchantStore } from '../adapters/merchant-store.ts';
 import { tableNameFromEnv } from '../config.ts';
 import type { HealthResponse } from '../contract/common.ts';

@@ -3,7 +3,7 @@
  * A new merchant is enrolled in the usage plan first (its own throttle in the cloud), so that the record
  * written after it holds the usage plan key the authorizer hands API Gateway.
  */
-import { dynamoDocumentClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { MerchantStore } from '../adapters/merchant-store.ts';
 import { localUsagePlanEnrollment, usagePlanEnrollmentFromEnv, type UsagePlanEnrollment } from '../adapters/usage-plan.ts';
 import { tableNameFromEnv } from '../config.ts';

@@ -1,5 +1,6 @@
 /** The orders function: POST /orders and GET /orders/{id}. Orders are paid through POST /payments with `order_id`. */
-import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
+import { sqsClient } from '../adapters/sqs-client.ts';
 import { CustomerRepository } from '../adapters/customer-repository.ts';
 import { MerchantStore } from '../adapters/merchant-store.ts';
 import { OrderRepository } from '../adapters/order-repository.ts';

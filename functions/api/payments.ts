@@ -2,7 +2,8 @@
  * The payments function: POST /payments and the routes under /payments/{transaction_id}. Thin: it parses,
  * calls a use case, and answers. Clients and adapters are built once per container.
  */
-import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
+import { sqsClient } from '../adapters/sqs-client.ts';
 import { KmsCardVault } from '../adapters/card-vault.ts';
 import { HmacCardFingerprinter } from '../adapters/fingerprint.ts';
 import { CustomerRepository } from '../adapters/customer-repository.ts';

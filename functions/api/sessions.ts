@@ -3,7 +3,8 @@
  * /portal_sessions, /console_sessions) and gets back the page URL with a short-lived token in its fragment;
  * it may end one early (DELETE .../{id}). The token's hash is all the table keeps.
  */
-import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
+import { sqsClient } from '../adapters/sqs-client.ts';
 import { CustomerRepository } from '../adapters/customer-repository.ts';
 import { MerchantStore } from '../adapters/merchant-store.ts';
 import { OrderRepository } from '../adapters/order-repository.ts';

@@ -1,5 +1,6 @@
 /** GET /transactions: the caller's transactions, newest first, filtered and paginated by key conditions. */
-import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
+import { sqsClient } from '../adapters/sqs-client.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
 import { SqsQueueSender } from '../adapters/queue-sender.ts';
 import { TransactionRepository } from '../adapters/transaction-repository.ts';

@@ -4,7 +4,8 @@
  * another customer is not found, exactly like an unknown one. Reuses the customer use cases behind
  * /customers and /payment_methods (functions/customers/customers.ts).
  */
-import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
+import { sqsClient } from '../adapters/sqs-client.ts';
 import { KmsCardVault } from '../adapters/card-vault.ts';
 import { CustomerRepository } from '../adapters/customer-repository.ts';
 import { HmacCardFingerprinter } from '../adapters/fingerprint.ts';

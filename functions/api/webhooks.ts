@@ -2,7 +2,8 @@
  * Webhook endpoints: a merchant registers a URL and the event types it wants, and gets the signing secret
  * once. The URL is checked against the SSRF policy here and again at every delivery.
  */
-import { kmsClient, dynamoDocumentClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
+import { kmsClient } from '../adapters/kms-client.ts';
 import { tableNameFromEnv } from '../config.ts';
 import {
   createWebhookEndpointBody,

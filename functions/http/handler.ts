@@ -23,7 +23,7 @@ import {
   type ApiState,
 } from './middlewares.ts';
 import type { ApiRequest, ApiResult, ApiRoute, Principal, RequestLocation } from './route.ts';
-import { dynamoDocumentClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { IdempotencyStore, type StoredResponse } from '../adapters/idempotency-store.ts';
 import { tableNameFromEnv } from '../config.ts';
 import { REPLAYED_HEADER, executeIdempotently, hashRequest, type IdempotencyRecords } from './idempotency.ts';

@@ -1,7 +1,8 @@
 /** The authorize worker: pending payments from the authorization queue, to the processor and back. */
 import * as z from 'zod';
 import { DynamoAuthorizationLedger } from '../adapters/authorization-ledger.ts';
-import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
+import { sqsClient } from '../adapters/sqs-client.ts';
 import { KmsCardVault } from '../adapters/card-vault.ts';
 import { OrderRepository } from '../adapters/order-repository.ts';
 import { OutboxStore } from '../adapters/outbox.ts';

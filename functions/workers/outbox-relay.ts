@@ -2,7 +2,8 @@
  * The outbox sweep, on a schedule: publishes what writers that died between their write and their relay
  * left in the sparse outbox index. In the usual case the writer published already and this finds nothing.
  */
-import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
+import { sqsClient } from '../adapters/sqs-client.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
 import { SqsQueueSender } from '../adapters/queue-sender.ts';
 import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';

@@ -1,6 +1,7 @@
 /** The settle worker: captured payments from the settlement queue become settled, a batch at a time. */
 import * as z from 'zod';
-import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
+import { sqsClient } from '../adapters/sqs-client.ts';
 import { OrderRepository } from '../adapters/order-repository.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
 import { SqsQueueSender } from '../adapters/queue-sender.ts';

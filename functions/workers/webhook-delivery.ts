@@ -5,7 +5,9 @@
  */
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
-import { dynamoDocumentClient, kmsClient, sqsClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
+import { kmsClient } from '../adapters/kms-client.ts';
+import { sqsClient } from '../adapters/sqs-client.ts';
 import { EventRepository } from '../adapters/event-repository.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
 import { SqsQueueSender } from '../adapters/queue-sender.ts';

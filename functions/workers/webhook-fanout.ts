@@ -1,6 +1,7 @@
 /** The webhook fan-out worker: each recorded event becomes one delivery per subscribed endpoint. */
 import * as z from 'zod';
-import { dynamoDocumentClient, sqsClient } from '../adapters/aws.ts';
+import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
+import { sqsClient } from '../adapters/sqs-client.ts';
 import { EventRepository } from '../adapters/event-repository.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
 import { SqsQueueSender } from '../adapters/queue-sender.ts';
