@@ -5,9 +5,8 @@
  * ending its own session.
  */
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
-import { sqsClient } from '../adapters/sqs-client.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
-import { SqsQueueSender } from '../adapters/queue-sender.ts';
+import { noQueues } from '../adapters/no-queues.ts';
 import { SessionStore } from '../adapters/session-store.ts';
 import { TimelineReader } from '../adapters/timeline-reader.ts';
 import { TransactionRepository } from '../adapters/transaction-repository.ts';
@@ -22,7 +21,7 @@ import type { GatewayEvent } from '../adapters/outbox.ts';
 
 const tableName = tableNameFromEnv();
 // This function sends nothing: an outbox without queues, needed only to build the read-side repositories.
-const outbox = new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, {}));
+const outbox = new OutboxStore(dynamoDocumentClient, tableName, noQueues);
 const transactions = new TransactionRepository(dynamoDocumentClient, tableName, outbox);
 const deliveries = new DeliveryStore(dynamoDocumentClient, tableName, outbox);
 const timelines = new TimelineReader(dynamoDocumentClient, tableName);

@@ -1,11 +1,10 @@
 /** The orders function: POST /orders and GET /orders/{id}. Orders are paid through POST /payments with `order_id`. */
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
-import { sqsClient } from '../adapters/sqs-client.ts';
 import { CustomerRepository } from '../adapters/customer-repository.ts';
 import { MerchantStore } from '../adapters/merchant-store.ts';
 import { OrderRepository } from '../adapters/order-repository.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
-import { SqsQueueSender } from '../adapters/queue-sender.ts';
+import { noQueues } from '../adapters/no-queues.ts';
 import { tableNameFromEnv } from '../config.ts';
 import { toPublicOrder } from '../core/order.ts';
 import { createOrderBody } from '../contract/orders.ts';
@@ -15,7 +14,7 @@ import { createOrder, requireOrder } from '../orders/orders.ts';
 
 const tableName = tableNameFromEnv();
 // Creating an order causes no event and no command; the outbox is here for the repository's shape only.
-const outbox = new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, {}));
+const outbox = new OutboxStore(dynamoDocumentClient, tableName, noQueues);
 const orders = new OrderRepository(dynamoDocumentClient, tableName, outbox);
 const customers = new CustomerRepository(dynamoDocumentClient, tableName, outbox);
 const merchants = new MerchantStore(dynamoDocumentClient, tableName);

@@ -4,12 +4,11 @@
  * it may end one early (DELETE .../{id}). The token's hash is all the table keeps.
  */
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
-import { sqsClient } from '../adapters/sqs-client.ts';
 import { CustomerRepository } from '../adapters/customer-repository.ts';
 import { MerchantStore } from '../adapters/merchant-store.ts';
 import { OrderRepository } from '../adapters/order-repository.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
-import { SqsQueueSender } from '../adapters/queue-sender.ts';
+import { noQueues } from '../adapters/no-queues.ts';
 import { SessionStore, type SessionKind } from '../adapters/session-store.ts';
 import { tableNameFromEnv } from '../config.ts';
 import { NotFoundError } from '../core/errors.ts';
@@ -20,7 +19,7 @@ import { defineRoute, merchantOf, type ApiRoute } from '../http/route.ts';
 
 const tableName = tableNameFromEnv();
 // Reads customers and orders only: their repositories' outbox never publishes from here.
-const readOnlyOutbox = new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, {}));
+const readOnlyOutbox = new OutboxStore(dynamoDocumentClient, tableName, noQueues);
 const customers = new CustomerRepository(dynamoDocumentClient, tableName, readOnlyOutbox);
 const orders = new OrderRepository(dynamoDocumentClient, tableName, readOnlyOutbox);
 const merchants = new MerchantStore(dynamoDocumentClient, tableName);

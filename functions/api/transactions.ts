@@ -1,8 +1,7 @@
 /** GET /transactions: the caller's transactions, newest first, filtered and paginated by key conditions. */
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
-import { sqsClient } from '../adapters/sqs-client.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
-import { SqsQueueSender } from '../adapters/queue-sender.ts';
+import { noQueues } from '../adapters/no-queues.ts';
 import { TransactionRepository } from '../adapters/transaction-repository.ts';
 import { tableNameFromEnv } from '../config.ts';
 import { NotFoundError } from '../core/errors.ts';
@@ -18,7 +17,7 @@ const tableName = tableNameFromEnv();
 const transactions = new TransactionRepository(
   dynamoDocumentClient,
   tableName,
-  new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, {})),
+  new OutboxStore(dynamoDocumentClient, tableName, noQueues),
 );
 
 export const handler = createApiHandler([
