@@ -76,7 +76,7 @@ export class MerchantStore {
    * A retry of the same request (same ids, see http/idempotency.ts) finds its own merchant and goes on.
    */
   async createMerchant(merchant: Merchant, keyId: string): Promise<{ merchant: Merchant; apiKey: IssuedApiKey }> {
-    const apiKey = await this.createApiKey(merchant.merchantId, keyId, merchant.createdAt);
+    const apiKey = await this.createApiKey(merchant.merchantId, keyId, merchant.createdAt, merchant.usagePlanKey);
     try {
       await this.db.send(
         new PutCommand({
@@ -151,7 +151,12 @@ export class MerchantStore {
     return typeof Item?.usage_plan_key === 'string' ? Item.usage_plan_key : undefined;
   }
 
-  async createApiKey(merchantId: string, keyId: string, createdAt: string): Promise<IssuedApiKey> {
+  /**
+   * A new secret key for the merchant. The key's item carries a copy of the merchant's usage plan key (read
+   * here unless the caller has it), so that the authorizer reads one item per request, not two.
+   */
+  async createApiKey(merchantId: string, keyId: string, createdAt: string, usagePlanKey?: string): Promise<IssuedApiKey> {
+    const planKey = usagePlanKey ?? (await this.findUsagePlanKey(merchantId));
     const secret = generateSecretKey();
     await this.db.send(
       new PutCommand({
@@ -161,6 +166,7 @@ export class MerchantStore {
           key_id: keyId,
           merchant_id: merchantId,
           created_at: createdAt,
+          usage_plan_key: planKey,
           gsi1pk: ownerPartition.apiKeys(merchantId),
           gsi1sk: keyId,
         },
@@ -171,7 +177,7 @@ export class MerchantStore {
   }
 
   /**
-   * The owner of an active key, by the hash of its secret, with its merchant's usage plan key; undefined
+   * The owner of an active key, by the hash of its secret, with its merchant's usage plan key (one read); undefined
    * for an unknown or revoked key. Read consistently, so that a key works as soon as it is issued and
    * stops as soon as it is revoked.
    */
@@ -181,12 +187,13 @@ export class MerchantStore {
         TableName: this.tableName,
         Key: keys.apiKey(secretHash),
         ConsistentRead: true,
-        ProjectionExpression: 'key_id, merchant_id, revoked_at',
+        ProjectionExpression: 'key_id, merchant_id, revoked_at, usage_plan_key',
       }),
     );
     if (Item === undefined || Item.revoked_at !== undefined) return undefined;
     const merchantId = String(Item.merchant_id);
-    const usagePlanKey = await this.findUsagePlanKey(merchantId);
+    // Keys issued before keys carried the copy fall back to the merchant's own item.
+    const usagePlanKey = typeof Item.usage_plan_key === 'string' ? Item.usage_plan_key : await this.findUsagePlanKey(merchantId);
     return { keyId: String(Item.key_id), merchantId, ...(usagePlanKey === undefined ? {} : { usagePlanKey }) };
   }
 

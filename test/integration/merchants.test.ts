@@ -184,6 +184,28 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
     expect(unenrolledOwner).toEqual({ merchantId: 'mer_01JD2Z8Q7F3X4Y5Z6A7B8C9D0U', keyId: 'key_01JD2Z8Q7F3X4Y5Z6A7B8C9D0U' });
   });
 
+  it('resolves a key, first or rotated, with its usage plan key in one read', async () => {
+    const created = await createMerchant('One read');
+    const caller = callerOf(await authorize(created.secret));
+    const rotated = jsonOf(await merchants.handler(apiEvent('POST', '/api_keys', { caller }), lambdaContext)) as { secret: string };
+    const reads: string[] = [];
+    const counting = {
+      send: (command: { constructor: { name: string } }) => {
+        reads.push(command.constructor.name);
+        return table.db.send(command as Parameters<typeof table.db.send>[0]);
+      },
+    } as unknown as typeof table.db;
+    const store = new storeModule.MerchantStore(counting, table.tableName);
+
+    const owners = [
+      await store.findActiveKey(storeModule.hashSecret(created.secret)),
+      await store.findActiveKey(storeModule.hashSecret(rotated.secret)),
+    ];
+
+    expect(owners.map((owner) => owner?.usagePlanKey)).toEqual([`local_${created.merchantId}`, `local_${created.merchantId}`]);
+    expect(reads).toEqual(['GetCommand', 'GetCommand']);
+  });
+
   it('lets a retry of the same creation find its merchant, and refuses a different one with the same id', async () => {
     const store = new storeModule.MerchantStore(table.db, table.tableName);
     const merchant = {
