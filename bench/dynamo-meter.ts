@@ -4,10 +4,12 @@
  * request and adds up the `ConsumedCapacity` that comes back. dynalite computes it from item sizes as
  * DynamoDB does for the table (1 WCU per KB written, 1 RCU per 4 KB read strongly, half for eventual).
  *
- * What dynalite leaves out, and this estimates: global secondary index writes. With `ALL` projection,
- * every write to an item that is (or was) in an index also writes that index, at the item's size. The
- * meter tracks which items are in which index from the writes it sees (`SET`/`REMOVE` of an index's key
- * attribute), so it is exact for items written while it is attached. A failed conditional write still
+ * What dynalite leaves out, and this estimates: global secondary index writes. An index that projects the
+ * whole item is written, at the item's size, by every write to an item that is (or was) in it. An index
+ * that projects a few attributes (`projection` in lib/topology.ts) is written, at one unit, only when the
+ * item enters or leaves it or one of its attributes changes. The meter tracks which items are in which
+ * index from the writes it sees (`SET`/`REMOVE` of an index's key attribute), so it is exact for items
+ * written while it is attached. A failed conditional write still
  * costs DynamoDB one write unit; dynalite returns no capacity for it, so the meter counts one.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -36,27 +38,48 @@ export interface CapacityMeter {
 
 type Attributes = Record<string, unknown>;
 
+/** An index as the meter needs it: its partition key attribute and, for a small projection, its attributes. */
+export interface MeteredIndex {
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly projection?: readonly string[];
+}
+
 /** Which indexes an item is in, by the presence of each index's partition key attribute. */
 export class IndexMembership {
   private readonly items = new Map<string, Set<string>>();
+  private readonly indexKeyAttributes: Readonly<Record<string, string>>;
 
   constructor(
     /** The table's partition and sort key attributes. */
     readonly keyAttributes: readonly [string, string],
-    /** Each index's partition key attribute, by index name. */
-    private readonly indexKeyAttributes: Readonly<Record<string, string>>,
-  ) {}
+    private readonly indexes: Readonly<Record<string, MeteredIndex>>,
+  ) {
+    this.indexKeyAttributes = Object.fromEntries(Object.entries(indexes).map(([name, index]) => [name, index.partitionKey]));
+  }
 
-  /** The indexes a write touches (before or after it), and records the item's membership after it. */
-  applyWrite(command: string, input: Attributes): number {
+  /** The index write units of a write whose table write cost `itemUnits`; records the item's membership after it. */
+  applyWrite(command: string, input: Attributes, itemUnits: number): number {
     const key = itemKey(command === 'PutItemCommand' ? input.Item : input.Key, this.keyAttributes);
     if (key === undefined) return 0;
     const before = this.items.get(key) ?? new Set<string>();
     const after = this.membershipAfter(command, input, before);
-    const touched = new Set([...before, ...after]);
     if (after.size === 0) this.items.delete(key);
     else this.items.set(key, after);
-    return touched.size;
+    const changed = command === 'UpdateItemCommand' ? assignedAttributes(input) : undefined;
+    let units = 0;
+    for (const name of new Set([...before, ...after])) {
+      const index = this.indexes[name];
+      if (index?.projection === undefined) {
+        units += itemUnits;
+        continue;
+      }
+      const own = [index.partitionKey, index.sortKey, ...index.projection];
+      const touched =
+        changed === undefined || before.has(name) !== after.has(name) || own.some((attribute) => changed.set.has(attribute) || changed.remove.has(attribute));
+      if (touched) units += 1;
+    }
+    return units;
   }
 
   private membershipAfter(command: string, input: Attributes, before: ReadonlySet<string>): Set<string> {
@@ -132,7 +155,7 @@ export function attachCapacityMeter(client: DynamoDBDocumentClient, membership: 
       if (units === undefined) unreported += 1;
       if (READS.has(command)) readUnits += units ?? 1;
       if (WRITES.has(command)) {
-        const indexUnits = membership.applyWrite(command, input) * (units ?? 1);
+        const indexUnits = membership.applyWrite(command, input, units ?? 1);
         writeUnits += units ?? 1;
         indexWriteUnits += indexUnits;
         charge(input, (units ?? 1) + indexUnits);

@@ -71,8 +71,7 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
     await waitForDrain(runtime, options.drainTimeoutSeconds, () => !webhooksExpected || receiver.delivered() >= warmupIds.length);
 
     const { dynamoDocumentClient } = await import('../functions/adapters/dynamodb-client.ts');
-    const indexKeys = Object.fromEntries(Object.entries(table.indexes).map(([name, index]) => [name, index.partitionKey]));
-    const capacity = attachCapacityMeter(dynamoDocumentClient, new IndexMembership([table.partitionKey, table.sortKey], indexKeys));
+    const capacity = attachCapacityMeter(dynamoDocumentClient, new IndexMembership([table.partitionKey, table.sortKey], table.indexes));
     const before = runtime.stats();
     const logBytesBefore = options.logBytes();
     const deliveredBefore = receiver.delivered();

@@ -23,6 +23,7 @@ import {
   schedules,
   table as tableSpec,
   type FunctionName,
+  type IndexSpec,
   type QueueName,
   type ScheduleSpec,
 } from './topology.ts';
@@ -230,12 +231,14 @@ export class GatewayStack extends Stack {
       deletionProtection: settings.protectData,
       removalPolicy: settings.removalPolicy,
     });
-    for (const [indexName, index] of Object.entries(tableSpec.indexes)) {
+    for (const [indexName, index] of Object.entries<IndexSpec>(tableSpec.indexes)) {
       table.addGlobalSecondaryIndex({
         indexName,
         partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
         sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
-        projectionType: dynamodb.ProjectionType.ALL,
+        ...(index.projection === undefined
+          ? { projectionType: dynamodb.ProjectionType.ALL }
+          : { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection] }),
       });
     }
     if (!settings.protectData) {

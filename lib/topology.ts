@@ -103,6 +103,12 @@ export interface ScheduleSpec {
 export interface IndexSpec {
   readonly partitionKey: string;
   readonly sortKey: string;
+  /**
+   * The non-key attributes the index keeps, when its queries need only those; absent, it keeps the whole
+   * item. A small projection makes each index write one unit, and writes that change none of its
+   * attributes cost the index nothing.
+   */
+  readonly projection?: readonly string[];
 }
 
 const api = (entry: string, description: string, access: FunctionAccess): FunctionSpec => ({
@@ -302,8 +308,8 @@ export const table = {
     byOwner: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
     /** A merchant's resources narrowed by customer: `MER#<id>#CUS#<id>#TXN`. */
     byCustomer: { partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
-    /** Sparse: only items with unpublished outbox entries carry `outbox_pending`. */
-    outbox: { partitionKey: 'outbox_pending', sortKey: 'pk' },
+    /** Sparse: only items with unpublished outbox entries carry `outbox_pending`. The sweep reads keys and age. */
+    outbox: { partitionKey: 'outbox_pending', sortKey: 'pk', projection: ['outbox_at'] },
   },
 } as const satisfies {
   partitionKey: string;

@@ -16,7 +16,7 @@ import {
   ResourceNotFoundException,
   type AttributeDefinition,
 } from '@aws-sdk/client-dynamodb';
-import { table } from '../topology.ts';
+import { table, type IndexSpec } from '../topology.ts';
 
 export interface EmbeddedDynamo {
   readonly endpoint: string;
@@ -61,7 +61,7 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  const indexes = Object.entries(table.indexes);
+  const indexes = Object.entries<IndexSpec>(table.indexes);
   const keyNames = new Set<string>([table.partitionKey, table.sortKey]);
   for (const [, index] of indexes) {
     keyNames.add(index.partitionKey);
@@ -86,7 +86,10 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection:
+          index.projection === undefined
+            ? { ProjectionType: 'ALL' }
+            : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] },
       })),
     }),
   );

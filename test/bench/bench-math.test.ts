@@ -136,22 +136,37 @@ describe('targets', () => {
 });
 
 describe('index writes the meter estimates', () => {
-  const membership = () => new IndexMembership(['pk', 'sk'], { byOwner: 'gsi1pk', outbox: 'outbox_pending' });
+  const membership = () =>
+    new IndexMembership(['pk', 'sk'], {
+      byOwner: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+      outbox: { partitionKey: 'outbox_pending', sortKey: 'pk', projection: ['outbox_at'] },
+    });
+  const put = { Item: { pk: 'T#1', sk: 'T', gsi1pk: 'M#1', outbox_pending: 'y', outbox_at: 1 } };
 
-  it('charges a put for each index its item is in', () => {
+  it('charges a put the item size for a whole-item index and one unit for a small projection', () => {
     const indexes = membership();
 
-    expect(indexes.applyWrite('PutItemCommand', { Item: { pk: 'T#1', sk: 'T', gsi1pk: 'M#1', outbox_pending: 'y' } })).toBe(2);
+    expect(indexes.applyWrite('PutItemCommand', put, 2)).toBe(2 + 1);
   });
 
   it('charges an update for the indexes the item leaves as well as those it stays in', () => {
     const indexes = membership();
-    indexes.applyWrite('PutItemCommand', { Item: { pk: 'T#1', sk: 'T', gsi1pk: 'M#1', outbox_pending: 'y' } });
+    indexes.applyWrite('PutItemCommand', put, 2);
 
-    const touched = indexes.applyWrite('UpdateItemCommand', { Key: { pk: 'T#1', sk: 'T' }, UpdateExpression: 'REMOVE #o', ExpressionAttributeNames: { '#o': 'outbox_pending' } });
-    const next = indexes.applyWrite('UpdateItemCommand', { Key: { pk: 'T#1', sk: 'T' }, UpdateExpression: 'SET #s = :s' , ExpressionAttributeNames: { '#s': 'status' } });
+    const leaving = indexes.applyWrite('UpdateItemCommand', { Key: { pk: 'T#1', sk: 'T' }, UpdateExpression: 'REMOVE #o', ExpressionAttributeNames: { '#o': 'outbox_pending' } }, 2);
+    const staying = indexes.applyWrite('UpdateItemCommand', { Key: { pk: 'T#1', sk: 'T' }, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' } }, 2);
 
-    expect([touched, next]).toEqual([2, 1]);
+    expect([leaving, staying]).toEqual([2 + 1, 2]);
+  });
+
+  it('charges a small projection nothing for an update that changes none of its attributes, one unit when one changes', () => {
+    const indexes = membership();
+    indexes.applyWrite('PutItemCommand', put, 2);
+
+    const untouched = indexes.applyWrite('UpdateItemCommand', { Key: { pk: 'T#1', sk: 'T' }, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' } }, 2);
+    const aged = indexes.applyWrite('UpdateItemCommand', { Key: { pk: 'T#1', sk: 'T' }, UpdateExpression: 'SET outbox_at = :now' }, 2);
+
+    expect([untouched, aged]).toEqual([2, 2 + 1]);
   });
 
   it('reads SET, REMOVE and ADD clauses with resolved names', () => {

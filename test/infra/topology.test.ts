@@ -256,8 +256,18 @@ describe('table', () => {
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: 'projection' in index ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] } : { ProjectionType: 'ALL' },
       })),
     );
+  });
+
+  it('keeps only keys and age in the outbox index, so publishing and clearing an entry write it at one unit', () => {
+    const indexes = props(resources[logicalIdOf(synthesized.stack.table)]).GlobalSecondaryIndexes as { IndexName: string; Projection: unknown }[];
+
+    expect(indexes.find((index) => index.IndexName === 'outbox')?.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['outbox_at'] });
+    expect(indexes.filter((index) => index.IndexName !== 'outbox').map((index) => index.Projection)).toEqual([
+      { ProjectionType: 'ALL' },
+      { ProjectionType: 'ALL' },
+    ]);
   });
 });
