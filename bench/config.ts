@@ -24,6 +24,12 @@ const settingsSchema = z.object({
    * invocation's measured duration (which the cost estimate bills) grows with what runs beside it.
    */
   BENCH_LIFECYCLE_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(2),
+  /**
+   * Steady-state KMS estimate (bench/kms-model.ts): warm containers per function, each with its own data-key
+   * cache, and the payment rate they share. Assumptions, not measurements: the run is too short to see them.
+   */
+  BENCH_CONTAINERS: z.coerce.number().int().min(1).max(1000).default(10),
+  BENCH_RATE: z.coerce.number().positive().max(100_000).default(10),
   /** Fresh node processes per function for the cold init median. */
   BENCH_COLD_RUNS: z.coerce.number().int().min(1).max(50).default(5),
   /** How long to wait for the queues (and webhooks) to drain before giving up on a phase. */
@@ -42,6 +48,7 @@ export interface BenchConfig {
   readonly connections: readonly number[];
   readonly payments: number;
   readonly lifecycleConcurrency: number;
+  readonly kmsAssumptions: { readonly containersPerFunction: number; readonly paymentsPerSecond: number };
   readonly coldRuns: number;
   readonly drainTimeoutSeconds: number;
   readonly skip: readonly Phase[];
@@ -61,6 +68,7 @@ export function readConfig(environment: NodeJS.ProcessEnv): BenchConfig {
     connections: settings.BENCH_CONNECTIONS,
     payments: settings.BENCH_PAYMENTS,
     lifecycleConcurrency: settings.BENCH_LIFECYCLE_CONCURRENCY,
+    kmsAssumptions: { containersPerFunction: settings.BENCH_CONTAINERS, paymentsPerSecond: settings.BENCH_RATE },
     coldRuns: settings.BENCH_COLD_RUNS,
     drainTimeoutSeconds: settings.BENCH_DRAIN_TIMEOUT_SECONDS,
     skip: settings.BENCH_SKIP,

@@ -9,7 +9,9 @@ import type { AddressInfo } from 'node:net';
 import type { LocalRuntime, RuntimeStats } from '../lib/local/runtime.ts';
 import { functions, routes, table, type FunctionName } from '../lib/topology.ts';
 import { attachCapacityMeter, IndexMembership, type CapacityTotals } from './dynamo-meter.ts';
-import { billedMilliseconds, type FunctionUsage, type PaymentUsage } from './cost.ts';
+import { defaultDataKeyCacheLimits } from '../functions/adapters/card-vault.ts';
+import { type FunctionUsage, type PaymentUsage } from './cost.ts';
+import { estimateSteadyStateKms, type CardKeyUser, type KmsAssumptions, type KmsEstimate } from './kms-model.ts';
 import { counterDelta, sum } from './stats.ts';
 
 export const CARD_PAYMENT = {
@@ -26,6 +28,7 @@ export interface LifecycleOptions {
   readonly payments: number;
   readonly concurrency: number;
   readonly drainTimeoutSeconds: number;
+  readonly kmsAssumptions: KmsAssumptions;
   readonly logBytes: () => number;
   readonly progress: (message: string) => void;
 }
@@ -51,6 +54,11 @@ export interface LifecycleReport {
     readonly logBytes: number;
   };
   readonly capacity: CapacityTotals & { readonly source: string };
+  /**
+   * KMS in steady state in the cloud, which the run cannot see (`perPayment.kmsRequests` is what it saw):
+   * what `usage` prices and the target judges.
+   */
+  readonly kmsEstimate: KmsEstimate;
   readonly usage: PaymentUsage;
   readonly transactionIds: readonly string[];
 }
@@ -94,6 +102,7 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
     const finalStatuses = await readStatuses(runtime.url, options.apiKey, transactionIds);
     const created = Math.max(1, transactionIds.length);
     const perPayment = perPaymentCounts(before, after, capacityTotals, logBytes, created);
+    const kmsEstimate = estimateSteadyStateKms(cardKeyUsers(perPayment.lambdaInvocations), defaultDataKeyCacheLimits, options.kmsAssumptions);
     return {
       payments,
       created: transactionIds.length,
@@ -112,7 +121,8 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
             ? 'ConsumedCapacity (ReturnConsumedCapacity TOTAL) as dynalite computes it; index writes estimated'
             : `ConsumedCapacity where dynalite returned it; ${capacityTotals.unreported} requests without it counted as 1 unit each`,
       },
-      usage: paymentUsage(before, after, perPayment, created),
+      kmsEstimate,
+      usage: paymentUsage(before, after, perPayment, kmsEstimate, created),
       transactionIds,
     };
   } finally {
@@ -141,15 +151,28 @@ function perPaymentCounts(before: RuntimeStats, after: RuntimeStats, capacity: C
   };
 }
 
-function paymentUsage(before: RuntimeStats, after: RuntimeStats, perPayment: LifecycleReport['perPayment'], created: number): PaymentUsage {
+/** The functions of the measured payment flow that seal or open card data with the card key. */
+function cardKeyUsers(invocations: Readonly<Record<string, number>>): CardKeyUser[] {
+  return Object.entries(functions)
+    .filter(([name, spec]) => name in invocations && (spec.access.cardKey ?? []).length > 0)
+    .map(([name, spec]) => ({ name, operations: spec.access.cardKey ?? [] }));
+}
+
+function paymentUsage(
+  before: RuntimeStats,
+  after: RuntimeStats,
+  perPayment: LifecycleReport['perPayment'],
+  kmsEstimate: KmsEstimate,
+  created: number,
+): PaymentUsage {
   const functionUsage: FunctionUsage[] = [];
   for (const [name, stats] of Object.entries(after.functions)) {
     const invocations = (stats?.invocations ?? 0) - (before.functions[name as FunctionName]?.invocations ?? 0);
     if (invocations <= 0 || stats === undefined) continue;
     const memoryMb = name in functions ? functions[name as FunctionName].memoryMb : 512;
-    // The recorder keeps the most recent durations, oldest first: the last `invocations` are this window's.
-    const durations = stats.durationsMs.slice(-invocations);
-    functionUsage.push({ name, memoryMb, invocations: invocations / created, billedMs: billedMilliseconds(durations) / created });
+    // A running sum, not the recorder's duration samples: those stop at 10,000 per function.
+    const billedMs = stats.billedMs - (before.functions[name as FunctionName]?.billedMs ?? 0);
+    functionUsage.push({ name, memoryMb, invocations: invocations / created, billedMs: billedMs / created });
   }
   return {
     apiRequests: perPayment.httpRequests,
@@ -157,7 +180,7 @@ function paymentUsage(before: RuntimeStats, after: RuntimeStats, perPayment: Lif
     dynamoReadUnits: perPayment.dynamodbReadUnits,
     dynamoWriteUnits: perPayment.dynamodbWriteUnits + perPayment.dynamodbIndexWriteUnits,
     sqsRequests: sum(Object.values(perPayment.sqsRequests)),
-    kmsRequests: sum(Object.values(perPayment.kmsRequests)),
+    kmsRequests: kmsEstimate.requestsPerPayment,
     logBytes: perPayment.logBytes,
   };
 }

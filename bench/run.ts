@@ -93,6 +93,7 @@ async function main(): Promise<void> {
         payments: config.payments,
         concurrency: config.lifecycleConcurrency,
         drainTimeoutSeconds: config.drainTimeoutSeconds,
+        kmsAssumptions: config.kmsAssumptions,
         logBytes: () => logMeter.bytes(),
         progress,
       });
@@ -116,7 +117,8 @@ async function main(): Promise<void> {
 
   const cost = lifecycle === undefined ? undefined : costPerMillionPayments(lifecycle.usage);
   const targets = evaluateTargets({
-    kmsRequestsPerPayment: lifecycle === undefined ? undefined : lifecycle.usage.kmsRequests,
+    kmsRequestsPerPayment: lifecycle?.kmsEstimate.requestsPerPayment,
+    kmsMeasuredPerPayment: lifecycle === undefined ? undefined : sum(Object.values(lifecycle.perPayment.kmsRequests)),
     createAt10: pointAt(http, 'createPayment', 10),
     floorAt10: pointAt(http, 'floor', 10),
     bundles: bundles.map((bundle) => ({ name: bundle.name, bytes: bundle.bytes, coldInitMedianMs: bundle.coldInitMedianMs })),
@@ -357,7 +359,12 @@ function lifecycleTable(report: LifecycleReport): Table {
         `table ${per.dynamodbWriteUnits.toFixed(2)} + index writes ${per.dynamodbIndexWriteUnits.toFixed(2)} (estimated); by item: ` +
           list(Object.fromEntries(Object.entries(report.capacity.writeUnitsByItemKind).map(([kind, units]) => [kind, units / report.created]))),
       ],
-      ['KMS requests / payment', total(per.kmsRequests), list(per.kmsRequests)],
+      ['KMS requests / payment, measured', total(per.kmsRequests), `${list(per.kmsRequests)} (caches warmed first; data keys outlive the run)`],
+      [
+        'KMS requests / 1,000 payments, steady-state estimate',
+        report.kmsEstimate.requestsPerThousandPayments.toFixed(1),
+        `${list(report.kmsEstimate.byFunction)}; ${report.kmsEstimate.assumptions}`,
+      ],
       ['SQS requests / payment', total(per.sqsRequests), list(per.sqsRequests)],
       ['bytes logged / payment', per.logBytes.toFixed(0), 'what the functions wrote to stdout/stderr'],
     ],
@@ -397,6 +404,7 @@ function costTable(cost: CostEstimate): Table {
     ],
     notes: [
       'Unit prices are named constants in bench/cost.ts, each citing its aws.amazon.com pricing page; free tiers, volume tiers and fixed monthly costs are left out.',
+      'KMS is the steady-state estimate of the lifecycle table (bench/kms-model.ts; BENCH_CONTAINERS, BENCH_RATE), not the run\'s count, which warm caches keep at 0.',
       'Lambda duration is what each invocation took locally, rounded up to the ms; the authorizer is counted on every request (the cloud caches it for 60 s per key, so this overstates it).',
     ],
   };

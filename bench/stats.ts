@@ -32,11 +32,16 @@ export function summarizeLatencies(samples: readonly number[]): LatencySummary {
   };
 }
 
+/**
+ * The median: the middle sample for odd n, the mean of the two middle ones for even n (so with two cold
+ * starts it is not simply the faster one). Unlike `percentile`, an even count can give a value no sample had.
+ */
 export function median(values: readonly number[]): number {
-  return percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  const upper = sorted[middle] ?? Number.NaN;
+  return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] ?? Number.NaN) + upper) / 2;
 }
 
 /** `value / floor`, or undefined when there is no floor to compare with. */

@@ -5,7 +5,10 @@
 import { ratio } from './stats.ts';
 
 export const TARGETS = {
-  /** With data-key caching, KMS is asked about once per cached key, not per payment. */
+  /**
+   * With data-key caching, KMS is asked about once per cached key, not per payment. Judged on the
+   * steady-state estimate (bench/kms-model.ts): a short bench run with warm caches always sees 0.
+   */
   kmsRequestsPerThousandPayments: 2,
   /** `POST /payments` against the one-PutItem floor, both at 10 connections. */
   minThroughputRatio: 0.5,
@@ -37,7 +40,10 @@ export interface BundlePoint {
 }
 
 export interface TargetInputs {
+  /** The steady-state estimate, which the target judges. */
   readonly kmsRequestsPerPayment: number | undefined;
+  /** What the run itself saw, shown beside it. */
+  readonly kmsMeasuredPerPayment?: number | undefined;
   readonly createAt10: HttpPoint | undefined;
   readonly floorAt10: HttpPoint | undefined;
   readonly bundles: readonly BundlePoint[];
@@ -54,7 +60,7 @@ const judged = (name: string, target: string, measured: string, pass: boolean): 
 
 export function evaluateTargets(inputs: TargetInputs): TargetResult[] {
   return [
-    kmsTarget(inputs.kmsRequestsPerPayment),
+    kmsTarget(inputs.kmsRequestsPerPayment, inputs.kmsMeasuredPerPayment),
     ...httpTargets(inputs.createAt10, inputs.floorAt10),
     bundleSizeTarget(inputs.bundles),
     coldInitTarget(inputs.bundles),
@@ -62,12 +68,13 @@ export function evaluateTargets(inputs: TargetInputs): TargetResult[] {
   ];
 }
 
-function kmsTarget(perPayment: number | undefined): TargetResult {
-  const name = 'KMS requests per 1,000 payments';
+function kmsTarget(estimatedPerPayment: number | undefined, measuredPerPayment: number | undefined): TargetResult {
+  const name = 'KMS requests per 1,000 payments (steady-state estimate)';
   const target = `≤ ${TARGETS.kmsRequestsPerThousandPayments}`;
-  if (perPayment === undefined) return skipped(name, target, 'not measured');
-  const perThousand = perPayment * 1000;
-  return judged(name, target, perThousand.toFixed(1), perThousand <= TARGETS.kmsRequestsPerThousandPayments);
+  if (estimatedPerPayment === undefined) return skipped(name, target, 'not measured');
+  const perThousand = estimatedPerPayment * 1000;
+  const measured = measuredPerPayment === undefined ? '' : ` (run measured ${(measuredPerPayment * 1000).toFixed(1)})`;
+  return judged(name, target, `${perThousand.toFixed(1)}${measured}`, perThousand <= TARGETS.kmsRequestsPerThousandPayments);
 }
 
 function httpTargets(create: HttpPoint | undefined, floor: HttpPoint | undefined): TargetResult[] {

@@ -27,9 +27,24 @@ export function newId(kind: IdKind, now: number = Date.now()): string {
   return `${idPrefixes[kind]}_${nextUlid(now)}`;
 }
 
+/** A ULID as `ulid` writes it: 26 upper-case Crockford base-32 characters (no I, L, O, U). */
+const ULID_PATTERN = '[0-9A-HJKMNP-TV-Z]{26}';
+const idPatterns = Object.fromEntries(
+  Object.entries(idPrefixes).map(([kind, prefix]) => [kind, new RegExp(`^${prefix}_${ULID_PATTERN}$`)]),
+) as Record<IdKind, RegExp>;
+const anyIdPattern = new RegExp(`^(?:${Object.values(idPrefixes).join('|')})_${ULID_PATTERN}$`);
+
 /** True when `id` has the prefix of `kind` and a well-formed ULID after it. */
 export function isId(kind: IdKind, id: string): boolean {
-  return new RegExp(`^${idPrefixes[kind]}_[0-9A-HJKMNP-TV-Z]{26}$`).test(id);
+  return idPatterns[kind].test(id);
+}
+
+/**
+ * True when `value` could be an id this API made, of any kind: one of our prefixes and a ULID, so never
+ * longer than 30 characters. What is not can name nothing we store, and must not reach a key lookup.
+ */
+export function isAnyId(value: string): boolean {
+  return anyIdPattern.test(value);
 }
 
 /** A bare ULID, e.g. to seed ids that must come out the same when a request is retried. */

@@ -8,7 +8,8 @@ import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import secureJsonParse from 'secure-json-parse';
 import * as z from 'zod';
-import { AuthenticationError, ForbiddenError, InvalidRequestError } from '../core/errors.ts';
+import { AuthenticationError, ForbiddenError, GatewayError, InvalidRequestError } from '../core/errors.ts';
+import { isAnyId } from '../core/ids.ts';
 import { logger } from '../observability/logger.ts';
 import { readIdempotencyKey } from './idempotency.ts';
 import { isExpectedError, payloadTooLarge, problemResponse, routeNotFound, unsupportedMediaType } from './problem.ts';
@@ -226,14 +227,39 @@ export function parseJsonBody(): ApiMiddleware {
   };
 }
 
+/**
+ * Path parameters that name something other than one of our ids, by route path. `/pages/assets/{file}` is a
+ * file name; the pages function serves it outside this pipeline and answers 404 for any name it lacks.
+ */
+const NON_ID_PATH_PARAMETERS: Readonly<Record<string, readonly string[]>> = { '/pages/assets/{file}': ['file'] };
+
+/**
+ * Every other path parameter is an id (`{id}`, `{transaction_id}`): what cannot be one names nothing we store,
+ * so it is a 404 before any handler runs. Also keeps an over-long value out of a DynamoDB key (which would
+ * fail the lookup with a 500). The value is not echoed: it is the client's, of any length or content.
+ */
+function requireIdPathParameters(event: APIGatewayProxyEvent, route: ApiRoute): void {
+  const exempt = NON_ID_PATH_PARAMETERS[route.spec.path] ?? [];
+  for (const [param, value] of Object.entries(event.pathParameters ?? {})) {
+    if (exempt.includes(param) || (value !== undefined && isAnyId(value))) continue;
+    throw new GatewayError('not_found', 'resource_missing', `No such resource: \`${param}\` is not an id this API issued.`, {
+      param,
+    });
+  }
+}
+
 const noFields = z.strictObject({});
 
-/** Body and query against the route's schemas; without a schema, any field is unknown. Also the Idempotency-Key. */
+/**
+ * Path parameters (ids), then body and query against the route's schemas; without a schema, any field is
+ * unknown. Also the Idempotency-Key.
+ */
 export function validateInput(): ApiMiddleware {
   return {
     before: ({ event }) => {
       const state = stateOf(event);
       const route = routeOf(state);
+      requireIdPathParameters(event, route);
       const query = event.queryStringParameters ?? {};
       const parsedQuery = (route.query ?? noFields).safeParse(query);
       if (!parsedQuery.success) throw validationError(parsedQuery.error, query);

@@ -38,6 +38,11 @@ export interface FunctionStats {
   readonly errors: number;
   /** Durations of the most recent invocations (at most `DURATION_SAMPLES`), oldest first. */
   readonly durationsMs: readonly number[];
+  /**
+   * Every invocation's duration rounded up to the millisecond (at least 1), as Lambda bills, summed since
+   * start: unlike `durationsMs`, never capped, so a window of any length is `after - before`.
+   */
+  readonly billedMs: number;
 }
 
 export class InvocationTimeoutError extends Error {
@@ -52,12 +57,14 @@ const DURATION_SAMPLES = 10_000;
 class Recorder {
   invocations = 0;
   errors = 0;
+  billedMs = 0;
   private readonly samples: number[] = [];
   private next = 0;
 
   record(durationMs: number, failed: boolean): void {
     this.invocations += 1;
     if (failed) this.errors += 1;
+    this.billedMs += Math.max(1, Math.ceil(durationMs));
     if (this.samples.length < DURATION_SAMPLES) this.samples.push(durationMs);
     else this.samples[this.next] = durationMs;
     this.next = (this.next + 1) % DURATION_SAMPLES;
@@ -102,7 +109,7 @@ export class LocalLambdas implements Invoker {
   stats(): Partial<Record<LocalFunctionName, FunctionStats>> {
     const stats: Partial<Record<LocalFunctionName, FunctionStats>> = {};
     for (const [name, recorder] of this.recorders) {
-      stats[name] = { invocations: recorder.invocations, errors: recorder.errors, durationsMs: recorder.durations() };
+      stats[name] = { invocations: recorder.invocations, errors: recorder.errors, durationsMs: recorder.durations(), billedMs: recorder.billedMs };
     }
     return stats;
   }

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  API_GATEWAY_REST_USD_PER_MILLION_REQUESTS,
-  billedMilliseconds,
-  costPerMillionPayments,
-  KMS_USD_PER_REQUEST,
-  LAMBDA_ARM_USD_PER_GB_SECOND,
-  LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION,
-  type PaymentUsage,
-} from '../../bench/cost.ts';
+import { billedMilliseconds, costPerMillionPayments, LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION, type PaymentUsage } from '../../bench/cost.ts';
+import { estimateSteadyStateKms } from '../../bench/kms-model.ts';
 import { assignedAttributes, IndexMembership } from '../../bench/dynamo-meter.ts';
 import { toMarkdown, toText } from '../../bench/report.ts';
 import { counterDelta, median, percentile, ratio, summarizeLatencies } from '../../bench/stats.ts';
@@ -22,6 +15,23 @@ const NOTHING_USED: PaymentUsage = {
   kmsRequests: 0,
   logBytes: 0,
 };
+
+/**
+ * Public us-east-1 list prices, written out here rather than imported from bench/cost.ts, so that a wrong
+ * constant there fails a test.
+ */
+const LIST_PRICES_USD = {
+  apiGatewayRestPerRequest: 3.5 / 1_000_000,
+  lambdaArmPerGbSecond: 0.0000133334,
+  lambdaPerRequest: 0.2 / 1_000_000,
+  dynamoPerWriteUnit: 0.625 / 1_000_000,
+  dynamoPerReadUnit: 0.125 / 1_000_000,
+  sqsPerRequest: 0.4 / 1_000_000,
+  kmsPerRequest: 0.03 / 10_000,
+  logsPerGb: 0.5,
+  xrayPerTrace: 5 / 1_000_000,
+} as const;
+const MILLION = 1_000_000;
 
 const costOf = (usage: Partial<PaymentUsage>, item: string): number | undefined =>
   costPerMillionPayments({ ...NOTHING_USED, ...usage }).lines.find((line) => line.item.startsWith(item))?.usdPerMillionPayments;
@@ -50,6 +60,12 @@ describe('percentiles and ratios', () => {
     expect(values).toEqual([30, 10, 20]);
   });
 
+  it('takes the mean of the two middle values for an even count', () => {
+    expect(median([40, 10, 30, 20])).toBe(25);
+    expect(median([100, 120])).toBe(110);
+    expect(Number.isNaN(median([]))).toBe(true);
+  });
+
   it('divides by the floor, and gives no ratio for an empty floor', () => {
     expect(ratio(300, 600)).toBe(0.5);
     expect(ratio(300, 0)).toBeUndefined();
@@ -63,13 +79,32 @@ describe('percentiles and ratios', () => {
 
 describe('cost per million payments', () => {
   it('prices one API request per payment at the REST API rate', () => {
-    expect(costOf({ apiRequests: 1 }, 'API Gateway')).toBeCloseTo(API_GATEWAY_REST_USD_PER_MILLION_REQUESTS, 6);
+    expect(costOf({ apiRequests: 1 }, 'API Gateway')).toBeCloseTo(3.5, 6);
+  });
+
+  it.each([
+    ['API Gateway REST requests', { apiRequests: 1 }, LIST_PRICES_USD.apiGatewayRestPerRequest],
+    ['DynamoDB on-demand writes', { dynamoWriteUnits: 1 }, LIST_PRICES_USD.dynamoPerWriteUnit],
+    ['DynamoDB on-demand reads', { dynamoReadUnits: 1 }, LIST_PRICES_USD.dynamoPerReadUnit],
+    ['SQS requests', { sqsRequests: 1 }, LIST_PRICES_USD.sqsPerRequest],
+    ['KMS requests', { kmsRequests: 1 }, LIST_PRICES_USD.kmsPerRequest],
+    ['CloudWatch Logs ingestion', { logBytes: 1024 ** 3 }, LIST_PRICES_USD.logsPerGb],
+  ] as const)('prices one unit of %s at the list price', (item, usage, usdPerUnit) => {
+    expect(costOf(usage, item)).toBeCloseTo(usdPerUnit * MILLION, 9);
+  });
+
+  it('prices Lambda requests, GB-seconds and sampled X-Ray traces at the list prices', () => {
+    const usage = { functions: [{ name: 'payments', memoryMb: 1024, invocations: 1, billedMs: 1000 }] };
+
+    expect(costOf(usage, 'Lambda requests')).toBeCloseTo(LIST_PRICES_USD.lambdaPerRequest * MILLION, 9);
+    expect(costOf(usage, 'Lambda arm64 duration')).toBeCloseTo(LIST_PRICES_USD.lambdaArmPerGbSecond * MILLION, 9);
+    expect(costOf(usage, 'X-Ray traces')).toBeCloseTo(0.05 * LIST_PRICES_USD.xrayPerTrace * MILLION, 9);
   });
 
   it('prices Lambda duration in GB-seconds at the configured memory', () => {
     const usage = { functions: [{ name: 'payments', memoryMb: 512, invocations: 1, billedMs: 100 }] };
 
-    expect(costOf(usage, 'Lambda arm64 duration')).toBeCloseTo(0.5 * 0.1 * LAMBDA_ARM_USD_PER_GB_SECOND * 1_000_000, 6);
+    expect(costOf(usage, 'Lambda arm64 duration')).toBeCloseTo(0.5 * 0.1 * LIST_PRICES_USD.lambdaArmPerGbSecond * MILLION, 6);
     expect(costOf(usage, 'Lambda requests')).toBeCloseTo(0.2, 6);
   });
 
@@ -82,13 +117,43 @@ describe('cost per million payments', () => {
 
   it('totals every line', () => {
     const estimate = costPerMillionPayments({ ...NOTHING_USED, apiRequests: 1, kmsRequests: 0.002, dynamoWriteUnits: 4, dynamoReadUnits: 3, sqsRequests: 6 });
-    const expected = 3.5 + 0.002 * KMS_USD_PER_REQUEST * 1_000_000 + 4 * 0.625 + 3 * 0.125 + 6 * 0.4;
+    const expected = 3.5 + 0.002 * LIST_PRICES_USD.kmsPerRequest * MILLION + 4 * 0.625 + 3 * 0.125 + 6 * 0.4;
 
     expect(estimate.totalUsdPerMillionPayments).toBeCloseTo(expected, 6);
   });
 
   it('bills each invocation rounded up to the millisecond', () => {
     expect(billedMilliseconds([0.2, 1, 1.01, 12.5])).toBe(1 + 1 + 2 + 13);
+  });
+});
+
+describe('the steady-state KMS estimate', () => {
+  const cache = { maxAgeMs: 5 * 60_000, maxUses: 10_000 };
+  const paymentFlow = [
+    { name: 'payments', operations: ['encrypt'] },
+    { name: 'authorizeWorker', operations: ['decrypt'] },
+  ] as const;
+
+  it('counts one GenerateDataKey per sealing container, and one Decrypt per key met per opening container, per key lifetime', () => {
+    const estimate = estimateSteadyStateKms(paymentFlow, cache, { containersPerFunction: 10, paymentsPerSecond: 10 });
+
+    // 3,000 payments in 5 min; payments: 10 containers x 1 key; authorizeWorker: 10 containers x 10 keys.
+    expect(estimate.keyLifetimeSeconds).toBe(300);
+    expect(estimate.byFunction.payments).toBeCloseTo((10 / 3000) * 1000, 9);
+    expect(estimate.byFunction.authorizeWorker).toBeCloseTo((100 / 3000) * 1000, 9);
+    expect(estimate.requestsPerThousandPayments).toBeCloseTo((110 / 3000) * 1000, 9);
+    expect(estimate.requestsPerPayment).toBeCloseTo(110 / 3000, 12);
+  });
+
+  it('renews a key after its maximum uses when traffic is high', () => {
+    const estimate = estimateSteadyStateKms(paymentFlow, cache, { containersPerFunction: 1, paymentsPerSecond: 100 });
+
+    expect(estimate.keyLifetimeSeconds).toBe(100);
+    expect(estimate.requestsPerThousandPayments).toBeCloseTo((2 / 10_000) * 1000, 9);
+  });
+
+  it('needs no KMS request without a function that uses the card key', () => {
+    expect(estimateSteadyStateKms([], cache, { containersPerFunction: 10, paymentsPerSecond: 10 }).requestsPerThousandPayments).toBe(0);
   });
 });
 
