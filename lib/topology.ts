@@ -60,6 +60,11 @@ export interface FunctionAccess {
    */
   readonly webhookSecrets?: readonly ('encrypt' | 'decrypt')[];
   /**
+   * KMS Encrypt and Decrypt only under the encryption context `purpose=idempotent_response`: the stored
+   * Idempotency-Key responses of its routes that hold a secret (defineRoute `secretInResponse`) are sealed.
+   */
+  readonly idempotentResponses?: boolean;
+  /**
    * Give each new merchant an API Gateway API key in the stage's usage plan (the per-merchant throttle):
    * find the plan by name, find or create the key, attach it. Nothing locally, where a token bucket stands in.
    */
@@ -133,6 +138,7 @@ export const functions = {
   merchants: api('merchants', 'Operators create merchants; merchants rotate and revoke keys', {
     table: 'readwrite',
     usagePlanKeys: true,
+    idempotentResponses: true,
   }),
   payments: api('payments', 'Create, read, capture, cancel and refund card payments', {
     table: 'readwrite',
@@ -180,11 +186,15 @@ export const functions = {
     webhookSecrets: ['decrypt'],
   }),
   // Hosted pages (pages/): merchants open sessions; the pages call the session routes with the session token.
-  sessions: api('sessions', 'Merchants open and end hosted checkout, wallet and console sessions', { table: 'readwrite' }),
+  sessions: api('sessions', 'Merchants open and end hosted checkout, wallet and console sessions', {
+    table: 'readwrite',
+    idempotentResponses: true,
+  }),
   // Pays through the same use case as POST /payments, so it needs what the payments function needs to create one.
   checkout: api('checkout', 'The hosted checkout page: what is being paid, pay it, follow its status', {
     table: 'readwrite',
-    sendTo: ['authorization', 'settlement', 'webhookFanout'],
+    // Creates payments only: their authorization command and events; it never captures, so never settles.
+    sendTo: ['authorization', 'webhookFanout'],
     cardKey: ['encrypt'],
     fingerprintKey: true,
   }),

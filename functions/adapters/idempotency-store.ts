@@ -1,6 +1,7 @@
 /**
- * Idempotency records: one item per (merchant, Idempotency-Key), kept 24 hours. The record is reserved
- * before the request runs, holds a lock while it runs, and keeps the response once it is done.
+ * Idempotency records: one item per (scope, Idempotency-Key), kept 24 hours. The record is reserved
+ * before the request runs, holds a lock while it runs, and keeps the response once it is done (sealed
+ * when it holds a secret: functions/http/sealed-responses.ts).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -9,8 +10,11 @@ import { keys } from './keys.ts';
 
 export interface StoredResponse {
   readonly status: number;
+  /** The body as sent; base64 KMS ciphertext when `sealed` (functions/http/sealed-responses.ts). */
   readonly body: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** The body holds a secret (an API key, a session token), so the record keeps it only sealed. */
+  readonly sealed?: true;
 }
 
 export interface IdempotencyRecord {
@@ -24,6 +28,7 @@ export interface IdempotencyRecord {
 }
 
 export interface IdempotencyScope {
+  /** Whose keys these are: a merchant id, `<merchant id>#<session id>` for a session's holder, or `admin`. */
   readonly merchantId: string;
   readonly key: string;
 }

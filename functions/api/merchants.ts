@@ -29,6 +29,7 @@ export function merchantRoutes(
       method: 'POST',
       path: '/merchants',
       body: createMerchantBody,
+      secretInResponse: true,
       handle: async (request) => {
         const currency = requireCurrency(request.body.default_currency, 'default_currency');
         const merchantId = request.newId('merchant');
@@ -59,6 +60,7 @@ export function merchantRoutes(
     defineRoute({
       method: 'POST',
       path: '/api_keys',
+      secretInResponse: true,
       handle: async (request) => {
         const apiKey = await store.createApiKey(merchantOf(request).merchantId, request.newId('apiKey'), now().toISOString());
         const body: ApiKeyResponse = { id: apiKey.keyId, secret: apiKey.secret, created_at: apiKey.createdAt };

@@ -23,10 +23,13 @@ import {
   type ApiState,
 } from './middlewares.ts';
 import type { ApiRequest, ApiResult, ApiRoute, Principal, RequestLocation } from './route.ts';
+import { functions, type FunctionAccess } from '../../lib/topology.ts';
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { IdempotencyStore, type StoredResponse } from '../adapters/idempotency-store.ts';
+import type { Sealer } from '../adapters/kms-seal.ts';
 import { tableNameFromEnv } from '../config.ts';
 import { REPLAYED_HEADER, executeIdempotently, hashRequest, type IdempotencyRecords } from './idempotency.ts';
+import { sealedResponses } from './sealed-responses.ts';
 
 export interface ApiHandler {
   (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult>;
@@ -39,10 +42,17 @@ const JSON_CONTENT_TYPE = 'application/json';
 export interface ApiHandlerOptions {
   /** Where Idempotency-Key records live; DynamoDB unless a test hands in another. */
   readonly idempotencyRecords?: () => IdempotencyRecords;
+  /** Seals the stored responses of `secretInResponse` routes; KMS under the card key unless a test hands in another. */
+  readonly responseSealer?: () => Promise<Sealer>;
 }
 
 export function createApiHandler(routes: readonly ApiRoute[], options: ApiHandlerOptions = {}): ApiHandler {
+  requireSealingAccess(routes);
   const idempotencyRecords = options.idempotencyRecords ?? dynamoIdempotencyStore;
+  const responseSealer = options.responseSealer ?? kmsResponseSealer;
+  // Built before the route runs: a sealer that cannot be built (no key id) fails the request before it creates a secret.
+  const recordsFor = async (route: ApiRoute): Promise<IdempotencyRecords> =>
+    route.secretInResponse === true ? sealedResponses(idempotencyRecords(), await responseSealer()) : idempotencyRecords();
   const pipeline = middy<ApiEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestIdentity())
@@ -61,7 +71,7 @@ export function createApiHandler(routes: readonly ApiRoute[], options: ApiHandle
       if (event.httpMethod !== 'POST' || key === undefined) return renderResult(await route.handle(request));
 
       const { response, replayed } = await executeIdempotently(
-        idempotencyRecords(),
+        await recordsFor(route),
         {
           scope: { merchantId: idempotencyScopeOf(request.principal), key },
           requestHash: hashRequest('POST', event.path, event.body ?? ''),
@@ -84,12 +94,44 @@ function dynamoIdempotencyStore(): IdempotencyStore {
   return store;
 }
 
+// Loaded on first use: only the functions of secretInResponse routes need KMS, and loading a client is most of a cold start.
+let kmsSealer: Sealer | undefined;
+async function kmsResponseSealer(): Promise<Sealer> {
+  if (kmsSealer === undefined) {
+    const [{ kmsClient }, { KmsSeal, cardKeyIdFromEnv }] = await Promise.all([
+      import('../adapters/kms-client.ts'),
+      import('../adapters/kms-seal.ts'),
+    ]);
+    kmsSealer = new KmsSeal(kmsClient, cardKeyIdFromEnv());
+  }
+  return kmsSealer;
+}
+
+/** A route that seals its responses in a function IAM does not let seal them would fail every keyed request: fail the cold start. */
+function requireSealingAccess(routes: readonly ApiRoute[]): void {
+  for (const route of routes) {
+    const access: FunctionAccess = functions[route.spec.function].access;
+    if (route.secretInResponse === true && access.idempotentResponses !== true) {
+      throw new Error(`${route.spec.method} ${route.spec.path}: secretInResponse needs access.idempotentResponses on ${route.spec.function}`);
+    }
+  }
+}
+
 /**
- * Keys are scoped per merchant (a hosted-page session acts for its merchant); the operator's admin calls
- * have a scope of their own.
+ * Keys are scoped per merchant; the operator's admin calls have a scope of their own. A hosted-page session
+ * acts for its merchant but gets a scope of its own too: its holder (a shopper) must not be able to take
+ * a key the merchant will use, which would turn the merchant's request into a 422.
  */
 function idempotencyScopeOf(principal: Principal): string {
-  return 'merchantId' in principal ? principal.merchantId : principal.kind;
+  switch (principal.kind) {
+    case 'anonymous':
+    case 'admin':
+      return principal.kind;
+    case 'merchant':
+      return principal.merchantId;
+    default:
+      return `${principal.merchantId}#${principal.sessionId}`;
+  }
 }
 
 function toStoredResponse(result: APIGatewayProxyResult): StoredResponse {

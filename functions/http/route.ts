@@ -71,6 +71,12 @@ export interface RouteDefinition<BodySchema extends z.ZodType | undefined, Query
   readonly body?: BodySchema;
   /** A strict object schema over the query string's values (strings; use z.coerce for numbers). */
   readonly query?: QuerySchema;
+  /**
+   * The response holds a secret (an API key, a session token): its Idempotency-Key record keeps the body
+   * sealed with KMS (functions/http/sealed-responses.ts). The route's function needs topology access
+   * `idempotentResponses`.
+   */
+  readonly secretInResponse?: boolean;
   readonly handle: (request: ApiRequest<Output<BodySchema>, Output<QuerySchema>>) => Promise<ApiResult>;
 }
 
@@ -78,6 +84,8 @@ export interface ApiRoute {
   readonly spec: RouteSpec;
   readonly body: z.ZodType | undefined;
   readonly query: z.ZodType | undefined;
+  /** See RouteDefinition; absent means false. */
+  readonly secretInResponse?: boolean;
   readonly handle: (request: ApiRequest) => Promise<ApiResult>;
 }
 
@@ -96,6 +104,7 @@ export function defineRoute<
     spec,
     body: definition.body,
     query: definition.query,
+    secretInResponse: definition.secretInResponse === true,
     // The pipeline validated body and query with these very schemas before calling the route.
     handle: (request) => definition.handle(request as ApiRequest<Output<BodySchema>, Output<QuerySchema>>),
   };

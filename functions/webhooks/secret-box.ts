@@ -1,15 +1,13 @@
 /**
  * Webhook signing secrets at rest. The delivery worker needs a secret in clear to sign, so it cannot be a
- * hash like an API key: it is encrypted with KMS `Encrypt` under the card key, bound by the encryption
- * context `{purpose: webhook_secret, merchant_id, endpoint_id}`. IAM lets only the webhooks function
- * encrypt and only the delivery worker decrypt, and only under `purpose=webhook_secret`, so neither can use
+ * hash like an API key: it is encrypted with KMS `Encrypt` under the card key (functions/adapters/kms-seal.ts),
+ * bound by the encryption context `{purpose: webhook_secret, merchant_id, endpoint_id}`. IAM lets only the
+ * webhooks function encrypt and only the delivery worker decrypt, and only under `purpose=webhook_secret`, so neither can use
  * the key for card data. A secret (`whsec_` and 44 base64 characters) is far under KMS's 4 KB, so no data key is needed; the worker
  * caches what it decrypted for a few minutes, so KMS sees about one Decrypt per endpoint per container.
  */
-import { DecryptCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
-import * as z from 'zod';
-import { env } from '../../lib/topology.ts';
-import { loadConfig } from '../config.ts';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import { KmsSeal, cardKeyIdFromEnv, type SealContext } from '../adapters/kms-seal.ts';
 
 export const WEBHOOK_SECRET_PURPOSE = 'webhook_secret';
 const CACHE_MAX_AGE_MS = 5 * 60_000;
@@ -27,41 +25,34 @@ export interface SecretBox {
 
 export class KmsSecretBox implements SecretBox {
   private readonly cache = new Map<string, { secret: string; at: number }>();
+  private readonly sealer: KmsSeal;
 
   constructor(
-    private readonly kms: KMSClient,
-    private readonly keyId: string,
+    kms: KMSClient,
+    keyId: string,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.sealer = new KmsSeal(kms, keyId);
+  }
 
-  async seal(secret: string, owner: SecretOwner): Promise<string> {
-    const { CiphertextBlob } = await this.kms.send(
-      new EncryptCommand({ KeyId: this.keyId, Plaintext: Buffer.from(secret, 'utf8'), EncryptionContext: contextOf(owner) }),
-    );
-    if (CiphertextBlob === undefined) throw new Error('KMS Encrypt returned no ciphertext');
-    return Buffer.from(CiphertextBlob).toString('base64');
+  seal(secret: string, owner: SecretOwner): Promise<string> {
+    return this.sealer.seal(secret, contextOf(owner));
   }
 
   async open(sealed: string, owner: SecretOwner): Promise<string> {
     const cacheKey = `${owner.endpointId}.${sealed}`;
     const cached = this.cache.get(cacheKey);
     if (cached !== undefined && this.clock() - cached.at < CACHE_MAX_AGE_MS) return cached.secret;
-    const { Plaintext } = await this.kms.send(
-      new DecryptCommand({ KeyId: this.keyId, CiphertextBlob: Buffer.from(sealed, 'base64'), EncryptionContext: contextOf(owner) }),
-    );
-    if (Plaintext === undefined) throw new Error('KMS Decrypt returned no plaintext');
-    const secret = Buffer.from(Plaintext).toString('utf8');
+    const secret = await this.sealer.open(sealed, contextOf(owner));
     if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value ?? '');
     this.cache.set(cacheKey, { secret, at: this.clock() });
     return secret;
   }
 }
 
-function contextOf(owner: SecretOwner): Record<string, string> {
+function contextOf(owner: SecretOwner): SealContext {
   return { purpose: WEBHOOK_SECRET_PURPOSE, merchant_id: owner.merchantId, endpoint_id: owner.endpointId };
 }
 
 /** The KMS key id (`CARD_KEY_ID`), checked at start-up. */
-export function secretKeyIdFromEnv(source: NodeJS.ProcessEnv = process.env): string {
-  return loadConfig({ [env.cardKeyId]: z.string().min(1) }, source)[env.cardKeyId] as string;
-}
+export const secretKeyIdFromEnv = cardKeyIdFromEnv;

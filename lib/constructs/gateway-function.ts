@@ -226,7 +226,12 @@ function copyStaticFiles(folder: string): nodejs.ICommandHooks {
 function environmentOf(access: FunctionAccess, resources: GatewayResources): Record<string, string> {
   const variables: Record<string, string> = {};
   if (access.table !== undefined) variables[env.tableName] = resources.table.tableName;
-  if (access.cardKey !== undefined || access.fingerprintKey === true || access.webhookSecrets !== undefined) {
+  if (
+    access.cardKey !== undefined ||
+    access.fingerprintKey === true ||
+    access.webhookSecrets !== undefined ||
+    access.idempotentResponses === true
+  ) {
     variables[env.cardKeyId] = resources.cardKey.keyArn;
   }
   // Functions that handle webhook secrets register or call webhook URLs: in the cloud, public https only.
@@ -299,6 +304,18 @@ export function accessStatements(access: FunctionAccess, resources: GatewayResou
         resources: [cardKeyArn],
         // Only webhook signing secrets: never a card data key or the fingerprint key.
         conditions: { StringEquals: { [purposeContextKey]: 'webhook_secret' } },
+      }),
+    );
+  }
+
+  if (access.idempotentResponses === true) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'SealIdempotentResponses',
+        actions: ['kms:Encrypt', 'kms:Decrypt'],
+        resources: [cardKeyArn],
+        // Only stored responses that hold a secret: never a card data key, the fingerprint key or a webhook secret.
+        conditions: { StringEquals: { [purposeContextKey]: 'idempotent_response' } },
       }),
     );
   }

@@ -6,6 +6,11 @@
  * CVC, a saved card, a payment with the saved card, the hosted checkout, card errors that name the card's
  * fields, a body that is not JSON, and webhooks to a receiver that always fails so that deliveries reach
  * their dead-letter queue. Then it scans what the runtime left behind, while the runtime still holds it.
+ *
+ * The table and DATA_DIR must not hold the merchant's secret key or a session token in clear either (the
+ * table keeps only their hashes): the merchant and the checkout session are created with an Idempotency-Key,
+ * whose stored response holds them, sealed. Logs and answers are not searched for those two, since the
+ * answers that create them legitimately hold them.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -54,6 +59,13 @@ function grouped(number: string, separator: string): string {
 
 function leaksIn(text: string): string[] {
   return forbiddenNeedles().filter((needle) => text.includes(needle));
+}
+
+/** The merchant's `sk_` key and the checkout's `cs_` token, filled in once the run has made them. */
+const secretsAtRest: string[] = [];
+
+function secretsIn(text: string): string[] {
+  return secretsAtRest.filter((secret) => text.includes(secret));
 }
 
 function filesUnder(dir: string): string[] {
@@ -133,7 +145,14 @@ describe('card data at rest and in flight', () => {
       answers.push(answer);
       return answer;
     };
-    const { apiKey } = await gateway.createMerchant('USD');
+    const merchant = await record(
+      gateway.request('POST', '/merchants', {
+        key: gateway.adminKey,
+        body: { name: 'Card data scan', email: 'owner@example.com', default_currency: 'USD' },
+        headers: { 'Idempotency-Key': 'merchant-card-data-scan' },
+      }),
+    );
+    const apiKey: string = merchant.body.api_key.secret;
     const as = (body: unknown) => ({ key: apiKey, body });
     await record(gateway.request('POST', '/webhook_endpoints', as({ url: receiver.url, events: ['*'] })));
 
@@ -149,8 +168,11 @@ describe('card data at rest and in flight', () => {
     );
     payments.push(await record(gateway.request('POST', '/payments', as({ amount: 2500, currency: 'USD', payment_method_id: saved.body.payment_method_id }))));
 
-    const checkout = await record(gateway.request('POST', '/checkout_sessions', as({ amount: 4200, currency: 'USD' })));
+    const checkout = await record(
+      gateway.request('POST', '/checkout_sessions', { ...as({ amount: 4200, currency: 'USD' }), headers: { 'Idempotency-Key': 'order-4200' } }),
+    );
     const token = new URL(checkout.body.url).hash.replace(/^#token=/, '');
+    secretsAtRest.push(apiKey, token);
     await record(
       gateway.request('POST', '/checkout/pay', {
         key: token,
@@ -189,6 +211,7 @@ describe('card data at rest and in flight', () => {
     expect(statuses).toEqual(expect.arrayContaining([400, 402]));
     expect(receiver.bodies.length).toBeGreaterThan(0);
     expect(output.text()).toContain('Authorization handled');
+    expect(secretsAtRest.map((secret) => secret.slice(0, 3))).toEqual(['sk_', 'cs_']);
   });
 
   it('leaves none in the logs', () => {
@@ -206,7 +229,11 @@ describe('card data at rest and in flight', () => {
     const text = JSON.stringify(items);
     // The scan sees the card fields the gateway does keep in clear.
     expect(text).toContain('"last4":"4242"');
+    // ...and the Idempotency-Key records whose responses held the secret key and the token.
+    expect(text).toContain('IDEM#admin#merchant-card-data-scan');
+    expect(text).toContain('#order-4200');
     expect(leaksIn(text)).toEqual([]);
+    expect(secretsIn(text)).toEqual([]);
   });
 
   it('leaves none in any file under DATA_DIR, queue journals and dead-letter queues included', () => {
@@ -217,6 +244,7 @@ describe('card data at rest and in flight', () => {
     expect(contents.join('\n')).toContain('webhookDelivery-dlq');
     expect(contents.join('\n')).toContain(String(answers.find((answer) => answer.body?.transaction_id)?.body.transaction_id));
     expect(files.filter((_, index) => leaksIn(contents[index] ?? '').length > 0)).toEqual([]);
+    expect(files.filter((_, index) => secretsIn(contents[index] ?? '').length > 0)).toEqual([]);
   });
 
   it('sends none in a webhook and answers none, refusals included', () => {

@@ -3,7 +3,7 @@
  * authorize worker can decrypt cards). Read from the synthesized template, i.e. what IAM will enforce.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { functionNames, functions, queueNames, queues, type FunctionName } from '../../lib/topology.ts';
+import { functionNames, functions, queueNames, queues, type FunctionAccess, type FunctionName } from '../../lib/topology.ts';
 import { logicalIdOf, ofType, references, synthesize, type Synthesized } from './synth.ts';
 
 interface Statement {
@@ -76,7 +76,9 @@ describe('card key', () => {
   it('can decrypt card data only from the authorize worker', () => {
     const cardKeyId = logicalIdOf(synthesized.stack.cardKey);
     const isFingerprintOnly = (statement: Statement): boolean =>
-      ['fingerprint', 'webhook_secret'].includes(String(statement.Condition?.StringEquals?.['kms:EncryptionContext:purpose']));
+      ['fingerprint', 'webhook_secret', 'idempotent_response'].includes(
+        String(statement.Condition?.StringEquals?.['kms:EncryptionContext:purpose']),
+      );
 
     const decrypters = functionNames.filter((name) =>
       allows(statementsOf(name), 'kms:Decrypt', cardKeyId).some((statement) => !isFingerprintOnly(statement)),
@@ -98,12 +100,17 @@ describe('card key', () => {
             { Null: { 'kms:EncryptionContext:merchant_id': 'false' } },
             { StringEquals: { 'kms:EncryptionContext:purpose': 'fingerprint' } },
             { StringEquals: { 'kms:EncryptionContext:purpose': 'webhook_secret' } },
+            { StringEquals: { 'kms:EncryptionContext:purpose': 'idempotent_response' } },
           ],
           name,
         ).toContainEqual(statement.Condition);
       }
-      const access: { cardKey?: unknown; fingerprintKey?: boolean; webhookSecrets?: unknown } = functions[name].access;
-      const expectsUse = access.cardKey !== undefined || access.fingerprintKey === true || access.webhookSecrets !== undefined;
+      const access: FunctionAccess = functions[name].access;
+      const expectsUse =
+        access.cardKey !== undefined ||
+        access.fingerprintKey === true ||
+        access.webhookSecrets !== undefined ||
+        access.idempotentResponses === true;
       expect(uses.length > 0, name).toBe(expectsUse);
     }
   });
@@ -192,13 +199,24 @@ describe('customers and orders', () => {
   });
 });
 
+describe('the hosted checkout', () => {
+  it('sends only what creating a payment sends: the authorization command and events, never a settlement', () => {
+    const queueIds = (['authorization', 'settlement', 'webhookFanout'] as const).map((queue) => logicalIdOf(synthesized.stack.queues[queue].queue));
+    const [authorization, settlement, webhookFanout] = queueIds.map((id) => allows(statementsOf('checkout'), 'sqs:SendMessage', id).length > 0);
+
+    expect({ authorization, settlement, webhookFanout }).toEqual({ authorization: true, settlement: false, webhookFanout: true });
+  });
+});
+
 describe('webhook signing secrets', () => {
   const webhookSecretOnly = (statement: Statement): boolean =>
     statement.Condition?.StringEquals?.['kms:EncryptionContext:purpose'] === 'webhook_secret';
 
   it('are encrypted only by the webhooks function and decrypted only by the delivery worker, under purpose=webhook_secret', () => {
     const cardKeyId = logicalIdOf(synthesized.stack.cardKey);
-    const encrypters = functionNames.filter((name) => allows(statementsOf(name), 'kms:Encrypt', cardKeyId).length > 0);
+    const encrypters = functionNames.filter((name) =>
+      allows(statementsOf(name), 'kms:Encrypt', cardKeyId).some(webhookSecretOnly),
+    );
     const secretDecrypters = functionNames.filter((name) =>
       allows(statementsOf(name), 'kms:Decrypt', cardKeyId).some(webhookSecretOnly),
     );
@@ -215,6 +233,41 @@ describe('webhook signing secrets', () => {
       const variables = (fn?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
 
       expect(variables.WEBHOOK_URL_POLICY, name).toBe('public-https');
+    }
+  });
+});
+
+describe('stored Idempotency-Key responses that hold a secret', () => {
+  const idempotentResponseOnly = (statement: Statement): boolean =>
+    statement.Condition?.StringEquals?.['kms:EncryptionContext:purpose'] === 'idempotent_response';
+
+  it('are sealed and opened only by the merchants and sessions functions, under purpose=idempotent_response', () => {
+    const cardKeyId = logicalIdOf(synthesized.stack.cardKey);
+    const sealers = functionNames.filter((name) =>
+      allows(statementsOf(name), 'kms:Encrypt', cardKeyId).some(idempotentResponseOnly),
+    );
+    const openers = functionNames.filter((name) =>
+      allows(statementsOf(name), 'kms:Decrypt', cardKeyId).some(idempotentResponseOnly),
+    );
+
+    expect(sealers).toEqual(['merchants', 'sessions']);
+    expect(openers).toEqual(['merchants', 'sessions']);
+    expect(sealers).toEqual(functionNames.filter((name) => functions[name].access.idempotentResponses === true));
+  });
+
+  it('give those functions no other use of the card key', () => {
+    const cardKeyId = logicalIdOf(synthesized.stack.cardKey);
+
+    for (const name of ['merchants', 'sessions'] as const) {
+      const uses = statementsOf(name).filter((statement) =>
+        statement.Resource.some((resource) => references(resource, cardKeyId)),
+      );
+      expect(uses.map(({ Action, Condition }) => ({ Action, Condition })), name).toEqual([
+        {
+          Action: ['kms:Decrypt', 'kms:Encrypt'],
+          Condition: { StringEquals: { 'kms:EncryptionContext:purpose': 'idempotent_response' } },
+        },
+      ]);
     }
   });
 });

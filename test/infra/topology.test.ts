@@ -198,7 +198,12 @@ describe('functions', () => {
   it('gives each function the environment its access needs, under the topology names, and no more', () => {
     const expectedNames = (access: FunctionAccess): string[] => [
       ...(access.table === undefined ? [] : [env.tableName]),
-      ...(access.cardKey === undefined && access.fingerprintKey !== true && access.webhookSecrets === undefined ? [] : [env.cardKeyId]),
+      ...(access.cardKey === undefined &&
+      access.fingerprintKey !== true &&
+      access.webhookSecrets === undefined &&
+      access.idempotentResponses !== true
+        ? []
+        : [env.cardKeyId]),
       ...(access.webhookSecrets === undefined ? [] : [env.webhookUrlPolicy]),
       ...(access.adminKey === true ? [env.adminKeySecretId] : []),
       ...(access.usagePlanKeys === true ? [env.usagePlanName] : []),

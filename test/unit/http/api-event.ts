@@ -1,9 +1,11 @@
 /** API Gateway REST proxy events and a Lambda context, as API Gateway and Lambda would hand them over. */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { SessionAuth } from '../../../lib/topology.ts';
 
 export type Caller =
   | { readonly principal: 'admin' }
   | { readonly principal: 'merchant'; readonly merchantId: string; readonly keyId: string }
+  | { readonly principal: SessionAuth; readonly merchantId: string; readonly sessionId: string }
   | undefined;
 
 export const admin = { principal: 'admin' } as const satisfies Caller;
