@@ -19,6 +19,11 @@ export type SessionKind = 'checkout' | 'portal' | 'console';
 /** 30 minutes: long enough to type a card, short enough that a leaked link soon stops working. */
 export const SESSION_LIFETIME_SECONDS = 30 * 60;
 const TOKEN_BYTES = 32;
+/**
+ * Payment attempts one checkout allows. A leaked link must not become a way to test stolen cards one after
+ * another; a customer whose cards are declined this often is asked for a new link.
+ */
+export const MAX_CHECKOUT_ATTEMPTS = 5;
 
 /** Token prefixes: the authorizer tells a session token from a secret key (`sk_`) by them. */
 export const sessionTokenPrefixes: Readonly<Record<SessionKind, string>> = {
@@ -53,6 +58,10 @@ export interface Session {
   readonly checkout?: CheckoutTerms;
   /** The checkout's latest payment attempt. */
   readonly transactionId?: string;
+  /** When that attempt was claimed (ISO 8601 UTC): its transaction is created just after. */
+  readonly claimedAt?: string;
+  /** Payment attempts claimed so far. */
+  readonly attempts: number;
   /** ISO 8601 UTC. */
   readonly createdAt: string;
   readonly expiresAt: string;
@@ -108,6 +117,7 @@ export class SessionStore {
       merchantId: input.merchantId,
       ...(input.customerId === undefined ? {} : { customerId: input.customerId }),
       ...(input.checkout === undefined ? {} : { checkout: input.checkout }),
+      attempts: 0,
       createdAt: now.toISOString(),
       expiresAt: new Date(expiresAtSeconds * 1000).toISOString(),
     };
@@ -161,35 +171,49 @@ export class SessionStore {
     const item = Items?.[0];
     if (item === undefined || item.kind !== kind) throw new NotFoundError(`${kind} session`, sessionId, 'id');
     if (item.ended_at !== undefined) return { id: sessionId, endedAt: String(item.ended_at) };
-    const endedAt = this.clock().toISOString();
-    await this.db.send(
+    const proposed = this.clock().toISOString();
+    const { Attributes } = await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: String(item.pk), sk: String(item.sk) },
         UpdateExpression: 'SET ended_at = if_not_exists(ended_at, :endedAt)',
         ConditionExpression: 'merchant_id = :merchantId',
-        ExpressionAttributeValues: { ':endedAt': endedAt, ':merchantId': merchantId },
+        ExpressionAttributeValues: { ':endedAt': proposed, ':merchantId': merchantId },
+        // A concurrent end may have won: report the time that was kept, not the one this call proposed.
+        ReturnValues: 'ALL_NEW',
       }),
     );
-    return { id: sessionId, endedAt };
+    return { id: sessionId, endedAt: optionalString(Attributes?.ended_at) ?? proposed };
   }
 
   /**
    * Records `transactionId` as the checkout's payment, on the condition that the payment it had is still
-   * `previous` (none, or one that can no longer succeed). Two payments racing on one checkout: one wins.
+   * `previous` (none, or one that can no longer succeed), the session is neither ended nor expired, and it
+   * has attempts left. Two payments racing on one checkout: one wins. The claim's time is kept so that a
+   * claimed transaction not created yet counts as under way (see pay-checkout.ts).
    */
   async claimPayment(session: Session, previous: string | undefined, transactionId: string): Promise<void> {
+    const now = this.clock().toISOString();
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: await this.keyOf(session),
-          UpdateExpression: 'SET transaction_id = :txn',
-          ConditionExpression:
-            previous === undefined
-              ? 'attribute_exists(pk) AND attribute_not_exists(transaction_id) AND attribute_not_exists(ended_at)'
-              : 'attribute_exists(pk) AND transaction_id = :previous AND attribute_not_exists(ended_at)',
-          ExpressionAttributeValues: { ':txn': transactionId, ...(previous === undefined ? {} : { ':previous': previous }) },
+          UpdateExpression: 'SET transaction_id = :txn, claimed_at = :now ADD attempts :one',
+          ConditionExpression: [
+            'attribute_exists(pk)',
+            previous === undefined ? 'attribute_not_exists(transaction_id)' : 'transaction_id = :previous',
+            'attribute_not_exists(ended_at)',
+            'session_expires_at > :now',
+            '(attribute_not_exists(attempts) OR attempts < :max)',
+          ].join(' AND '),
+          ExpressionAttributeValues: {
+            ':txn': transactionId,
+            ':now': now,
+            ':one': 1,
+            ':max': MAX_CHECKOUT_ATTEMPTS,
+            ...(previous === undefined ? {} : { ':previous': previous }),
+          },
         }),
       );
     } catch (error) {
@@ -265,6 +289,7 @@ function toCheckoutTerms(item: Record<string, unknown>): CheckoutTerms {
 function toSession(item: Record<string, unknown>): Session {
   const customerId = optionalString(item.customer_id);
   const transactionId = optionalString(item.transaction_id);
+  const claimedAt = optionalString(item.claimed_at);
   const checkout = item.checkout;
   return {
     id: String(item.session_id),
@@ -273,6 +298,8 @@ function toSession(item: Record<string, unknown>): Session {
     ...(customerId === undefined ? {} : { customerId }),
     ...(typeof checkout === 'object' && checkout !== null ? { checkout: toCheckoutTerms(checkout as Record<string, unknown>) } : {}),
     ...(transactionId === undefined ? {} : { transactionId }),
+    ...(claimedAt === undefined ? {} : { claimedAt }),
+    attempts: typeof item.attempts === 'number' ? item.attempts : 0,
     createdAt: String(item.created_at),
     expiresAt: String(item.session_expires_at),
   };

@@ -18,16 +18,17 @@ import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
 import { AuthenticationError } from '../core/errors.ts';
 import { requireCurrency } from '../core/money.ts';
 import { payCheckoutBody, type CheckoutView } from '../contract/sessions.ts';
+import { activeSessionOf } from '../hosted/active-session.ts';
 import { payCheckout } from '../hosted/pay-checkout.ts';
-import { toPageTransaction } from '../hosted/views.ts';
+import { toCheckoutTransaction } from '../hosted/views.ts';
 import { createApiHandler } from '../http/handler.ts';
-import { defineRoute, sessionOf, type ApiRequest } from '../http/route.ts';
+import { defineRoute, type ApiRequest } from '../http/route.ts';
 
 const tableName = tableNameFromEnv();
 const outbox = new OutboxStore(
   dynamoDocumentClient,
   tableName,
-  new SqsQueueSender(sqsClient, queueUrlsFromEnv(['authorization', 'settlement', 'webhookFanout'])),
+  new SqsQueueSender(sqsClient, queueUrlsFromEnv(['authorization', 'webhookFanout'])),
 );
 const transactions = new TransactionRepository(dynamoDocumentClient, tableName, outbox);
 const customers = new CustomerRepository(dynamoDocumentClient, tableName, outbox);
@@ -38,12 +39,10 @@ const vault = new KmsCardVault();
 const fingerprints = new HmacCardFingerprinter({ tableName });
 const now = (): Date => new Date();
 
-/** The caller's own checkout session, read fresh (its latest payment changes). */
+/** The caller's own checkout session, read fresh (its latest payment changes), refused once ended or expired. */
 async function checkoutSessionOf(request: ApiRequest<unknown, unknown>): Promise<Session> {
-  const principal = sessionOf(request, 'checkout_session');
-  const session = await sessions.getOwned(principal.merchantId, principal.sessionId);
-  // The authorizer found it active a moment ago; gone now means it was ended in between.
-  if (session === undefined || session.endedAt !== undefined || session.checkout === undefined) throw new AuthenticationError();
+  const session = await activeSessionOf(sessions, request, 'checkout_session', now());
+  if (session.checkout === undefined) throw new AuthenticationError();
   return session;
 }
 
@@ -64,7 +63,7 @@ async function viewOf(session: Session): Promise<CheckoutView> {
     order_id: terms.orderId ?? null,
     return_url: terms.returnUrl ?? null,
     expires_at: session.expiresAt,
-    payment: payment === undefined ? null : toPageTransaction(payment),
+    payment: payment === undefined ? null : toCheckoutTransaction(payment),
   };
 }
 
@@ -95,15 +94,15 @@ export const handler = createApiHandler([
         request.body,
         request.newId,
       );
-      return { status: 201, body: toPageTransaction(transaction) };
+      return { status: 201, body: toCheckoutTransaction(transaction) };
     },
   }),
   defineRoute({
     method: 'DELETE',
     path: '/checkout',
     handle: async (request) => {
-      const principal = sessionOf(request, 'checkout_session');
-      const ended = await sessions.end(principal.merchantId, 'checkout', principal.sessionId);
+      const session = await checkoutSessionOf(request);
+      const ended = await sessions.end(session.merchantId, 'checkout', session.id);
       return { status: 200, body: { id: ended.id, ended: true, ended_at: ended.endedAt } };
     },
   }),

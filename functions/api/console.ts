@@ -13,9 +13,10 @@ import { TransactionRepository } from '../adapters/transaction-repository.ts';
 import { tableNameFromEnv } from '../config.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { consoleTransactionsQuery, type TimelineEvent } from '../contract/sessions.ts';
+import { activeSessionOf } from '../hosted/active-session.ts';
 import { toPageTransaction } from '../hosted/views.ts';
 import { createApiHandler } from '../http/handler.ts';
-import { defineRoute, sessionOf } from '../http/route.ts';
+import { defineRoute } from '../http/route.ts';
 import { DeliveryStore, type Delivery } from '../webhooks/delivery-store.ts';
 import type { GatewayEvent } from '../adapters/outbox.ts';
 
@@ -57,7 +58,7 @@ export const handler = createApiHandler([
     path: '/console/transactions',
     query: consoleTransactionsQuery,
     handle: async (request) => {
-      const { merchantId } = sessionOf(request, 'console_session');
+      const { merchantId } = await activeSessionOf(sessions, request, 'console_session');
       const page = await transactions.list({ merchantId, limit: request.query.limit });
       return { status: 200, body: page.transactions.map(toPageTransaction) };
     },
@@ -66,21 +67,21 @@ export const handler = createApiHandler([
     method: 'GET',
     path: '/console/transactions/{transaction_id}',
     handle: async (request) => {
-      const { merchantId } = sessionOf(request, 'console_session');
+      const { merchantId } = await activeSessionOf(sessions, request, 'console_session');
       const id = request.pathParameters.transaction_id ?? '';
       const transaction = await transactions.getOwned(merchantId, id);
       if (transaction === undefined) throw new NotFoundError('transaction', id, 'transaction_id');
-      const { events } = await timelines.eventsOf(merchantId, transaction.id, transaction.createdAt);
+      const { events, complete } = await timelines.eventsOf(merchantId, transaction.id, transaction.createdAt);
       const timeline = await Promise.all(events.map(toTimelineEvent));
-      return { status: 200, body: { transaction: toPageTransaction(transaction), timeline } };
+      return { status: 200, body: { transaction: toPageTransaction(transaction), timeline, timeline_complete: complete } };
     },
   }),
   defineRoute({
     method: 'DELETE',
     path: '/console',
     handle: async (request) => {
-      const principal = sessionOf(request, 'console_session');
-      const ended = await sessions.end(principal.merchantId, 'console', principal.sessionId);
+      const session = await activeSessionOf(sessions, request, 'console_session');
+      const ended = await sessions.end(session.merchantId, 'console', session.id);
       return { status: 200, body: { id: ended.id, ended: true, ended_at: ended.endedAt } };
     },
   }),

@@ -43,6 +43,7 @@ export const handler = createApiHandler([
     method: 'POST',
     path: '/checkout_sessions',
     body: createCheckoutSessionBody,
+    secretInResponse: true,
     handle: async (request) => {
       const { merchantId } = merchantOf(request);
       const checkout = await checkoutTermsOf({ orders, customers, defaultCurrency }, merchantId, request.body);
@@ -61,6 +62,7 @@ export const handler = createApiHandler([
     method: 'POST',
     path: '/portal_sessions',
     body: createPortalSessionBody,
+    secretInResponse: true,
     handle: async (request) => {
       const { merchantId } = merchantOf(request);
       const customerId = request.body.customer_id;
@@ -74,6 +76,7 @@ export const handler = createApiHandler([
     method: 'POST',
     path: '/console_sessions',
     body: createConsoleSessionBody,
+    secretInResponse: true,
     handle: async (request) => {
       const issued = await sessions.create({ id: request.newId('consoleSession'), kind: 'console', merchantId: merchantOf(request).merchantId });
       return { status: 201, body: sessionResponseOf(issued, request.location) };

@@ -23,9 +23,10 @@ import {
   savePaymentMethod,
   setDefaultPaymentMethod,
 } from '../customers/customers.ts';
+import { activeSessionOf } from '../hosted/active-session.ts';
 import { toPageTransaction, toWalletCard } from '../hosted/views.ts';
 import { createApiHandler } from '../http/handler.ts';
-import { defineRoute, sessionOf, type ApiRequest } from '../http/route.ts';
+import { defineRoute, type ApiRequest } from '../http/route.ts';
 
 const tableName = tableNameFromEnv();
 // Card changes cause events only: this outbox sends only to the webhook fan-out.
@@ -45,29 +46,25 @@ interface WalletOwner {
   readonly merchantId: string;
   readonly customerId: string;
   readonly sessionId: string;
+  readonly expiresAt: string;
 }
 
-function ownerOf(request: ApiRequest<unknown, unknown>): WalletOwner {
-  const principal = sessionOf(request, 'portal_session');
-  if (principal.customerId === undefined) throw new AuthenticationError();
-  return { merchantId: principal.merchantId, customerId: principal.customerId, sessionId: principal.sessionId };
+/** The session's customer, from the session read fresh: refused once it is ended or expired. */
+async function ownerOf(request: ApiRequest<unknown, unknown>): Promise<WalletOwner> {
+  const session = await activeSessionOf(sessions, request, 'portal_session', now());
+  if (session.customerId === undefined) throw new AuthenticationError();
+  return { merchantId: session.merchantId, customerId: session.customerId, sessionId: session.id, expiresAt: session.expiresAt };
 }
 
-async function walletOf(owner: WalletOwner, expiresAt: string): Promise<WalletView> {
+async function walletOf(owner: WalletOwner): Promise<WalletView> {
   const page = await listPaymentMethods(deps, owner.merchantId, owner.customerId, { limit: WALLET_CARD_LIMIT });
   return {
     customer_id: page.customer.id,
     name: page.customer.name ?? null,
     email: page.customer.email ?? null,
-    expires_at: expiresAt,
+    expires_at: owner.expiresAt,
     cards: page.paymentMethods.map((paymentMethod) => toWalletCard(paymentMethod, page.customer)),
   };
-}
-
-async function expiryOf(owner: WalletOwner): Promise<string> {
-  const session = await sessions.getOwned(owner.merchantId, owner.sessionId);
-  if (session === undefined) throw new AuthenticationError();
-  return session.expiresAt;
 }
 
 /** The card, if it is this customer's; another customer's card is as unknown as a missing one. */
@@ -83,8 +80,8 @@ export const handler = createApiHandler([
     method: 'GET',
     path: '/wallet',
     handle: async (request) => {
-      const owner = ownerOf(request);
-      return { status: 200, body: await walletOf(owner, await expiryOf(owner)) };
+      const owner = await ownerOf(request);
+      return { status: 200, body: await walletOf(owner) };
     },
   }),
   defineRoute({
@@ -92,7 +89,7 @@ export const handler = createApiHandler([
     path: '/wallet/payment_methods',
     body: addWalletCardBody,
     handle: async (request) => {
-      const owner = ownerOf(request);
+      const owner = await ownerOf(request);
       const { paymentMethod, customer } = await savePaymentMethod(
         { ...deps, vault, fingerprints },
         { merchantId: owner.merchantId, body: { ...request.body, customer_id: owner.customerId }, newId: request.newId },
@@ -105,21 +102,21 @@ export const handler = createApiHandler([
     path: '/wallet/default_payment_method',
     body: setWalletDefaultBody,
     handle: async (request) => {
-      const owner = ownerOf(request);
+      const owner = await ownerOf(request);
       await requireOwnCard(owner, request.body.payment_method_id);
       await setDefaultPaymentMethod(deps, owner.merchantId, owner.customerId, request.body.payment_method_id);
-      return { status: 200, body: await walletOf(owner, await expiryOf(owner)) };
+      return { status: 200, body: await walletOf(owner) };
     },
   }),
   defineRoute({
     method: 'DELETE',
     path: '/wallet/payment_methods/{id}',
     handle: async (request) => {
-      const owner = ownerOf(request);
+      const owner = await ownerOf(request);
       const id = request.pathParameters.id ?? '';
       await requireOwnCard(owner, id);
       await detachPaymentMethod(deps, owner.merchantId, id);
-      return { status: 200, body: await walletOf(owner, await expiryOf(owner)) };
+      return { status: 200, body: await walletOf(owner) };
     },
   }),
   defineRoute({
@@ -127,7 +124,7 @@ export const handler = createApiHandler([
     path: '/wallet/transactions',
     query: walletTransactionsQuery,
     handle: async (request) => {
-      const owner = ownerOf(request);
+      const owner = await ownerOf(request);
       await requireCustomer(deps, owner.merchantId, owner.customerId);
       const page = await transactions.list({ merchantId: owner.merchantId, customerId: owner.customerId, limit: request.query.limit });
       return { status: 200, body: page.transactions.map(toPageTransaction) };
@@ -137,7 +134,7 @@ export const handler = createApiHandler([
     method: 'DELETE',
     path: '/wallet',
     handle: async (request) => {
-      const owner = ownerOf(request);
+      const owner = await ownerOf(request);
       const ended = await sessions.end(owner.merchantId, 'portal', owner.sessionId);
       return { status: 200, body: { id: ended.id, ended: true, ended_at: ended.endedAt } };
     },

@@ -529,7 +529,12 @@ function hostedRouteContracts(): Record<string, RouteContract> {
         { status: 402, code: 'expired_card', when: 'The card expired before this month.' },
         { status: 402, code: 'invalid_cvc', when: "The CVC's length is wrong for the card's brand." },
         { status: 409, code: 'checkout_already_paid', when: 'The checkout has a payment that is under way or succeeded.' },
-        { status: 409, code: 'checkout_payment_in_progress', when: 'Another payment for this checkout was made at the same moment.' },
+        {
+          status: 409,
+          code: 'checkout_payment_in_progress',
+          when: 'Another payment for this checkout is being made (or was made at the same moment); follow it with GET /checkout.',
+        },
+        { status: 409, code: 'checkout_attempts_exhausted', when: 'The checkout has had its 5 payment attempts; it needs a new link.' },
         { status: 409, code: 'order_already_paid', when: "The checkout's order is paid already." },
         { status: 409, code: 'order_payment_in_progress', when: "Another payment for the checkout's order is under way." },
       ],

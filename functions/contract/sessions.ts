@@ -159,5 +159,12 @@ export const timelineEventSchema = z
 export type TimelineEvent = z.infer<typeof timelineEventSchema>;
 
 export const consoleTransactionSchema = z
-  .strictObject({ transaction: pageTransactionSchema, timeline: z.array(timelineEventSchema) })
+  .strictObject({
+    transaction: pageTransactionSchema,
+    timeline: z.array(timelineEventSchema),
+    timeline_complete: z.boolean().meta({
+      description:
+        "False when the timeline was cut short (a very busy merchant): it is read oldest first, so the transaction's latest events are missing.",
+    }),
+  })
   .meta({ id: 'ConsoleTransaction' });

@@ -3,13 +3,12 @@
  * amount, the customer) now, so the page never starts on something that cannot work, and builds the page's
  * URL with the token in its fragment (`#token=...`), which browsers never send to a server.
  */
-import { NotFoundError } from '../core/errors.ts';
 import { requireAmount, requireCurrency } from '../core/money.ts';
 import type { CreateCheckoutSessionBody, SessionResponse } from '../contract/sessions.ts';
 import type { Customers, Orders } from '../customers/ports.ts';
 import { requireOrder } from '../orders/orders.ts';
 import type { RequestLocation } from '../http/route.ts';
-import { InvalidRequestError, StateConflictError } from '../core/errors.ts';
+import { InvalidRequestError, NotFoundError, StateConflictError } from '../core/errors.ts';
 import type { CheckoutTerms, IssuedSession, SessionKind } from '../adapters/session-store.ts';
 
 const pagePaths: Readonly<Record<SessionKind, string>> = {

@@ -5,17 +5,21 @@
  *
  * A checkout pays once. Its latest payment is recorded on the session with a conditional write before the
  * payment is created, so two submissions racing on one session cannot both charge; a new attempt is allowed
- * only when the latest one can no longer succeed (declined, failed, canceled, or never created).
+ * only when the latest one can no longer succeed (declined, failed, canceled, or never created). A claimed
+ * payment that does not exist yet is being created by another request (sealing the card, writing it): it
+ * counts as under way until UNCREATED_CLAIM_GRACE_MS after its claim, as an order's claim does.
+ * A checkout allows MAX_CHECKOUT_ATTEMPTS attempts, so that a leaked link cannot test card after card.
  */
 import { checkCard } from '../core/card.ts';
 import { StateConflictError } from '../core/errors.ts';
 import type { IdKind } from '../core/ids.ts';
+import { UNCREATED_CLAIM_GRACE_MS } from '../core/order.ts';
 import type { Transaction, TransactionStatus } from '../core/transaction.ts';
 import type { CreatePaymentBody } from '../contract/payments.ts';
 import type { PayCheckoutBody } from '../contract/sessions.ts';
 import { cardInputOf } from '../payments/card-input.ts';
 import { createPayment, type CreatePaymentDeps } from '../payments/create-payment.ts';
-import type { Session, SessionStore } from '../adapters/session-store.ts';
+import { MAX_CHECKOUT_ATTEMPTS, type Session, type SessionStore } from '../adapters/session-store.ts';
 
 /** Statuses after which the customer may try again with another card. */
 const RETRYABLE: ReadonlySet<TransactionStatus> = new Set(['declined', 'failed', 'canceled']);
@@ -36,6 +40,7 @@ export async function payCheckout(
   const { card: cardInput, params } = cardInputOf(card);
   checkCard(cardInput, deps.now(), params);
   await requireNoLivePayment(deps, session);
+  requireAttemptsLeft(session);
 
   const transactionId = newId('transaction');
   await deps.sessions.claimPayment(session, session.transactionId, transactionId);
@@ -59,13 +64,35 @@ export async function payCheckout(
   });
 }
 
-async function requireNoLivePayment(deps: Pick<CreatePaymentDeps, 'transactions'>, session: Session): Promise<void> {
+async function requireNoLivePayment(deps: Pick<CreatePaymentDeps, 'transactions' | 'now'>, session: Session): Promise<void> {
   if (session.transactionId === undefined) return;
   const latest = await deps.transactions.getOwned(session.merchantId, session.transactionId);
-  if (latest !== undefined && !RETRYABLE.has(latest.status)) {
+  if (latest === undefined) {
+    if (claimIsFresh(session, deps.now())) {
+      throw new StateConflictError('checkout_payment_in_progress', 'A payment for this checkout is being made; follow it instead.');
+    }
+    return;
+  }
+  if (!RETRYABLE.has(latest.status)) {
     throw new StateConflictError(
       'checkout_already_paid',
       `This checkout has a payment that is ${latest.status}; it cannot be paid again.`,
+    );
+  }
+}
+
+/** A claim whose transaction is still missing is another request's, at work, until the grace has passed. */
+function claimIsFresh(session: Session, now: Date): boolean {
+  // A claim recorded without its time (before claims were timed) is treated as lapsed, as it was then.
+  if (session.claimedAt === undefined) return false;
+  return now.getTime() - Date.parse(session.claimedAt) < UNCREATED_CLAIM_GRACE_MS;
+}
+
+function requireAttemptsLeft(session: Session): void {
+  if (session.attempts >= MAX_CHECKOUT_ATTEMPTS) {
+    throw new StateConflictError(
+      'checkout_attempts_exhausted',
+      'This checkout has had too many payment attempts. Ask the merchant for a new payment link.',
     );
   }
 }

@@ -26,6 +26,19 @@ export function toPageTransaction(txn: Transaction): PageTransaction {
   };
 }
 
+/** The one decline reason the checkout page is told. */
+export const GENERIC_DECLINE_CODE = 'generic_decline';
+
+/**
+ * A transaction as the checkout page shows it: a decline says only that the card was declined. The page is
+ * reachable by whoever holds the link, and the issuer's reason (stolen_card, incorrect_cvc, ...) would tell
+ * a card tester which stolen cards are worth trying elsewhere. The merchant still sees it, in its own API.
+ */
+export function toCheckoutTransaction(txn: Transaction): PageTransaction {
+  const page = toPageTransaction(txn);
+  return page.decline_code === null ? page : { ...page, decline_code: GENERIC_DECLINE_CODE };
+}
+
 export function toWalletCard(paymentMethod: PaymentMethod, customer: Customer): WalletCard {
   return {
     payment_method_id: paymentMethod.id,

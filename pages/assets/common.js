@@ -44,7 +44,8 @@ export function sessionApi(token) {
     const init = { method, headers, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
-      // A retry of the same click (e.g. a flaky network) must not charge twice.
+      // A new key per call: the pages never resend a call, so this protects nothing by itself. A second
+      // click is a second call; what stops it charging twice is the checkout paying once (pay-checkout.ts).
       if (method === 'POST') headers['Idempotency-Key'] = crypto.randomUUID();
       init.body = JSON.stringify(body);
     }

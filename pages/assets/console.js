@@ -89,6 +89,7 @@ function renderDetail(detail) {
   if (txn.decline_code !== null) facts.push(['Decline code', txn.decline_code]);
   $('detail-facts').replaceChildren(...facts.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]));
   $('timeline').replaceChildren(...detail.timeline.map(timelineItem));
+  $('timeline-incomplete').hidden = detail.timeline_complete !== false;
 }
 
 async function refresh() {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../lib/topology.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { eventually, startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 let gateway: TestGateway;
 let apiKey: string;
@@ -143,6 +143,23 @@ describe('a checkout session', () => {
     for (const answer of [first, second, view]) expect(answer.text).not.toContain('4242424242424242');
   });
 
+  it("tells the page only that a card was declined, not the issuer's reason; the merchant still sees it", async () => {
+    const session = await open('checkout', { amount: 1234 });
+    const stolen = { card_number: '4000 0000 0000 9979', exp_month: 12, exp_year: 2031, cvc: '123' };
+
+    const paid = await gateway.request('POST', '/checkout/pay', { key: session.token, body: stolen });
+    const declined = await eventually(
+      () => gateway.request('GET', '/checkout', { key: session.token }),
+      (view) => view.body.payment?.status === 'declined',
+    );
+    const merchantView = await gateway.request('GET', `/payments/${paid.body.transaction_id}`, { key: apiKey });
+
+    expect(paid.status, paid.text).toBe(201);
+    expect(declined.body.payment.decline_code).toBe('generic_decline');
+    expect(declined.text).not.toContain('stolen');
+    expect(merchantView.body.decline_code).toBe('stolen_card');
+  });
+
   it('refuses bad card data with 402 before anything is charged', async () => {
     const session = await open('checkout', { amount: 1234 });
 
@@ -155,6 +172,22 @@ describe('a checkout session', () => {
     expect(bad.status).toBe(402);
     expect(bad.body.code).toBe('invalid_number');
     expect(view.body.payment).toBeNull();
+  });
+});
+
+describe('a console session', () => {
+  it("shows a transaction's timeline and says whether it is whole", async () => {
+    const session = await open('console', {});
+    const paid = await gateway.request('POST', '/payments', {
+      key: apiKey,
+      body: { amount: 700, card_number: '4242 4242 4242 4242', exp_month: 12, exp_year: 2031, cvc: '123' },
+    });
+
+    const detail = await gateway.request('GET', `/console/transactions/${paid.body.transaction_id}`, { key: session.token });
+
+    expect(detail.status, detail.text).toBe(200);
+    expect(detail.body.timeline_complete).toBe(true);
+    expect(detail.body.timeline[0]?.type).toBe('payment.pending');
   });
 });
 

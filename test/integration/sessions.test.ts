@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   SESSION_LIFETIME_SECONDS,
   SessionStore,
@@ -117,6 +117,33 @@ describe('the authorizer with session tokens', () => {
 
     await expect(authorize(authorizerEvent(token))).rejects.toThrow(/^Unauthorized$/);
     expect(again.endedAt).toBe(first.endedAt);
+  });
+
+  it('reports the time the session was ended at when two ends race, not the time the loser tried', async () => {
+    await store.create({ id: 'csl_RACE', kind: 'console', merchantId: 'mer_A' });
+    // Both ends look the session up before either writes: both see it not ended yet.
+    let looked = 0;
+    let bothLooked = (): void => undefined;
+    const barrier = new Promise<void>((resolve) => (bothLooked = resolve));
+    const lockstep = {
+      send: async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+        const result = await table.db.send(command);
+        if (command instanceof QueryCommand) {
+          looked += 1;
+          if (looked === 2) bothLooked();
+          await barrier;
+        }
+        return result;
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const at = (iso: string): SessionStore => new SessionStore(lockstep, table.tableName, () => new Date(iso));
+
+    const [first, second] = await Promise.all([
+      at('2030-01-01T10:00:01Z').end('mer_A', 'console', 'csl_RACE'),
+      at('2030-01-01T10:00:02Z').end('mer_A', 'console', 'csl_RACE'),
+    ]);
+
+    expect(second.endedAt).toBe(first.endedAt);
   });
 
   it("lets no merchant end another merchant's session", async () => {
