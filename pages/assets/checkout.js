@@ -16,6 +16,7 @@ import {
   sessionApi,
   showSessionEnded,
   takeSessionToken,
+  onEndSession,
 } from './common.js';
 
 const POLL_MS = 1000;
@@ -113,14 +114,7 @@ form.addEventListener('submit', async (event) => {
   }
 });
 
-$('end-session').addEventListener('click', async () => {
-  try {
-    await api?.('DELETE', '../checkout');
-  } catch {
-    // Ended or not, this page is done with it.
-  }
-  sessionOver('You closed this checkout. Nothing more will be charged through this link.');
-});
+onEndSession($('end-session'), api, '../checkout', sessionOver, 'You closed this checkout. Nothing more will be charged through this link.');
 
 if (api === undefined) {
   sessionOver('This link is incomplete. Open the payment link you were given again.');

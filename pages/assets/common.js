@@ -157,3 +157,18 @@ export function showSessionEnded(main, message) {
     ),
   );
 }
+
+/**
+ * Wires the page's sign-out button: ends the session on the server (ended or not, the page is done with it),
+ * then shows `message` through the page's own `sessionOver`.
+ */
+export function onEndSession(button, api, path, sessionOver, message) {
+  button.addEventListener('click', async () => {
+    try {
+      await api?.('DELETE', path);
+    } catch {
+      // Already ended or expired: either way this page is finished with it.
+    }
+    sessionOver(message);
+  });
+}

@@ -15,6 +15,7 @@ import {
   sessionApi,
   showSessionEnded,
   takeSessionToken,
+  onEndSession,
 } from './common.js';
 
 const POLL_MS = 1000;
@@ -126,14 +127,7 @@ $('transactions').addEventListener('click', async (event) => {
   }
 });
 
-$('end-session').addEventListener('click', async () => {
-  try {
-    await api?.('DELETE', '../console');
-  } catch {
-    // Ended or not, this page is done with it.
-  }
-  sessionOver('You signed out of the console.');
-});
+onEndSession($('end-session'), api, '../console', sessionOver, 'You signed out of the console.');
 
 if (api === undefined) {
   sessionOver('This link is incomplete. Open a new console link.');

@@ -16,6 +16,7 @@ import {
   sessionApi,
   showSessionEnded,
   takeSessionToken,
+  onEndSession,
 } from './common.js';
 
 const TRANSACTIONS_POLL_MS = 2000;
@@ -136,14 +137,7 @@ async function refreshTransactions() {
   }
 }
 
-$('end-session').addEventListener('click', async () => {
-  try {
-    await api?.('DELETE', '../wallet');
-  } catch {
-    // Ended or not, this page is done with it.
-  }
-  sessionOver('You signed out. Open a new link to manage your cards again.');
-});
+onEndSession($('end-session'), api, '../wallet', sessionOver, 'You signed out. Open a new link to manage your cards again.');
 
 if (api === undefined) {
   sessionOver('This link is incomplete. Open the link you were given again.');

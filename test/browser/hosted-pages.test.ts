@@ -216,6 +216,20 @@ describe.skipIf(!hasChromium)('hosted pages in Chromium', () => {
     await page.close();
   });
 
+  it('signs out of the console from its button, after which the link opens nothing', async () => {
+    const url = await openSession('console', {});
+    const token = new URL(url).hash.replace(/^#token=/, '');
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.locator('#transactions tr').first().waitFor({ timeout: STATUS_TIMEOUT_MS });
+
+    await page.locator('#end-session').click();
+
+    await expect.poll(() => page.locator('main').textContent()).toContain('You signed out of the console.');
+    expect((await gateway.request('GET', '/console/transactions', { key: token })).status).toBe(401);
+    await page.close();
+  });
+
   it('never received a full card number, nor put one in a URL', () => {
     expect(responses.length).toBeGreaterThan(10);
     for (const response of responses) {
