@@ -3,6 +3,7 @@
  * attempt failed is made visible again at once and failed, until the queue's redrive policy moves it to the
  * dead-letter queue: the DLQ holds exactly the deliveries that used up their attempts.
  */
+import { logSignals } from '../observability/log-signals.ts';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
@@ -51,7 +52,8 @@ export const deliveryMessage = z.object({
 
 export const handler = createSqsConsumer(deliveryMessage, async (message, record) => {
   const outcome = await deliverAttempt(dependencies, message);
-  logger.info('Webhook delivery handled', { eventId: message.event_id, endpointId: message.endpoint_id, attempt: message.attempt, outcome });
+  const signal = logSignals.webhookDeliveryHandled;
+  logger.info(signal.message, { eventId: message.event_id, endpointId: message.endpoint_id, attempt: message.attempt, [signal.field]: outcome });
   // Another worker holds the attempt. Acknowledging would lose the delivery if that worker died holding it,
   // so the message comes back after its visibility timeout and finds the attempt recorded (stale) or free.
   if (outcome === 'busy') throw new Error(`Delivery ${message.event_id}/${message.endpoint_id} is held by another attempt`);

@@ -101,7 +101,46 @@ export class Monitoring extends Construct {
         'circuit tries again by itself every 30 seconds.',
     );
 
+    this.alarmOnWebhookFailureRate(props, notify);
     this.addDashboard(props);
+  }
+
+  /**
+   * Pages when more than a fifth of webhook POSTs fail for 15 minutes: receivers are down or refusing the
+   * gateway (a single flaky endpoint retries quietly; the DLQ alarm covers deliveries that give up).
+   */
+  private alarmOnWebhookFailureRate(props: MonitoringProps, notify: actions.SnsAction): void {
+    const signal = logSignals.webhookDeliveryHandled;
+    const countOf = (id: string, values: readonly string[]) =>
+      new logs.MetricFilter(this, id, {
+        logGroup: props.functions.webhookDelivery.logGroup,
+        filterPattern: logs.FilterPattern.all(
+          logs.FilterPattern.stringValue('$.message', '=', signal.message),
+          logs.FilterPattern.any(...values.map((value) => logs.FilterPattern.stringValue(`$.${signal.field}`, '=', value))),
+        ),
+        metricNamespace: `${props.prefix}/webhooks`,
+        metricName: id,
+        metricValue: '1',
+      }).metric({ period: Duration.minutes(5), statistic: 'Sum' });
+    const rate = new cloudwatch.MathExpression({
+      expression: 'IF(attempts > 0, failures / attempts, 0)',
+      usingMetrics: { attempts: countOf('WebhookAttempts', signal.attemptValues), failures: countOf('WebhookFailures', signal.failureValues) },
+      period: Duration.minutes(5),
+      label: 'Webhook delivery failure rate',
+    });
+    const alarm = rate.createAlarm(this, 'webhook-delivery-failure-rate', {
+      alarmName: `${props.prefix}-webhook-delivery-failure-rate`,
+      alarmDescription:
+        'More than 20 % of webhook POSTs failed for 15 minutes. Look at the delivery worker logs for the endpoints ' +
+        'and status codes; the deliveries retry on their schedule by themselves.',
+      threshold: 0.2,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(notify);
+    alarm.addOkAction(notify);
+    this.alarms.push(alarm);
   }
 
   private addDashboard(props: MonitoringProps): void {
