@@ -1,63 +1,26 @@
 /**
- * The one infrastructure test that bundles for real (the others skip bundling): the health function as
- * GatewayFunction packages it for Lambda, loaded from its asset and invoked with an API Gateway event.
+ * A function's code as Lambda gets it: the health function bundled for real (see bundle-for-real.ts),
+ * loaded from its asset and invoked with an API Gateway event.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { GatewayFunction } from '../../lib/constructs/gateway-function.ts';
-import { env, queueNames, table as tableSpec } from '../../lib/topology.ts';
-import { cdkJson } from './synth.ts';
+import { env } from '../../lib/topology.ts';
+import { bundleForReal, type BundledFunction } from './bundle-for-real.ts';
 
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
-// Inside the repository, so the bundle's `@aws-sdk/*` imports resolve as the Lambda runtime resolves them.
-const artifacts = path.join(projectRoot, 'test/artifacts');
-
-let outdir: string;
+let bundled: BundledFunction;
 let assetDir: string;
 
 beforeAll(() => {
-  mkdirSync(artifacts, { recursive: true });
-  outdir = mkdtempSync(path.join(artifacts, 'infra-bundle-'));
-  const app = new App({ outdir, context: cdkJson.context });
-  const stack = new Stack(app, 'Bundle');
-  const table = new dynamodb.Table(stack, 'Table', {
-    partitionKey: { name: tableSpec.partitionKey, type: dynamodb.AttributeType.STRING },
-  });
-  const health = new GatewayFunction(stack, 'Health', {
-    name: 'health',
-    projectRoot,
-    resources: {
-      table,
-      cardKey: new kms.Key(stack, 'CardKey'),
-      platformKey: new kms.Key(stack, 'PlatformKey'),
-      adminKeySecret: new secretsmanager.Secret(stack, 'AdminKey'),
-      queues: Object.fromEntries(queueNames.map((name) => [name, new sqs.Queue(stack, name)])) as Record<
-        (typeof queueNames)[number],
-        sqs.Queue
-      >,
-    },
-    logRetention: logs.RetentionDays.ONE_DAY,
-    logRemovalPolicy: RemovalPolicy.DESTROY,
-  });
-  app.synth();
-  // The asset's directory in the cloud assembly is named after the hash that is also its S3 key.
-  const code = stack.resolve((health.function.node.defaultChild as lambda.CfnFunction).code) as { s3Key: string };
-  assetDir = path.join(outdir, `asset.${code.s3Key.replace(/\.zip$/, '')}`);
+  bundled = bundleForReal('health');
+  ({ assetDir } = bundled);
 });
 
 afterAll(() => {
   vi.unstubAllEnvs();
-  rmSync(outdir, { recursive: true, force: true });
+  bundled.remove();
 });
 
 describe('a bundled function', () => {

@@ -3,53 +3,25 @@
  * travel beside the bundle (copied by the bundling hook) and the bundle serves them, byte for byte as in the
  * repository, with the pages' security headers.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayFunction } from '../../lib/constructs/gateway-function.ts';
-import { queueNames, table as tableSpec } from '../../lib/topology.ts';
-import { cdkJson } from './synth.ts';
+import { bundleForReal, type BundledFunction } from './bundle-for-real.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
-const artifacts = path.join(projectRoot, 'test/artifacts');
 
-let outdir: string;
+let bundled: BundledFunction;
 let assetDir: string;
 
 beforeAll(() => {
-  mkdirSync(artifacts, { recursive: true });
-  outdir = mkdtempSync(path.join(artifacts, 'infra-pages-bundle-'));
-  const app = new App({ outdir, context: cdkJson.context });
-  const stack = new Stack(app, 'PagesBundle');
-  const pages = new GatewayFunction(stack, 'Pages', {
-    name: 'pages',
-    projectRoot,
-    resources: {
-      table: new dynamodb.Table(stack, 'Table', { partitionKey: { name: tableSpec.partitionKey, type: dynamodb.AttributeType.STRING } }),
-      cardKey: new kms.Key(stack, 'CardKey'),
-      platformKey: new kms.Key(stack, 'PlatformKey'),
-      adminKeySecret: new secretsmanager.Secret(stack, 'AdminKey'),
-      queues: Object.fromEntries(queueNames.map((name) => [name, new sqs.Queue(stack, name)])) as Record<(typeof queueNames)[number], sqs.Queue>,
-    },
-    logRetention: logs.RetentionDays.ONE_DAY,
-    logRemovalPolicy: RemovalPolicy.DESTROY,
-  });
-  app.synth();
-  const code = stack.resolve((pages.function.node.defaultChild as lambda.CfnFunction).code) as { s3Key: string };
-  assetDir = path.join(outdir, `asset.${code.s3Key.replace(/\.zip$/, '')}`);
+  bundled = bundleForReal('pages');
+  ({ assetDir } = bundled);
 });
 
 afterAll(() => {
-  rmSync(outdir, { recursive: true, force: true });
+  bundled.remove();
 });
 
 function pageEvent(resource: string, pathParameters: Record<string, string> | null = null): APIGatewayProxyEvent {

@@ -1,7 +1,7 @@
 /**
  * Synthesizes the gateway stack the way `cdk synth` does (the feature flags of cdk.json included), but
  * without bundling the functions: assertion tests read the template, not the code, and synthesis is
- * about ten times faster. test/infra/bundle.test.ts is the one test that bundles for real.
+ * about ten times faster. test/infra/bundle-for-real.ts bundles one function for the tests that need its code.
  */
 import { readFileSync } from 'node:fs';
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
