@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { problemType } from '../../functions/http/problem.ts';
+import { gatewayProblems } from '../gateway-problems.ts';
 import { acknowledge } from '../nag.ts';
 import { routes, type FunctionName } from '../topology.ts';
 import type { GatewayFunction } from './gateway-function.ts';
@@ -399,47 +400,20 @@ interface ProblemResponse {
  * the ones the handlers use for the same situation (functions/core/errors.ts).
  */
 const problemResponses: readonly ProblemResponse[] = [
-  {
-    type: apigw.ResponseType.UNAUTHORIZED,
-    status: 401,
-    title: 'Unauthorized',
-    code: 'unauthenticated',
-    detail: 'A valid API key is required: send `Authorization: Bearer <key>`.',
-  },
-  {
-    type: apigw.ResponseType.ACCESS_DENIED,
-    status: 403,
-    title: 'Forbidden',
-    code: 'forbidden',
-    detail: 'This API key may not call this endpoint.',
-  },
+  { type: apigw.ResponseType.UNAUTHORIZED, ...gatewayProblems.unauthorized },
+  { type: apigw.ResponseType.ACCESS_DENIED, ...gatewayProblems.accessDenied },
   {
     // A merchant route called by a principal with no usage plan key (the admin, a session, or a merchant
     // not yet enrolled): API Gateway's InvalidKeyParameter 403. The same answer as ACCESS_DENIED above and
     // as the handlers give a wrong principal.
     type: apigw.ResponseType.INVALID_API_KEY,
-    status: 403,
-    title: 'Forbidden',
-    code: 'forbidden',
-    detail: 'This API key may not call this endpoint.',
+    ...gatewayProblems.accessDenied,
   },
-  {
-    // API Gateway's answer to a method or path that has no route.
-    type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-    status: 404,
-    title: 'Not Found',
-    code: 'route_not_found',
-    detail: 'No such endpoint: check the method and path.',
-  },
+  // API Gateway's answer to a method or path that has no route.
+  { type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, ...gatewayProblems.routeNotFound },
   { type: apigw.ResponseType.BAD_REQUEST_PARAMETERS, status: 400, title: 'Bad Request', code: 'invalid_request' },
   { type: apigw.ResponseType.BAD_REQUEST_BODY, status: 400, title: 'Bad Request', code: 'invalid_request' },
-  {
-    type: apigw.ResponseType.REQUEST_TOO_LARGE,
-    status: 413,
-    title: 'Content Too Large',
-    code: 'request_too_large',
-    detail: 'The request body is too large.',
-  },
+  { type: apigw.ResponseType.REQUEST_TOO_LARGE, ...gatewayProblems.requestTooLarge },
   {
     type: apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE,
     status: 415,
@@ -466,13 +440,7 @@ const problemResponses: readonly ProblemResponse[] = [
     apigw.ResponseType.AUTHORIZER_FAILURE,
     apigw.ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
     apigw.ResponseType.API_CONFIGURATION_ERROR,
-  ].map((type) => ({
-    type,
-    status: 500,
-    title: 'Internal Server Error',
-    code: 'internal_error',
-    detail: 'Something went wrong on our side; retry with the same Idempotency-Key.',
-  })),
+  ].map((type) => ({ type, ...gatewayProblems.authorizerFailure })),
   {
     type: apigw.ResponseType.INTEGRATION_TIMEOUT,
     status: 504,

@@ -1,27 +1,14 @@
 /**
- * The answers API Gateway gives on its own, before or instead of a handler, as RFC 9457 problem details.
- * Bodies, titles and codes follow the gateway responses of the cloud API (lib/constructs/gateway-api.ts),
- * so a client sees the same problem locally and in the cloud.
+ * The answers API Gateway gives on its own, before or instead of a handler, as RFC 9457 problem details:
+ * the cloud's own (lib/gateway-problems.ts), and those only the local stand-in gives.
  */
 import { problemType } from '../../functions/http/problem.ts';
+import { gatewayProblems as cloudGatewayProblems, type GatewayProblem } from '../gateway-problems.ts';
 
-export interface GatewayProblem {
-  readonly status: number;
-  readonly title: string;
-  readonly code: string;
-  readonly detail: string;
-}
+export type { GatewayProblem };
 
 export const gatewayProblems = {
-  unauthorized: {
-    status: 401,
-    title: 'Unauthorized',
-    code: 'unauthenticated',
-    detail: 'A valid API key is required: send `Authorization: Bearer <key>`.',
-  },
-  /** The authorizer's policy denies the method, or does not allow it. */
-  accessDenied: { status: 403, title: 'Forbidden', code: 'forbidden', detail: 'This API key may not call this endpoint.' },
-  routeNotFound: { status: 404, title: 'Not Found', code: 'route_not_found', detail: 'No such endpoint: check the method and path.' },
+  ...cloudGatewayProblems,
   /** Not in the cloud API, where a known path with a method it lacks is answered like an unknown path (404). */
   methodNotAllowed: {
     status: 405,
@@ -35,14 +22,6 @@ export const gatewayProblems = {
     title: 'Too Many Requests',
     code: 'rate_limited',
     detail: 'Too many requests for this merchant; slow down and retry after the given delay.',
-  },
-  requestTooLarge: { status: 413, title: 'Content Too Large', code: 'request_too_large', detail: 'The request body is too large.' },
-  /** The authorizer failed or answered with something API Gateway cannot use. */
-  authorizerFailure: {
-    status: 500,
-    title: 'Internal Server Error',
-    code: 'internal_error',
-    detail: 'Something went wrong on our side; retry with the same Idempotency-Key.',
   },
   /** The handler threw, timed out or returned a malformed proxy result. */
   integrationFailure: { status: 502, title: 'Bad Gateway', code: 'internal_error', detail: 'Internal server error' },
