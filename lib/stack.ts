@@ -23,6 +23,7 @@ import {
   schedules,
   table as tableSpec,
   type FunctionName,
+  projectionOf,
   type IndexSpec,
   type QueueName,
   type ScheduleSpec,
@@ -236,9 +237,7 @@ export class GatewayStack extends Stack {
         indexName,
         partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
         sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
-        ...(index.projection === undefined
-          ? { projectionType: dynamodb.ProjectionType.ALL }
-          : { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection] }),
+        ...cdkProjection(projectionOf(index)),
       });
     }
     if (!settings.protectData) {
@@ -276,4 +275,11 @@ function recordOf<Key extends string, Value>(keys: readonly Key[], valueOf: (key
 
 function pascal(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+function cdkProjection(
+  projection: ReturnType<typeof projectionOf>,
+): Pick<dynamodb.GlobalSecondaryIndexProps, 'projectionType' | 'nonKeyAttributes'> {
+  if (projection.type === 'INCLUDE') return { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...projection.attributes] };
+  return { projectionType: projection.type === 'ALL' ? dynamodb.ProjectionType.ALL : dynamodb.ProjectionType.KEYS_ONLY };
 }

@@ -109,9 +109,9 @@ export interface IndexSpec {
   readonly partitionKey: string;
   readonly sortKey: string;
   /**
-   * The non-key attributes the index keeps, when its queries need only those; absent, it keeps the whole
-   * item. A small projection makes each index write one unit, and writes that change none of its
-   * attributes cost the index nothing.
+   * The non-key attributes the index keeps, when its queries need only those (empty: its keys only);
+   * absent, it keeps the whole item. A small projection makes each index write one unit, and writes that
+   * change none of its attributes cost the index nothing.
    */
   readonly projection?: readonly string[];
 }
@@ -169,13 +169,13 @@ export const functions = {
   settleWorker: worker('settle', 'Moves captured payments to settled', 20, { table: 'readwrite', sendTo: ['webhookFanout'] }),
   outboxRelay: worker('outbox-relay', 'Publishes outbox entries that an interrupted writer left behind', 60, {
     table: 'readwrite',
-    sendTo: ['authorization', 'settlement', 'webhookFanout', 'webhookDelivery'],
+    sendTo: ['authorization', 'settlement', 'webhookFanout'],
   }),
   webhooks: api('webhooks', 'Merchants register, list and delete webhook endpoints', {
     table: 'readwrite',
     webhookSecrets: ['encrypt'],
   }),
-  webhookFanout: worker('webhook-fanout', "Turns each event into one delivery per subscribed endpoint", 30, {
+  webhookFanout: worker('webhook-fanout', 'Records events and turns each into one delivery per subscribed endpoint', 30, {
     table: 'readwrite',
     sendTo: ['webhookDelivery'],
   }),
@@ -314,10 +314,16 @@ export const table = {
   sortKey: 'sk',
   ttlAttribute: 'expires_at',
   indexes: {
-    /** A merchant's resources of one kind, newest first: `MER#<id>#TXN`, sorted by the (ULID) id. */
+    /** A merchant's API keys, webhook endpoints and hosted-page sessions, by id: `MER#<id>#KEY`. Rarely written. */
     byOwner: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    /** A merchant's resources narrowed by customer: `MER#<id>#CUS#<id>#TXN`. */
-    byCustomer: { partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    /** A customer's transactions, newest first: `MER#<id>#CUS#<id>#TXN`. Keys only: a list reads the items by key. */
+    byCustomer: { partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: [] },
+    /**
+     * A merchant's transactions, newest first, spread over `TRANSACTION_SHARDS` partitions
+     * (`MER#<id>#TXN#<nn>`, the shard taken from the transaction id) so that no partition takes every
+     * payment of a busy merchant. Keys only, written once when the transaction is created.
+     */
+    byMerchant: { partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projection: [] },
     /** Sparse: only items with unpublished outbox entries carry `outbox_pending`. The sweep reads keys and age. */
     outbox: { partitionKey: 'outbox_pending', sortKey: 'pk', projection: ['outbox_at'] },
   },
@@ -327,6 +333,12 @@ export const table = {
   ttlAttribute: string;
   indexes: Record<string, IndexSpec>;
 };
+
+/** What an index keeps besides its keys: everything, only its keys, or the named attributes. */
+export function projectionOf(index: IndexSpec): { type: 'ALL' } | { type: 'KEYS_ONLY' } | { type: 'INCLUDE'; attributes: readonly string[] } {
+  if (index.projection === undefined) return { type: 'ALL' };
+  return index.projection.length === 0 ? { type: 'KEYS_ONLY' } : { type: 'INCLUDE', attributes: index.projection };
+}
 
 export type IndexName = keyof typeof table.indexes;
 

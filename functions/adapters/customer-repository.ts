@@ -9,9 +9,8 @@ import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } fr
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { CardBrand } from '../core/card.ts';
 import type { Customer, CustomerTransition, PaymentMethod } from '../core/customer.ts';
-import { newId } from '../core/ids.ts';
 import type { Customers, StoredPaymentMethod } from '../customers/ports.ts';
-import { keys } from './keys.ts';
+import { keys, newEventIdAbout } from './keys.ts';
 import { OutboxStore, eventEntry, type OutboxEntry, type WriteOutcome } from './outbox.ts';
 import { optionalStrings, stringList, stringRecord } from './item-fields.ts';
 
@@ -28,7 +27,7 @@ export class CustomerRepository implements Customers {
     const { customer } = transition;
     const entries = this.entriesFor(transition);
     const outcome = await this.outbox.create({ ...keys.customer(customer.id), ...withoutVersion(customer) }, entries);
-    if (outcome === 'written') await this.outbox.publish(keys.customer(customer.id), entries);
+    if (outcome === 'written') await this.outbox.publishAndClear(keys.customer(customer.id), entries);
     return outcome;
   }
 
@@ -43,8 +42,9 @@ export class CustomerRepository implements Customers {
       set: { ...withoutVersion(next), defaultPaymentMethodId: next.defaultPaymentMethodId },
       expectedVersion: previous.version,
       entries,
+      sweepable: true,
     });
-    if (outcome === 'written') await this.outbox.publish(keys.customer(next.id), entries);
+    if (outcome === 'written') await this.outbox.publishAndClear(keys.customer(next.id), entries);
     return outcome;
   }
 
@@ -125,7 +125,7 @@ export class CustomerRepository implements Customers {
     const created = this.clock().toISOString();
     const merchantId = transition.customer.merchantId;
     return transition.events.map((event) =>
-      eventEntry({ id: newId('event'), type: event.type, merchantId, created, data: { ...event.data } }),
+      eventEntry({ id: newEventIdAbout(transition.customer.id), type: event.type, merchantId, created, data: { ...event.data } }),
     );
   }
 }

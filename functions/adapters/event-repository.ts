@@ -1,71 +1,203 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { indexNames, keys, ownerPartition } from './keys.ts';
+/**
+ * The merchant's events with their webhook deliveries. An event is recorded by the fan-out, once it knows
+ * which endpoints the event goes to, in the event shard its id names (keys.ts); each delivery is an item
+ * right after it (webhooks/delivery-store.ts). So one query reads an event with its deliveries, a merchant's
+ * list merges its shards newest first, and one transaction's timeline reads one shard.
+ */
+import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { idBoundary } from '../core/ids.ts';
+import { firstAttemptDue, toDelivery, type Delivery } from '../webhooks/delivery-store.ts';
+import { EVENT_SHARDS, eventPartition, eventShardAbout, keys } from './keys.ts';
+import { NewestFirstMerge, type ShardReader } from './newest-first.ts';
 import type { GatewayEvent } from './outbox.ts';
 
+/** An event as recorded: the endpoints the fan-out sent it to, and their deliveries so far. */
+export interface RecordedEvent {
+  readonly event: GatewayEvent;
+  readonly deliveries: readonly Delivery[];
+}
+
 export interface EventPage {
-  readonly events: readonly GatewayEvent[];
+  readonly events: readonly RecordedEvent[];
   readonly lastId: string | undefined;
 }
 
-/** Events as the outbox relay recorded them: read by id, or a merchant's newest first. */
+/** BatchWriteItem takes at most this many items per request. */
+const BATCH_WRITE_LIMIT = 25;
+/** Items one query of a shard reads: events and their deliveries. */
+const SHARD_PAGE_SIZE = 100;
+/** Items read at most per timeline: ten pages of one shard. */
+const TIMELINE_MAX_PAGES = 10;
+/** Event ids are made after the change they record, but clocks of different functions may differ a little. */
+const CLOCK_SKEW_MS = 60_000;
+
 export class EventRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  async getOwned(merchantId: string, eventId: string): Promise<GatewayEvent | undefined> {
-    const event = await this.get(eventId);
-    return event?.merchantId === merchantId ? event : undefined;
+  /**
+   * Records events, each with the endpoints it goes to, a batch per request. Recording is idempotent: an
+   * event's item is the same whoever writes it (its deliveries are items of their own), so a fan-out that
+   * runs again writes it again unconditionally.
+   */
+  async record(events: readonly { event: GatewayEvent; endpointIds: readonly string[] }[], recordedAt: number): Promise<void> {
+    for (let start = 0; start < events.length; start += BATCH_WRITE_LIMIT) {
+      let requests: Record<string, unknown>[] | undefined = events.slice(start, start + BATCH_WRITE_LIMIT).map(({ event, endpointIds }) => ({
+        PutRequest: {
+          Item: {
+            ...keys.event(event.merchantId, event.id),
+            ...event,
+            endpoint_ids: [...endpointIds],
+            recorded_at: recordedAt,
+          },
+        },
+      }));
+      while (requests !== undefined && requests.length > 0) {
+        const response = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+        requests = response.UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined;
+      }
+    }
   }
 
-  /** Consistent: the fan-out and the delivery worker read an event the relay may have just written. */
-  async get(eventId: string): Promise<GatewayEvent | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.event(eventId), ConsistentRead: true }),
-    );
-    return Item === undefined ? undefined : toEvent(Item);
+  /** The merchant's event with its deliveries, in one strongly consistent query; undefined for another's. */
+  async getOwned(merchantId: string, eventId: string): Promise<RecordedEvent | undefined> {
+    const { pk, sk } = keys.event(merchantId, eventId);
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+          ExpressionAttributeValues: { ':pk': pk, ':sk': sk },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return groupEvents(items)[0];
   }
 
+  /** The merchant's events newest first, with their deliveries, merged from every shard. */
   async list(filter: { merchantId: string; type?: string; startingAfter?: string; limit: number }): Promise<EventPage> {
-    const names: Record<string, string> = { '#pk': 'gsi1pk' };
-    const values: Record<string, unknown> = { ':pk': ownerPartition.events(filter.merchantId) };
-    let condition = '#pk = :pk';
-    if (filter.startingAfter !== undefined) {
-      condition += ' AND #sk < :after';
-      names['#sk'] = 'gsi1sk';
-      values[':after'] = filter.startingAfter;
+    const readers = Array.from({ length: EVENT_SHARDS }, (_, shard) =>
+      this.shardReader(eventPartition(filter.merchantId, shard), { before: filter.startingAfter, type: filter.type }),
+    );
+    const merged = await new NewestFirstMerge(readers, (recorded: RecordedEvent) => recorded.event.id).take(filter.limit + 1);
+    const events = merged.slice(0, filter.limit);
+    return { events, lastId: merged.length > filter.limit ? events[events.length - 1]?.event.id : undefined };
+  }
+
+  /**
+   * One transaction's events, oldest first: the events recorded in its shard since it was made, about it.
+   * Capped; `complete: false` says a very busy merchant's timeline was cut short.
+   */
+  async timelineOf(merchantId: string, transactionId: string, createdAt: string): Promise<{ events: RecordedEvent[]; complete: boolean }> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    let pages = 0;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk >= :from',
+          // Events about the transaction, and deliveries (which carry no data: kept when their event is).
+          FilterExpression: '#data.#txn = :txn OR attribute_exists(endpoint_id)',
+          ExpressionAttributeNames: { '#data': 'data', '#txn': 'transaction_id' },
+          ExpressionAttributeValues: {
+            ':pk': eventPartition(merchantId, eventShardAbout(transactionId)),
+            ':from': `EVT#${idBoundary('event', Date.parse(createdAt) - CLOCK_SKEW_MS)}`,
+            ':txn': transactionId,
+          },
+          Limit: SHARD_PAGE_SIZE,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+      pages += 1;
+    } while (startKey !== undefined && pages < TIMELINE_MAX_PAGES);
+    return { events: groupEvents(items), complete: startKey === undefined };
+  }
+
+  /** Reads one shard newest first, as whole events (an event comes after its deliveries in that order). */
+  private shardReader(partition: string, filter: { before: string | undefined; type: string | undefined }): ShardReader<RecordedEvent> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':pk': partition };
+    let condition = 'pk = :pk';
+    if (filter.before !== undefined) {
+      condition += ' AND sk < :before';
+      values[':before'] = `EVT#${filter.before}`;
     }
     if (filter.type !== undefined) {
       names['#type'] = 'type';
       values[':type'] = filter.type;
     }
-    const events: GatewayEvent[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    // A type filter applies after the key condition, so filling a page may take more than one query.
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: indexNames.byOwner,
-          KeyConditionExpression: condition,
-          ...(filter.type === undefined ? {} : { FilterExpression: '#type = :type' }),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ScanIndexForward: false,
-          Limit: filter.limit + 1,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      events.push(...(page.Items ?? []).map(toEvent));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined && events.length <= filter.limit);
-    const pageEvents = events.slice(0, filter.limit);
-    return { events: pageEvents, lastId: events.length > filter.limit ? pageEvents[pageEvents.length - 1]?.id : undefined };
+    return async (startKey) => {
+      const items: Record<string, unknown>[] = [];
+      let nextKey = startKey;
+      // A page ends on an event, never between an event's deliveries and the event itself.
+      do {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: condition,
+            ...(filter.type === undefined ? {} : { FilterExpression: '#type = :type OR attribute_exists(endpoint_id)' }),
+            ...(Object.keys(names).length === 0 ? {} : { ExpressionAttributeNames: names }),
+            ExpressionAttributeValues: values,
+            ScanIndexForward: false,
+            Limit: SHARD_PAGE_SIZE,
+            ExclusiveStartKey: nextKey,
+          }),
+        );
+        items.push(...(page.Items ?? []));
+        nextKey = page.LastEvaluatedKey;
+      } while (nextKey !== undefined && isDelivery(items[items.length - 1]));
+      return { items: groupEvents(items).reverse(), nextKey };
+    };
   }
 }
 
-function toEvent(item: Record<string, unknown>): GatewayEvent {
+function isDelivery(item: Record<string, unknown> | undefined): boolean {
+  return item !== undefined && typeof item.endpoint_id === 'string';
+}
+
+/**
+ * Items of one partition (events and the delivery items after each) as events with their deliveries, oldest
+ * first; an endpoint the event went to with no attempt recorded yet shows as a first attempt due. Deliveries
+ * whose event is not among the items (filtered out) are dropped.
+ */
+function groupEvents(items: readonly Record<string, unknown>[]): RecordedEvent[] {
+  const deliveriesOf = new Map<string, Delivery[]>();
+  const events: { event: GatewayEvent; endpointIds: readonly string[]; recordedAt: number }[] = [];
+  for (const item of items) {
+    if (isDelivery(item)) {
+      const delivery = toDelivery(item);
+      deliveriesOf.set(delivery.eventId, [...(deliveriesOf.get(delivery.eventId) ?? []), delivery]);
+    } else {
+      events.push({
+        event: toEvent(item),
+        endpointIds: Array.isArray(item.endpoint_ids) ? item.endpoint_ids.map(String) : [],
+        recordedAt: Number(item.recorded_at),
+      });
+    }
+  }
+  return events
+    .sort((a, b) => (a.event.id < b.event.id ? -1 : 1))
+    .map(({ event, endpointIds, recordedAt }) => {
+      const recorded = deliveriesOf.get(event.id) ?? [];
+      const due = endpointIds
+        .filter((endpointId) => !recorded.some((delivery) => delivery.endpointId === endpointId))
+        .map((endpointId) => firstAttemptDue({ eventId: event.id, endpointId, merchantId: event.merchantId }, recordedAt));
+      return { event, deliveries: [...recorded, ...due].sort((a, b) => (a.endpointId < b.endpointId ? -1 : 1)) };
+    });
+}
+
+export function toEvent(item: Record<string, unknown>): GatewayEvent {
   return {
     id: String(item.id),
     type: String(item.type),
@@ -82,3 +214,4 @@ export function toPublicEvent<Delivery>(
 ): { id: string; type: string; created: string; data: Record<string, unknown>; deliveries: readonly Delivery[] } {
   return { id: event.id, type: event.type, created: event.created, data: event.data, deliveries };
 }
+

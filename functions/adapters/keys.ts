@@ -3,6 +3,7 @@
  * so an access path is defined once (see README "Data model").
  */
 import type { IndexName } from '../../lib/topology.ts';
+import { laneOf, newIdInLane, spreadOf } from '../core/ids.ts';
 
 export interface ItemKey {
   readonly pk: string;
@@ -13,15 +14,21 @@ export const keys = {
   merchant: (merchantId: string): ItemKey => ({ pk: `MERCHANT#${merchantId}`, sk: 'MERCHANT' }),
   apiKey: (secretHash: string): ItemKey => ({ pk: `APIKEY#${secretHash}`, sk: 'APIKEY' }),
   transaction: (transactionId: string): ItemKey => ({ pk: `TXN#${transactionId}`, sk: 'TXN' }),
-  event: (eventId: string): ItemKey => ({ pk: `EVT#${eventId}`, sk: 'EVT' }),
-  /** Beside its event, so one query reads an event and all its deliveries. */
-  webhookDelivery: (eventId: string, endpointId: string): ItemKey => ({ pk: `EVT#${eventId}`, sk: `DLV#${endpointId}` }),
+  /**
+   * An event, in one of its merchant's `EVENT_SHARDS` event partitions (the shard is written into the event
+   * id, see `eventShardOf`), so a merchant's events are listed without an index and no partition takes them all.
+   */
+  event: (merchantId: string, eventId: string): ItemKey => ({ pk: eventPartition(merchantId, eventShardOf(eventId)), sk: `EVT#${eventId}` }),
+  /** Right after its event in the same partition, so one query reads an event and all its deliveries. */
+  webhookDelivery: (merchantId: string, eventId: string, endpointId: string): ItemKey => ({
+    pk: eventPartition(merchantId, eventShardOf(eventId)),
+    sk: `EVT#${eventId}#DLV#${endpointId}`,
+  }),
   webhookEndpoint: (endpointId: string): ItemKey => ({ pk: `WHE#${endpointId}`, sk: 'WHE' }),
   idempotency: (merchantId: string, idempotencyKey: string): ItemKey => ({
     pk: `IDEM#${merchantId}#${idempotencyKey}`,
     sk: 'IDEM',
   }),
-  authorization: (reference: string): ItemKey => ({ pk: `AUTH#${reference}`, sk: 'AUTH' }),
   /** The customer, with the ids of its attached cards and its default: one item, so one write changes them. */
   customer: (customerId: string): ItemKey => ({ pk: `CUS#${customerId}`, sk: 'CUS' }),
   paymentMethod: (paymentMethodId: string): ItemKey => ({ pk: `PM#${paymentMethodId}`, sk: 'PM' }),
@@ -34,12 +41,52 @@ export const keys = {
 /** Partition keys of the byOwner index: a merchant's resources of one kind, sorted by id (= time). */
 export const ownerPartition = {
   apiKeys: (merchantId: string): string => `MER#${merchantId}#KEY`,
-  transactions: (merchantId: string): string => `MER#${merchantId}#TXN`,
-  events: (merchantId: string): string => `MER#${merchantId}#EVT`,
   webhookEndpoints: (merchantId: string): string => `MER#${merchantId}#WHE`,
   /** Hosted-page sessions, so a merchant can end one by its id. */
   sessions: (merchantId: string): string => `MER#${merchantId}#SES`,
 } as const;
+
+/**
+ * A merchant's transactions are spread over this many partitions of the byMerchant index by their id, so
+ * that one merchant's payments are not all written to one partition (DynamoDB gives each 1,000 write units
+ * a second). A list reads every shard and merges them newest first.
+ */
+export const TRANSACTION_SHARDS = 16;
+
+/** Partition keys of the byMerchant index. */
+export const merchantPartition = {
+  transactions: (merchantId: string, shard: number): string => `MER#${merchantId}#TXN#${twoDigits(shard)}`,
+  transactionShardOf: (transactionId: string): number => spreadOf(transactionId) % TRANSACTION_SHARDS,
+} as const;
+
+/**
+ * A merchant's events are spread over this many table partitions. Each event goes to the shard of what it
+ * is about (a transaction's events share one), so one transaction's timeline reads one partition.
+ */
+export const EVENT_SHARDS = 32;
+
+export function eventPartition(merchantId: string, shard: number): string {
+  return `MER#${merchantId}#EVT#${twoDigits(shard)}`;
+}
+
+/** The event shard of what `subjectId` names (a transaction, customer or order). */
+export function eventShardAbout(subjectId: string): number {
+  return spreadOf(subjectId) % EVENT_SHARDS;
+}
+
+/** A new event id about `subjectId`, in that subject's event shard. */
+export function newEventIdAbout(subjectId: string): string {
+  return newIdInLane('event', eventShardAbout(subjectId));
+}
+
+/** The shard written into an event id (core/ids.ts `newIdInLane`); 0 for what is not an event id. */
+export function eventShardOf(eventId: string): number {
+  return laneOf('event', eventId) ?? 0;
+}
+
+function twoDigits(n: number): string {
+  return String(n).padStart(2, '0');
+}
 
 /** Partition keys of the byCustomer index. */
 export const customerPartition = {
@@ -49,5 +96,6 @@ export const customerPartition = {
 export const indexNames: { readonly [Name in IndexName]: Name } = {
   byOwner: 'byOwner',
   byCustomer: 'byCustomer',
+  byMerchant: 'byMerchant',
   outbox: 'outbox',
 };

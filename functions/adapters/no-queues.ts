@@ -9,4 +9,7 @@ export const noQueues: QueueSender = {
   async send(queue) {
     throw new Error(`This function has no access to the ${queue} queue`);
   },
+  async sendBatch(queue) {
+    throw new Error(`This function has no access to the ${queue} queue`);
+  },
 };

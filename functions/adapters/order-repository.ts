@@ -3,11 +3,10 @@
  * the item's outbox (see outbox.ts and the claim protocol in core/order.ts).
  */
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { newId } from '../core/ids.ts';
 import type { Order, OrderEvent } from '../core/order.ts';
 import type { Orders } from '../customers/ports.ts';
 import { optionalStrings, stringRecord } from './item-fields.ts';
-import { keys } from './keys.ts';
+import { keys, newEventIdAbout } from './keys.ts';
 import { OutboxStore, eventEntry, type OutboxEntry, type WriteOutcome } from './outbox.ts';
 
 export class OrderRepository implements Orders {
@@ -35,8 +34,9 @@ export class OrderRepository implements Orders {
       set: { ...attributes, claimConfirmed: next.claimConfirmed },
       expectedVersion: previous.version,
       entries,
+      sweepable: true,
     });
-    if (outcome === 'written') await this.outbox.publish(keys.order(next.id), entries);
+    if (outcome === 'written') await this.outbox.publishAndClear(keys.order(next.id), entries);
     return outcome;
   }
 
@@ -56,7 +56,7 @@ export class OrderRepository implements Orders {
   private entriesFor(order: Order, events: readonly OrderEvent[]): OutboxEntry[] {
     const created = this.clock().toISOString();
     return events.map((event) =>
-      eventEntry({ id: newId('event'), type: event.type, merchantId: order.merchantId, created, data: { ...event.data } }),
+      eventEntry({ id: newEventIdAbout(order.id), type: event.type, merchantId: order.merchantId, created, data: { ...event.data } }),
     );
   }
 }

@@ -1,35 +1,35 @@
 /**
  * The transactional outbox, on single-item writes.
  *
- * A state change and what it must cause (events to record, commands for a queue) are written in ONE
- * conditional write to the record's own item: the entries sit in its `outbox` map, and the item joins
- * the sparse `outbox` index through `outbox_pending`. Nothing can be lost if a process dies after that
- * write: the relay that publishes the entries runs right after the write, and again from the periodic
- * sweep of the sparse index for any item whose writer died before publishing. Publishing is idempotent
- * (event records are conditional puts; consumers of commands are idempotent), so publishing twice is safe.
- * Publishing an event also sends it to the webhook fan-out queue, so every function that publishes events
- * needs `webhookFanout` among its queues.
+ * A state change and what it must cause (events for the merchant, commands for a queue) are written in ONE
+ * conditional write to the record's own item, in its `outbox` map. Right after the write the writer's
+ * relay publishes them: events first, as one message to the webhook fan-out (which records them), then
+ * commands. Publishing is at least once everywhere below: the fan-out and every command's consumer are
+ * idempotent.
  *
- * Single-item atomicity is used instead of TransactWriteItems so that the very same code path runs on
- * DynamoDB and on dynalite, which has no transactions.
+ * Who takes the entries out again decides what a write costs, so it is explicit:
+ * - A write whose entries include a command leaves them for that command's consumer: the consumer's own
+ *   write on the record replaces them (see `replaces` and `isConsumedBatch`), and because events are sent
+ *   before commands, receiving the command proves the events went out. No extra write.
+ * - Any other write's relay clears its entries after publishing (`clear`), one small write.
+ * - A writer that finds entries it cannot prove published publishes them itself before it replaces them.
+ *
+ * If the writer dies before publishing, what it wrote is found again in one of two ways. A write made for
+ * an HTTP request sets `outbox_pending` (a sparse index, spread over `OUTBOX_SHARDS` partitions) and the
+ * periodic sweep publishes it. A write made by a queue consumer needs no marker: its message comes back
+ * after the visibility timeout, and the consumer republishes the record's entries (`republish`).
+ *
+ * Single-item atomicity is used instead of TransactWriteItems, and the sweep instead of Streams, so that the
+ * same code path runs on DynamoDB and on dynalite; README "Data model" weighs this against Streams.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  ConditionalCheckFailedException,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { QueueName } from '../../lib/topology.ts';
-import { indexNames, keys, ownerPartition, type ItemKey } from './keys.ts';
+import { indexNames, type ItemKey } from './keys.ts';
 import type { QueueSender } from './queue-sender.ts';
 
-/** An event as recorded for the merchant (`GET /events`) and later delivered to webhooks. */
+/** An event as recorded for the merchant (`GET /events`) and delivered to webhooks. */
 export interface GatewayEvent {
   readonly id: string;
   readonly type: string;
@@ -39,31 +39,63 @@ export interface GatewayEvent {
   readonly data: Record<string, unknown>;
 }
 
-export type OutboxEntry =
-  | { readonly kind: 'event'; readonly id: string; readonly event: GatewayEvent }
-  | {
-      readonly kind: 'command';
-      readonly id: string;
-      readonly queue: QueueName;
-      readonly body: Record<string, unknown>;
-      readonly delaySeconds?: number;
-    };
-
-export function eventEntry(event: GatewayEvent): OutboxEntry {
-  return { kind: 'event', id: event.id, event };
+/**
+ * An event as its record's outbox keeps it. `data` may hold only what differs from the record's public view
+ * at the write's version (`compact`); `expand` (given by the record's repository) rebuilds the whole of it.
+ */
+export interface EventEntry {
+  readonly kind: 'event';
+  readonly id: string;
+  readonly type: string;
+  readonly merchantId: string;
+  readonly created: string;
+  readonly data: Record<string, unknown>;
+  readonly compact?: true;
 }
 
-export function commandEntry(queue: QueueName, body: Record<string, unknown>, delaySeconds?: number): OutboxEntry {
+export interface CommandEntry {
+  readonly kind: 'command';
+  readonly id: string;
+  readonly queue: QueueName;
+  readonly body: Record<string, unknown>;
+  readonly delaySeconds?: number;
+}
+
+export type OutboxEntry = EventEntry | CommandEntry;
+
+/** Rebuilds a compact event's data from the raw item it was written with. */
+export type EventExpander = (item: Record<string, unknown>, entry: EventEntry) => Record<string, unknown>;
+
+export function eventEntry(event: GatewayEvent): EventEntry {
+  return { kind: 'event', ...event };
+}
+
+export function commandEntry(queue: QueueName, body: Record<string, unknown>, delaySeconds?: number): CommandEntry {
   return { kind: 'command', id: `cmd_${randomUUID()}`, queue, body, ...(delaySeconds === undefined ? {} : { delaySeconds }) };
 }
 
-/** Every recorded event goes here, to become one webhook delivery per subscribed endpoint. */
+/**
+ * The field a command's message carries naming its outbox entry, so that its consumer can tell that the
+ * record's outbox holds the very batch the message came from (and is therefore published).
+ */
+export const OUTBOX_ENTRY_FIELD = 'outbox_entry';
+
+/** Every recorded event goes here, to be recorded and become one webhook delivery per subscribed endpoint. */
 export const WEBHOOK_FANOUT_QUEUE: QueueName = 'webhookFanout';
 
-/** Pending items are spread over a few index partitions so that the index has no single hot key. */
-const OUTBOX_SHARDS = 4;
-/** The sweep leaves fresh entries to their writer's own relay call. */
-const SWEEP_GRACE_MS = 10_000;
+/** The message on the fan-out queue for new events: the events themselves, so nothing is read back. */
+export interface FanoutEventsMessage {
+  readonly events: readonly GatewayEvent[];
+}
+
+/** Pending items are spread over index partitions so that the sparse index has no hot key. */
+const OUTBOX_SHARDS = 16;
+/**
+ * The sweep leaves entries younger than this to their writer's relay or their command's consumer. A batch
+ * that waits for its command's consumer (an authorization riding out a processor outage) is republished at
+ * most once per this period, not at every sweep.
+ */
+export const SWEEP_GRACE_MS = 60_000;
 
 export type WriteOutcome = 'written' | 'condition_failed';
 
@@ -75,24 +107,42 @@ export interface RecordUpdate {
   /** The write applies only if the item's `version` is still this; it then becomes `version + 1`. */
   readonly expectedVersion: number;
   readonly entries: readonly OutboxEntry[];
+  /** Ids of entries this write takes out of the outbox: published ones, read at `expectedVersion`. */
+  readonly replaces?: readonly string[];
+  /**
+   * Whether the sweep must find this write's entries (`true` for writes made for an HTTP request, which
+   * nothing else would repeat). Without it the marker of earlier entries is removed with them.
+   */
+  readonly sweepable: boolean;
+}
+
+export interface OutboxOptions {
+  readonly clock?: () => number;
+  /** For records whose events are kept compact (transactions); the sweep needs it to publish them. */
+  readonly expand?: EventExpander;
 }
 
 export class OutboxStore {
+  private readonly clock: () => number;
+  private readonly expand: EventExpander | undefined;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly queues: QueueSender,
-    private readonly clock: () => number = Date.now,
-  ) {}
+    options: OutboxOptions = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.expand = options.expand;
+  }
 
   /** Creates a record (version 1) with its outbox entries, unless an item with its key exists. */
   async create(item: ItemKey & Record<string, unknown>, entries: readonly OutboxEntry[]): Promise<WriteOutcome> {
-    const outbox = Object.fromEntries(entries.map((entry) => [entry.id, entry]));
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...item, version: 1, outbox, ...this.pendingMarker(entries.length) },
+          Item: { ...item, version: 1, outbox: outboxMap(entries), ...(entries.length > 0 ? this.pendingMarker() : {}) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -103,42 +153,43 @@ export class OutboxStore {
     }
   }
 
-  /** Applies a versioned change and appends its outbox entries, atomically. */
+  /** Applies a versioned change, takes out the entries it replaces and adds its own, atomically. */
   async update(change: RecordUpdate): Promise<WriteOutcome> {
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = { ':expected': change.expectedVersion, ':one': 1 };
     const setClauses = ['#version = #version + :one'];
     const removeClauses: string[] = [];
     let n = 0;
+    const name = (attribute: string): string => {
+      const placeholder = `#a${n}`;
+      names[placeholder] = attribute;
+      n += 1;
+      return placeholder;
+    };
     for (const [attribute, value] of Object.entries(change.set)) {
-      const name = `#a${n}`;
-      names[name] = attribute;
+      const placeholder = name(attribute);
       if (value === undefined) {
-        removeClauses.push(name);
+        removeClauses.push(placeholder);
       } else {
-        values[`:a${n}`] = value;
-        setClauses.push(`${name} = :a${n}`);
+        values[`:${placeholder.slice(1)}`] = value;
+        setClauses.push(`${placeholder} = :${placeholder.slice(1)}`);
       }
-      n += 1;
     }
-    for (const attribute of change.remove ?? []) {
-      names[`#a${n}`] = attribute;
-      removeClauses.push(`#a${n}`);
-      n += 1;
-    }
-    change.entries.forEach((entry, i) => {
-      names['#outbox'] = 'outbox';
-      names[`#o${i}`] = entry.id;
-      values[`:o${i}`] = entry;
-      setClauses.push(`#outbox.#o${i} = :o${i}`);
+    for (const attribute of change.remove ?? []) removeClauses.push(name(attribute));
+    if ((change.replaces ?? []).length > 0 || change.entries.length > 0) names['#outbox'] = 'outbox';
+    for (const id of change.replaces ?? []) removeClauses.push(`#outbox.${name(id)}`);
+    change.entries.forEach((entry) => {
+      const placeholder = name(entry.id);
+      values[`:${placeholder.slice(1)}`] = entry;
+      setClauses.push(`#outbox.${placeholder} = :${placeholder.slice(1)}`);
     });
-    if (change.entries.length > 0) {
-      const marker = this.pendingMarker(change.entries.length);
-      names['#pending'] = 'outbox_pending';
-      names['#pendingAt'] = 'outbox_at';
+    if (change.sweepable && change.entries.length > 0) {
+      const marker = this.pendingMarker();
       values[':pending'] = marker.outbox_pending;
       values[':pendingAt'] = marker.outbox_at;
-      setClauses.push('#pending = :pending', '#pendingAt = :pendingAt');
+      setClauses.push('outbox_pending = :pending', 'outbox_at = :pendingAt');
+    } else if ((change.replaces ?? []).length > 0) {
+      removeClauses.push('outbox_pending', 'outbox_at');
     }
     const expression =
       `SET ${setClauses.join(', ')}` + (removeClauses.length > 0 ? ` REMOVE ${removeClauses.join(', ')}` : '');
@@ -160,26 +211,57 @@ export class OutboxStore {
     }
   }
 
-  /** Publishes the given entries of one item and clears them; an emptied item leaves the sparse index. */
-  async publish(key: ItemKey, entries: readonly OutboxEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    await Promise.all(entries.map((entry) => this.deliver(entry)));
-    await this.clear(key, entries);
+  /**
+   * Publishes entries whose events are whole (expanded): the events as one fan-out message, then, once it is
+   * sent, the commands — so that a command's consumer may take the whole batch as published.
+   */
+  async publish(entries: readonly OutboxEntry[]): Promise<void> {
+    const events = entries.filter((entry): entry is EventEntry => entry.kind === 'event');
+    if (events.length > 0) {
+      const message: FanoutEventsMessage = { events: events.map(toGatewayEvent) };
+      await this.queues.send(WEBHOOK_FANOUT_QUEUE, JSON.stringify(message));
+    }
+    await Promise.all(
+      entries
+        .filter((entry): entry is CommandEntry => entry.kind === 'command')
+        .map((entry) => this.queues.send(entry.queue, JSON.stringify({ ...entry.body, [OUTBOX_ENTRY_FIELD]: entry.id }), entry.delaySeconds)),
+    );
   }
 
-  /** Reads an item's outbox and publishes whatever is in it. */
-  async publishPending(key: ItemKey): Promise<number> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ProjectionExpression: 'outbox' }),
-    );
-    const outbox = (Item?.outbox ?? {}) as Record<string, OutboxEntry>;
-    const entries = Object.values(outbox);
-    // Empty but still indexed: another relay published the entries first; only the marker is left to clear.
-    await (entries.length === 0 ? this.clear(key, []) : this.publish(key, entries));
+  /**
+   * Publishes and, unless a command's consumer will replace them, clears the entries a write left — the
+   * relay that runs right after each write.
+   */
+  async relay(key: ItemKey, entries: readonly OutboxEntry[], whole: readonly OutboxEntry[] = entries): Promise<void> {
+    if (entries.length === 0) return;
+    await this.publish(whole);
+    if (!entries.some((entry) => entry.kind === 'command')) await this.clear(key, entries);
+  }
+
+  /**
+   * Reads an item's outbox, publishes whatever is in it, and clears what no consumer will: the sweep's step,
+   * and a redelivered command's, whose earlier consumer may have died between its write and its relay.
+   */
+  async publishPending(key: ItemKey, expand: EventExpander | undefined = this.expand): Promise<number> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    if (Item === undefined) return 0;
+    const entries = entriesOf(Item);
+    if (entries.length === 0) {
+      // Empty but still marked: another relay published and cleared the entries first.
+      await this.clear(key, []);
+      return 0;
+    }
+    await this.publish(expanded(Item, entries, expand));
+    if (entries.some((entry) => entry.kind === 'command')) {
+      // Its consumer clears it; until then the sweep waits a grace period before sending it again.
+      if (Item.outbox_pending !== undefined) await this.touch(key, Number(Item.version));
+    } else {
+      await this.clear(key, entries);
+    }
     return entries.length;
   }
 
-  /** Publishes every outbox a writer left behind (older than a short grace period). Returns how many entries. */
+  /** Publishes every outbox a writer left behind (older than a grace period). Returns how many entries. */
   async sweep(): Promise<number> {
     const olderThan = this.clock() - SWEEP_GRACE_MS;
     let published = 0;
@@ -206,37 +288,15 @@ export class OutboxStore {
     return published;
   }
 
-  private async deliver(entry: OutboxEntry): Promise<void> {
-    if (entry.kind === 'command') {
-      await this.queues.send(entry.queue, JSON.stringify(entry.body), entry.delaySeconds);
-      return;
-    }
-    const { event } = entry;
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...keys.event(event.id),
-            gsi1pk: ownerPartition.events(event.merchantId),
-            gsi1sk: event.id,
-            ...event,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      // Recorded by an earlier attempt: publishing is at least once, recording exactly once.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-    // Sent even when the record existed already: the attempt that recorded it may have died before this
-    // line. The entry is cleared only after this send, so the fan-out cannot be lost; a second fan-out
-    // message is harmless (functions/webhooks/fanout.ts creates each delivery once).
-    await this.queues.send(WEBHOOK_FANOUT_QUEUE, JSON.stringify({ event_id: event.id }));
+  /** The relay of a write whose entries no consumer takes out: publishes them, then clears them. */
+  async publishAndClear(key: ItemKey, entries: readonly OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.publish(entries);
+    await this.clear(key, entries);
   }
 
   /** Removes published entries; the item leaves the sparse index once its outbox is empty. */
-  private async clear(key: ItemKey, published: readonly OutboxEntry[]): Promise<void> {
+  async clear(key: ItemKey, published: readonly OutboxEntry[]): Promise<void> {
     const names: Record<string, string> = { '#outbox': 'outbox' };
     const removals = published.map((entry, i) => {
       names[`#o${i}`] = entry.id;
@@ -271,10 +331,60 @@ export class OutboxStore {
     );
   }
 
-  private pendingMarker(entryCount: number): { outbox_pending?: string; outbox_at?: number } {
-    if (entryCount === 0) return {};
+  /** Restarts the grace period of a marked outbox that waits for its command's consumer. */
+  private async touch(key: ItemKey, version: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET outbox_at = :now',
+          ConditionExpression: '#version = :version AND attribute_exists(outbox_pending)',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':now': this.clock(), ':version': version },
+        }),
+      );
+    } catch (error) {
+      // Its consumer wrote meanwhile: nothing left to wait for.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private pendingMarker(): { outbox_pending: string; outbox_at: number } {
     return { outbox_pending: shardName(Math.floor(Math.random() * OUTBOX_SHARDS)), outbox_at: this.clock() };
   }
+}
+
+/** The outbox entries of a raw item, in the order they were made (entry ids of one write sort by kind). */
+export function entriesOf(item: Record<string, unknown>): OutboxEntry[] {
+  const outbox = item.outbox;
+  if (typeof outbox !== 'object' || outbox === null) return [];
+  return Object.values(outbox as Record<string, OutboxEntry>);
+}
+
+/**
+ * True when the outbox read from a record holds the batch that a consumed command came from: that batch's
+ * events were sent before its commands, so the consumer may take the events and its own command as published.
+ */
+export function isConsumedBatch(entries: readonly OutboxEntry[], consumedEntryId: string | undefined): boolean {
+  return consumedEntryId !== undefined && entries.some((entry) => entry.kind === 'command' && entry.id === consumedEntryId);
+}
+
+/** The entries of a raw item with compact events made whole. */
+function expanded(item: Record<string, unknown>, entries: readonly OutboxEntry[], expand: EventExpander | undefined): OutboxEntry[] {
+  return entries.map((entry) => {
+    if (entry.kind !== 'event' || entry.compact !== true) return entry;
+    if (expand === undefined) throw new Error(`No expander for the compact event ${entry.id}`);
+    return { ...entry, data: expand(item, entry), compact: undefined };
+  });
+}
+
+function outboxMap(entries: readonly OutboxEntry[]): Record<string, OutboxEntry> {
+  return Object.fromEntries(entries.map((entry) => [entry.id, entry]));
+}
+
+function toGatewayEvent(entry: EventEntry): GatewayEvent {
+  return { id: entry.id, type: entry.type, merchantId: entry.merchantId, created: entry.created, data: entry.data };
 }
 
 function shardName(shard: number): string {

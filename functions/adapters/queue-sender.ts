@@ -1,10 +1,20 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueName } from '../../lib/topology.ts';
 
-/** Sends a message body to one of the gateway's queues. */
+export interface OutgoingMessage {
+  readonly body: string;
+  readonly delaySeconds?: number;
+}
+
+/** Sends message bodies to one of the gateway's queues. */
 export interface QueueSender {
   send(queue: QueueName, body: string, delaySeconds?: number): Promise<void>;
+  /** Sends several messages to one queue, up to ten per request; resolves once every one is accepted. */
+  sendBatch(queue: QueueName, messages: readonly OutgoingMessage[]): Promise<void>;
 }
+
+/** SendMessageBatch takes at most ten messages. */
+const SQS_BATCH_LIMIT = 10;
 
 /** SQS allows at most 15 minutes of delay on a message; longer waits take more than one hop. */
 export const MAX_SQS_DELAY_SECONDS = 900;
@@ -16,17 +26,36 @@ export class SqsQueueSender implements QueueSender {
   ) {}
 
   async send(queue: QueueName, body: string, delaySeconds = 0): Promise<void> {
-    const queueUrl = this.queueUrls[queue];
-    if (queueUrl === undefined) {
-      // A programming error: the topology does not let this function send there.
-      throw new Error(`This function has no access to the ${queue} queue`);
-    }
-    await this.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: queueUrl,
-        MessageBody: body,
-        DelaySeconds: Math.min(Math.max(0, Math.floor(delaySeconds)), MAX_SQS_DELAY_SECONDS),
-      }),
-    );
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.urlOf(queue), MessageBody: body, DelaySeconds: sqsDelay(delaySeconds) }));
   }
+
+  async sendBatch(queue: QueueName, messages: readonly OutgoingMessage[]): Promise<void> {
+    const queueUrl = this.urlOf(queue);
+    for (let start = 0; start < messages.length; start += SQS_BATCH_LIMIT) {
+      let entries = messages.slice(start, start + SQS_BATCH_LIMIT).map((message, i) => ({
+        Id: String(i),
+        MessageBody: message.body,
+        DelaySeconds: sqsDelay(message.delaySeconds ?? 0),
+      }));
+      // A batch can half succeed: send the failed entries again, and give up only on an error of the caller's.
+      while (entries.length > 0) {
+        const { Failed } = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+        const senderFault = (Failed ?? []).find((failure) => failure.SenderFault === true);
+        if (senderFault !== undefined) throw new Error(`SQS refused a message for the ${queue} queue: ${senderFault.Code ?? 'unknown'}`);
+        const failedIds = new Set((Failed ?? []).map((failure) => failure.Id));
+        entries = entries.filter((entry) => failedIds.has(entry.Id));
+      }
+    }
+  }
+
+  private urlOf(queue: QueueName): string {
+    const queueUrl = this.queueUrls[queue];
+    // A programming error: the topology does not let this function send there.
+    if (queueUrl === undefined) throw new Error(`This function has no access to the ${queue} queue`);
+    return queueUrl;
+  }
+}
+
+function sqsDelay(delaySeconds: number): number {
+  return Math.min(Math.max(0, Math.floor(delaySeconds)), MAX_SQS_DELAY_SECONDS);
 }

@@ -1,15 +1,35 @@
 /**
- * Transactions in DynamoDB. Every change goes through the outbox: the new state, the events it produces and
- * the queue commands it causes are one conditional write on the transaction's version; then they are published.
- * Sealed card data lives on the item beside the transaction and never leaves this module except to the vault.
+ * Transactions in DynamoDB. Every change goes through the outbox (outbox.ts): the new state, the events it
+ * produces and the queue commands it causes are one conditional write on the transaction's version; then they
+ * are published. Sealed card data lives on the item beside the transaction and never leaves this module
+ * except to the vault.
+ *
+ * The item is kept small, because every change rewrites it: its events are stored compact (only what differs
+ * from the transaction as written, which is usually nothing) and its outbox holds only the entries of its
+ * latest write. The listing indexes keep keys only and are written once, when the transaction is created.
  */
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { newId } from '../core/ids.ts';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { crashPoint } from '../fault-injection.ts';
-import type { Transaction, TransactionStatus, Transition } from '../core/transaction.ts';
-import { customerPartition, indexNames, keys, ownerPartition } from './keys.ts';
-import { OutboxStore, commandEntry, eventEntry, type OutboxEntry, type WriteOutcome } from './outbox.ts';
-import type { QueueCommand, SealedCard, Transactions } from '../payments/ports.ts';
+import { toPublicTransaction, type Transaction, type TransactionStatus, type Transition } from '../core/transaction.ts';
+import {
+  TRANSACTION_SHARDS,
+  customerPartition,
+  indexNames,
+  keys,
+  merchantPartition,
+  newEventIdAbout,
+} from './keys.ts';
+import {
+  OutboxStore,
+  commandEntry,
+  entriesOf,
+  isConsumedBatch,
+  type EventEntry,
+  type OutboxEntry,
+  type WriteOutcome,
+} from './outbox.ts';
+import type { CommandReceipt, QueueCommand, SealedCard, Transactions } from '../payments/ports.ts';
+import { NewestFirstMerge, type ShardReader } from './newest-first.ts';
 
 export interface TransactionPage {
   readonly transactions: readonly Transaction[];
@@ -32,10 +52,10 @@ export interface ListFilter {
 const ITEM_ONLY_ATTRIBUTES = [
   'pk',
   'sk',
-  'gsi1pk',
-  'gsi1sk',
   'gsi2pk',
   'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
   'outbox',
   'outbox_pending',
   'outbox_at',
@@ -44,7 +64,25 @@ const ITEM_ONLY_ATTRIBUTES = [
   'sealed_cvc',
 ] as const;
 
+/** BatchGetItem reads at most this many keys per request. */
+const BATCH_GET_LIMIT = 100;
+
+/**
+ * A compact event's data made whole from the item it was written with: the transaction as written, with
+ * what differed at the event (e.g. `payment.authorized` of a payment captured in the same write).
+ */
+export function expandTransactionEvent(item: Record<string, unknown>, entry: EventEntry): Record<string, unknown> {
+  return wholeEventData(toTransaction(item), entry);
+}
+
+function wholeEventData(txn: Transaction, entry: EventEntry): Record<string, unknown> {
+  return { ...toPublicTransaction(txn), ...entry.data };
+}
+
 export class TransactionRepository implements Transactions {
+  /** The outbox each transaction handed out by `get` was read with: what a change of it must account for. */
+  private readonly outboxRead = new WeakMap<Transaction, readonly OutboxEntry[]>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -59,8 +97,8 @@ export class TransactionRepository implements Transactions {
     const outcome = await this.outbox.create(
       {
         ...keys.transaction(txn.id),
-        gsi1pk: ownerPartition.transactions(txn.merchantId),
-        gsi1sk: txn.id,
+        gsi3pk: merchantPartition.transactions(txn.merchantId, merchantPartition.transactionShardOf(txn.id)),
+        gsi3sk: txn.id,
         ...(txn.customerId === undefined
           ? {}
           : { gsi2pk: customerPartition.transactions(txn.merchantId, txn.customerId), gsi2sk: txn.id }),
@@ -72,27 +110,54 @@ export class TransactionRepository implements Transactions {
       entries,
     );
     crashPoint('transactions.after-create');
-    if (outcome === 'written') await this.outbox.publish(keys.transaction(txn.id), entries);
+    // Its authorization command's consumer takes the entries out; nothing to clear here.
+    if (outcome === 'written') await this.outbox.publish(expandFor(txn, entries));
     return outcome;
   }
 
   /**
    * Applies a transition computed from `previous`, on the condition that nobody changed it meanwhile.
    * Leaving `pending` deletes the sealed CVC in the same write: it never outlives authorization.
+   *
+   * `receipt` is given by a queue consumer: its write needs no sweep marker (a crash brings the message back,
+   * and `republish` then sends what it wrote), and if the outbox it read holds the batch of the command it
+   * consumed, that batch is published and is simply replaced. Entries it cannot prove published it publishes
+   * first, so an item's outbox only ever holds the entries of its latest write.
    */
-  async apply(previous: Transaction, transition: Transition, commands: readonly QueueCommand[] = []): Promise<WriteOutcome> {
+  async apply(
+    previous: Transaction,
+    transition: Transition,
+    commands: readonly QueueCommand[] = [],
+    receipt?: CommandReceipt,
+  ): Promise<WriteOutcome> {
     if (transition.transaction === previous) return 'written';
     const next = transition.transaction;
+    const read = this.outboxRead.get(previous) ?? (await this.readOutbox(previous));
+    const consumed = isConsumedBatch(read, receipt?.outboxEntry);
+    const unproven = read.filter((entry) => !(consumed && (entry.kind === 'event' || entry.id === receipt?.outboxEntry)));
+    if (unproven.length > 0) await this.outbox.publish(expandFor(previous, unproven));
     const entries = this.entriesFor(transition, commands);
+    const sweepable = receipt === undefined;
     const outcome = await this.outbox.update({
       key: keys.transaction(next.id),
       set: withoutVersion(next),
       remove: next.status === 'pending' ? [] : ['sealed_cvc'],
       expectedVersion: previous.version,
       entries,
+      replaces: read.map((entry) => entry.id),
+      sweepable,
     });
-    if (outcome === 'written') await this.outbox.publish(keys.transaction(next.id), entries);
+    if (outcome !== 'written') return outcome;
+    await this.outbox.publish(expandFor(next, entries));
+    // A command's consumer takes out its batch; a consumer's own entries stay until the next write, which
+    // finds them unproven and publishes them again (idempotently) — cheaper than a clear on every payment.
+    if (sweepable && !entries.some((entry) => entry.kind === 'command')) await this.outbox.clear(keys.transaction(next.id), entries);
     return outcome;
+  }
+
+  /** Publishes again what the transaction's last write recorded: for a consumer whose message came back. */
+  async republish(transactionId: string): Promise<void> {
+    await this.outbox.publishPending(keys.transaction(transactionId), expandTransactionEvent);
   }
 
   async get(transactionId: string): Promise<{ transaction: Transaction; sealedCard: SealedCard } | undefined> {
@@ -100,8 +165,10 @@ export class TransactionRepository implements Transactions {
       new GetCommand({ TableName: this.tableName, Key: keys.transaction(transactionId), ConsistentRead: true }),
     );
     if (Item === undefined) return undefined;
+    const transaction = toTransaction(Item);
+    this.outboxRead.set(transaction, entriesOf(Item));
     return {
-      transaction: toTransaction(Item),
+      transaction,
       sealedCard: {
         number: String(Item.sealed_number),
         ...(Item.sealed_record_id === undefined ? {} : { recordId: String(Item.sealed_record_id) }),
@@ -116,75 +183,141 @@ export class TransactionRepository implements Transactions {
     return stored?.transaction.merchantId === merchantId ? stored.transaction : undefined;
   }
 
-  /** A merchant's transactions, newest first, by key or index only. */
+  /**
+   * A merchant's (or one customer's) transactions, newest first, by key or index only: the keys come from
+   * the keys-only index, the transactions from one BatchGetItem per page. A merchant's list merges the
+   * shards of the byMerchant index (newest-first.ts). A status filter applies to the transactions read,
+   * so a page may take more than one round.
+   */
   async list(filter: ListFilter): Promise<TransactionPage> {
-    const byCustomer = filter.customerId !== undefined;
-    const partition = byCustomer
-      ? customerPartition.transactions(filter.merchantId, filter.customerId ?? '')
-      : ownerPartition.transactions(filter.merchantId);
-    const [pkName, skName] = byCustomer ? ['gsi2pk', 'gsi2sk'] : ['gsi1pk', 'gsi1sk'];
-    // Newest first: the upper bound is the exclusive cursor or `idBefore`, whichever is lower.
     const upper = [filter.startingAfter, filter.idBefore].filter((id): id is string => id !== undefined).sort()[0];
-    const conditions = ['#pk = :pk'];
-    const values: Record<string, unknown> = { ':pk': partition };
-    if (upper !== undefined && filter.idFrom !== undefined) {
-      conditions.push('#sk BETWEEN :from AND :upper');
-      values[':from'] = filter.idFrom;
-      values[':upper'] = upper;
-    } else if (upper !== undefined) {
-      conditions.push('#sk < :upper');
-      values[':upper'] = upper;
-    } else if (filter.idFrom !== undefined) {
-      conditions.push('#sk >= :from');
-      values[':from'] = filter.idFrom;
-    }
-    const names: Record<string, string> = { '#pk': pkName };
-    if (conditions.length > 1) names['#sk'] = skName;
-    if (filter.status !== undefined) {
-      names['#status'] = 'status';
-      values[':status'] = filter.status;
-    }
-
+    // A page needs at most one more id than it shows from any one shard; a status filter may need more rounds.
+    const bounds = { from: filter.idFrom, upper, pageSize: filter.limit + 1 };
+    const readers =
+      filter.customerId === undefined
+        ? Array.from({ length: TRANSACTION_SHARDS }, (_, shard) =>
+            this.keysReader(indexNames.byMerchant, 'gsi3pk', 'gsi3sk', merchantPartition.transactions(filter.merchantId, shard), bounds),
+          )
+        : [this.keysReader(indexNames.byCustomer, 'gsi2pk', 'gsi2sk', customerPartition.transactions(filter.merchantId, filter.customerId), bounds)];
+    const merged = new NewestFirstMerge(readers, (id: string) => id);
     const transactions: Transaction[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    // A status filter is applied after the key condition, so a page may need more than one query.
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: byCustomer ? indexNames.byCustomer : indexNames.byOwner,
-          KeyConditionExpression: conditions.join(' AND '),
-          ...(filter.status === undefined ? {} : { FilterExpression: '#status = :status' }),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ScanIndexForward: false,
-          Limit: filter.limit + 1,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        // BETWEEN is inclusive; the cursor and `idBefore` are exclusive bounds.
-        if (upper !== undefined && item[skName] === upper) continue;
-        transactions.push(toTransaction(item));
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined && transactions.length <= filter.limit);
-
+    // One more than a page, to know whether there is a next one.
+    while (transactions.length <= filter.limit) {
+      const ids = await merged.take(filter.limit + 1 - transactions.length);
+      if (ids.length === 0) break;
+      const read = await this.readMany(ids);
+      transactions.push(...read.filter((txn) => filter.status === undefined || txn.status === filter.status));
+    }
     const more = transactions.length > filter.limit;
     const pageItems = transactions.slice(0, filter.limit);
     return { transactions: pageItems, lastId: more ? pageItems[pageItems.length - 1]?.id : undefined };
   }
 
+  /** Reads one partition of a keys-only index newest first, between the bounds (`upper` exclusive). */
+  private keysReader(
+    indexName: string,
+    pkName: string,
+    skName: string,
+    partition: string,
+    { from, upper, pageSize }: { from: string | undefined; upper: string | undefined; pageSize: number },
+  ): ShardReader<string> {
+    const conditions = ['#pk = :pk'];
+    const values: Record<string, unknown> = { ':pk': partition };
+    if (upper !== undefined && from !== undefined) {
+      conditions.push('#sk BETWEEN :from AND :upper');
+      values[':from'] = from;
+      values[':upper'] = upper;
+    } else if (upper !== undefined) {
+      conditions.push('#sk < :upper');
+      values[':upper'] = upper;
+    } else if (from !== undefined) {
+      conditions.push('#sk >= :from');
+      values[':from'] = from;
+    }
+    const names: Record<string, string> = { '#pk': pkName };
+    if (conditions.length > 1) names['#sk'] = skName;
+    return async (startKey) => {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: indexName,
+          KeyConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: pageSize,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const ids = (page.Items ?? [])
+        .map((item) => String(item[skName]))
+        // BETWEEN is inclusive; the cursor and `idBefore` are exclusive bounds.
+        .filter((id) => id !== upper);
+      return { items: ids, nextKey: page.LastEvaluatedKey };
+    };
+  }
+
+  /** The transactions with these ids, in the order given (strongly consistent, like every read here). */
+  private async readMany(ids: readonly string[]): Promise<Transaction[]> {
+    const found = new Map<string, Transaction>();
+    for (let start = 0; start < ids.length; start += BATCH_GET_LIMIT) {
+      let keysToRead: Record<string, unknown>[] | undefined = ids.slice(start, start + BATCH_GET_LIMIT).map((id) => ({ ...keys.transaction(id) }));
+      while (keysToRead !== undefined && keysToRead.length > 0) {
+        const response: BatchGetCommandOutput = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keysToRead, ConsistentRead: true } } }),
+        );
+        for (const item of response.Responses?.[this.tableName] ?? []) {
+          const txn = toTransaction(item);
+          found.set(txn.id, txn);
+        }
+        keysToRead = response.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return ids.map((id) => found.get(id)).filter((txn): txn is Transaction => txn !== undefined);
+  }
+
+  /**
+   * The write's outbox entries: its events, compact (each keeps only what differs from the transaction as
+   * written), each in the event shard of this transaction; then its commands.
+   */
   private entriesFor(transition: Transition, commands: readonly QueueCommand[]): OutboxEntry[] {
     const created = this.clock().toISOString();
-    const merchantId = transition.transaction.merchantId;
+    const txn = transition.transaction;
+    const written = toPublicTransaction(txn) as Record<string, unknown>;
     return [
-      ...transition.events.map((event) =>
-        eventEntry({ id: newId('event'), type: event.type, merchantId, created, data: { ...event.data } }),
+      ...transition.events.map(
+        (event): EventEntry => ({
+          kind: 'event',
+          id: newEventIdAbout(txn.id),
+          type: event.type,
+          merchantId: txn.merchantId,
+          created,
+          data: differences(event.data, written),
+          compact: true,
+        }),
       ),
       ...commands.map((command) => commandEntry(command.queue, command.body)),
     ];
   }
+
+  private async readOutbox(txn: Transaction): Promise<readonly OutboxEntry[]> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.transaction(txn.id), ConsistentRead: true, ProjectionExpression: 'outbox' }),
+    );
+    return Item === undefined ? [] : entriesOf(Item);
+  }
+}
+
+/** The transaction's compact events made whole, from the transaction they were written with. */
+function expandFor(txn: Transaction, entries: readonly OutboxEntry[]): OutboxEntry[] {
+  return entries.map((entry) => (entry.kind === 'event' && entry.compact === true ? { ...entry, data: wholeEventData(txn, entry) } : entry));
+}
+
+/** The top-level fields of `data` whose value differs from `base`'s (compared as JSON). */
+function differences(data: object, base: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(data).filter(([field, value]) => JSON.stringify(value) !== JSON.stringify(base[field])),
+  );
 }
 
 function withoutVersion(txn: Transaction): Record<string, unknown> {

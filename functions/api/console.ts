@@ -8,7 +8,7 @@ import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
 import { noQueues } from '../adapters/no-queues.ts';
 import { SessionStore } from '../adapters/session-store.ts';
-import { TimelineReader } from '../adapters/timeline-reader.ts';
+import { EventRepository, type RecordedEvent } from '../adapters/event-repository.ts';
 import { TransactionRepository } from '../adapters/transaction-repository.ts';
 import { tableNameFromEnv } from '../config.ts';
 import { NotFoundError } from '../core/errors.ts';
@@ -17,15 +17,13 @@ import { activeSessionOf } from '../hosted/active-session.ts';
 import { toPageTransaction } from '../hosted/views.ts';
 import { createApiHandler } from '../http/handler.ts';
 import { defineRoute } from '../http/route.ts';
-import { DeliveryStore, type Delivery } from '../webhooks/delivery-store.ts';
-import type { GatewayEvent } from '../adapters/outbox.ts';
+import type { Delivery } from '../webhooks/delivery-store.ts';
 
 const tableName = tableNameFromEnv();
 // This function sends nothing: an outbox without queues, needed only to build the read-side repositories.
 const outbox = new OutboxStore(dynamoDocumentClient, tableName, noQueues);
 const transactions = new TransactionRepository(dynamoDocumentClient, tableName, outbox);
-const deliveries = new DeliveryStore(dynamoDocumentClient, tableName, outbox);
-const timelines = new TimelineReader(dynamoDocumentClient, tableName);
+const events = new EventRepository(dynamoDocumentClient, tableName);
 const sessions = new SessionStore(dynamoDocumentClient, tableName);
 
 function toDeliverySummary(delivery: Delivery): TimelineEvent['deliveries'][number] {
@@ -41,14 +39,14 @@ function toDeliverySummary(delivery: Delivery): TimelineEvent['deliveries'][numb
   };
 }
 
-async function toTimelineEvent(event: GatewayEvent): Promise<TimelineEvent> {
+function toTimelineEvent({ event, deliveries }: RecordedEvent): TimelineEvent {
   const status = event.data.status;
   return {
     event_id: event.id,
     type: event.type,
     created: event.created,
     status: typeof status === 'string' ? status : null,
-    deliveries: (await deliveries.listForEvent(event.id)).map(toDeliverySummary),
+    deliveries: deliveries.map(toDeliverySummary),
   };
 }
 
@@ -71,9 +69,8 @@ export const handler = createApiHandler([
       const id = request.pathParameters.transaction_id ?? '';
       const transaction = await transactions.getOwned(merchantId, id);
       if (transaction === undefined) throw new NotFoundError('transaction', id, 'transaction_id');
-      const { events, complete } = await timelines.eventsOf(merchantId, transaction.id, transaction.createdAt);
-      const timeline = await Promise.all(events.map(toTimelineEvent));
-      return { status: 200, body: { transaction: toPageTransaction(transaction), timeline, timeline_complete: complete } };
+      const timeline = await events.timelineOf(merchantId, transaction.id, transaction.createdAt);
+      return { status: 200, body: { transaction: toPageTransaction(transaction), timeline: timeline.events.map(toTimelineEvent), timeline_complete: timeline.complete } };
     },
   }),
   defineRoute({

@@ -4,23 +4,21 @@
  */
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { sqsClient } from '../adapters/sqs-client.ts';
-import { EventRepository, toPublicEvent } from '../adapters/event-repository.ts';
-import { OutboxStore } from '../adapters/outbox.ts';
+import { EventRepository, toPublicEvent, type RecordedEvent } from '../adapters/event-repository.ts';
 import { SqsQueueSender, type QueueSender } from '../adapters/queue-sender.ts';
 import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
-import { mapWithConcurrency } from '../core/concurrency.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { listEventsQuery } from '../contract/events.ts';
 import { createApiHandler } from '../http/handler.ts';
 import { decodeCursor, pageResult } from '../http/pagination.ts';
 import { defineRoute, merchantOf, type ApiRoute } from '../http/route.ts';
-import { DeliveryStore, type Delivery } from '../webhooks/delivery-store.ts';
+import type { Delivery } from '../webhooks/delivery-store.ts';
+import type { RedeliveryMessage } from '../webhooks/fanout.ts';
 import type { DeliveryResponse } from '../contract/webhooks.ts';
 
 export interface EventRoutesDependencies {
-  readonly events: Pick<EventRepository, 'list' | 'getOwned'>;
   // Reads only: this function never writes a delivery, it asks the fan-out to.
-  readonly deliveries: Pick<DeliveryStore, 'listForEvent'>;
+  readonly events: Pick<EventRepository, 'list' | 'getOwned'>;
   readonly queue: QueueSender;
 }
 
@@ -40,12 +38,10 @@ export function toPublicDelivery(delivery: Delivery): DeliveryResponse {
   };
 }
 
-/** How many deliveries queries a page of events runs at once: a page holds up to 100 events. */
-const DELIVERY_READS_IN_PARALLEL = 10;
+const toPublic = ({ event, deliveries }: RecordedEvent): ReturnType<typeof toPublicEvent<DeliveryResponse>> =>
+  toPublicEvent(event, deliveries.map(toPublicDelivery));
 
-export function eventRoutes({ events, deliveries, queue }: EventRoutesDependencies): ApiRoute[] {
-  const deliveriesOf = async (eventId: string): Promise<DeliveryResponse[]> =>
-    (await deliveries.listForEvent(eventId)).map(toPublicDelivery);
+export function eventRoutes({ events, queue }: EventRoutesDependencies): ApiRoute[] {
   return [
     defineRoute({
       method: 'GET',
@@ -60,11 +56,8 @@ export function eventRoutes({ events, deliveries, queue }: EventRoutesDependenci
           ...(request.query.type === undefined ? {} : { type: request.query.type }),
           ...(cursor?.after === undefined ? {} : { startingAfter: cursor.after }),
         });
-        const items = await mapWithConcurrency(page.events, DELIVERY_READS_IN_PARALLEL, async (event) =>
-          toPublicEvent(event, await deliveriesOf(event.id)),
-        );
         return pageResult(request.location, {
-          items,
+          items: page.events.map(toPublic),
           nextKey: page.lastId === undefined ? undefined : { merchant: merchantId, after: page.lastId },
         });
       },
@@ -74,9 +67,9 @@ export function eventRoutes({ events, deliveries, queue }: EventRoutesDependenci
       path: '/events/{id}',
       handle: async (request) => {
         const id = request.pathParameters.id ?? '';
-        const event = await events.getOwned(merchantOf(request).merchantId, id);
-        if (event === undefined) throw new NotFoundError('event', id, 'id');
-        return { status: 200, body: toPublicEvent(event, await deliveriesOf(event.id)) };
+        const recorded = await events.getOwned(merchantOf(request).merchantId, id);
+        if (recorded === undefined) throw new NotFoundError('event', id, 'id');
+        return { status: 200, body: toPublic(recorded) };
       },
     }),
     defineRoute({
@@ -84,12 +77,14 @@ export function eventRoutes({ events, deliveries, queue }: EventRoutesDependenci
       path: '/events/{id}/redeliver',
       handle: async (request) => {
         const id = request.pathParameters.id ?? '';
-        const event = await events.getOwned(merchantOf(request).merchantId, id);
-        if (event === undefined) throw new NotFoundError('event', id, 'id');
+        const { merchantId } = merchantOf(request);
+        const recorded = await events.getOwned(merchantId, id);
+        if (recorded === undefined) throw new NotFoundError('event', id, 'id');
         // The redelivery happens once per id however often the fan-out message arrives; seeded by the
         // idempotency record, the id stays the same when a retry of this request takes it over.
-        await queue.send('webhookFanout', JSON.stringify({ event_id: event.id, redelivery_id: request.newId('redelivery') }));
-        return { status: 200, body: { event_id: event.id, status: 'scheduled' } };
+        const message: RedeliveryMessage = { merchant_id: merchantId, event_id: id, redelivery_id: request.newId('redelivery') };
+        await queue.send('webhookFanout', JSON.stringify(message));
+        return { status: 200, body: { event_id: id, status: 'scheduled' } };
       },
     }),
   ];
@@ -101,7 +96,6 @@ const queue: QueueSender = new SqsQueueSender(sqsClient, queueUrlsFromEnv(['webh
 export const handler = createApiHandler(
   eventRoutes({
     events: new EventRepository(dynamoDocumentClient, tableName),
-    deliveries: new DeliveryStore(dynamoDocumentClient, tableName, new OutboxStore(dynamoDocumentClient, tableName, queue)),
     queue,
   }),
 );

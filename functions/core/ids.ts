@@ -53,6 +53,33 @@ export function newUlid(now: number = Date.now()): string {
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** Where a ULID's random part starts: after its 10 characters of time. */
+const ULID_TIME_LENGTH = 10;
+
+/**
+ * A number in 0..31 that is uniformly spread over ids: the value of the id's last character, which is random
+ * (or, for ids made in the same millisecond, counts up). Storage spreads an owner's items over partitions by it.
+ */
+export function spreadOf(id: string): number {
+  return Math.max(0, CROCKFORD.indexOf(id.charAt(id.length - 1)));
+}
+
+/**
+ * A new id whose first random character is `lane` (0..31), so that whoever holds only the id can tell the
+ * lane (`laneOf`). It still sorts by creation time; ids of one lane made in the same millisecond still sort
+ * in the order they were made.
+ */
+export function newIdInLane(kind: IdKind, lane: number, now: number = Date.now()): string {
+  const ulid = nextUlid(now);
+  const laneChar = CROCKFORD.charAt(lane % CROCKFORD.length);
+  return `${idPrefixes[kind]}_${ulid.slice(0, ULID_TIME_LENGTH)}${laneChar}${ulid.slice(ULID_TIME_LENGTH + 1)}`;
+}
+
+/** The lane `newIdInLane` put into an id of `kind`; undefined for a string that is not such an id. */
+export function laneOf(kind: IdKind, id: string): number | undefined {
+  if (!isId(kind, id)) return undefined;
+  return CROCKFORD.indexOf(id.charAt(idPrefixes[kind].length + 1 + ULID_TIME_LENGTH));
+}
 
 /**
  * Ids that a retried request derives again, identically, from the seed its idempotency record keeps:

@@ -44,12 +44,3 @@ export interface CardProcessor {
   authorize(request: AuthorizationRequest, signal?: AbortSignal): Promise<AuthorizationResult>;
 }
 
-/**
- * Where a processor keeps what it answered per reference, so that a crash after authorizing and a
- * redelivery of the same payment cannot authorize twice.
- */
-export interface AuthorizationLedger {
-  find(reference: string): Promise<AuthorizationResult | undefined>;
-  /** Records the result unless one is already recorded for the reference (first writer wins); returns what is recorded. */
-  record(reference: string, result: AuthorizationResult): Promise<AuthorizationResult>;
-}

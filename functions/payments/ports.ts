@@ -26,9 +26,19 @@ export interface QueueCommand {
 
 export type WriteOutcome = 'written' | 'condition_failed';
 
+/**
+ * Given by a queue consumer to the write its message causes: the message's outbox entry, when it names one
+ * (the outbox's messages do). Its presence says the write is a consumer's, which a crash repeats by itself.
+ */
+export interface CommandReceipt {
+  readonly outboxEntry: string | undefined;
+}
+
 export interface Transactions {
   create(transition: Transition, sealedCard: SealedCard, commands: readonly QueueCommand[]): Promise<WriteOutcome>;
-  apply(previous: Transaction, transition: Transition, commands?: readonly QueueCommand[]): Promise<WriteOutcome>;
+  apply(previous: Transaction, transition: Transition, commands?: readonly QueueCommand[], receipt?: CommandReceipt): Promise<WriteOutcome>;
+  /** Publishes again what the transaction's latest write recorded (a consumer's message came back). */
+  republish(transactionId: string): Promise<void>;
   get(transactionId: string): Promise<{ transaction: Transaction; sealedCard: SealedCard } | undefined>;
   getOwned(merchantId: string, transactionId: string): Promise<Transaction | undefined>;
 }
@@ -36,6 +46,8 @@ export interface Transactions {
 /** The message on the authorization and settlement queues. Ids only: never card data. */
 export interface TransactionMessage {
   readonly transaction_id: string;
+  /** The outbox entry the message was sent from (outbox.ts `OUTBOX_ENTRY_FIELD`). */
+  readonly outbox_entry?: string;
 }
 
 export const authorizeCommand = (transactionId: string): QueueCommand => ({

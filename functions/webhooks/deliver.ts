@@ -1,41 +1,61 @@
 /**
- * One delivery attempt, as the delivery worker runs it for a message `{event_id, endpoint_id, round,
- * attempt}`:
+ * One delivery attempt, as the delivery worker runs it for a message `{merchant_id, event_id, endpoint_id,
+ * round, attempt}` with what it read for it (one read per batch of messages, see delivery-reader.ts):
  *   stale (another round, an attempt already made, a finished delivery) → dropped;
+ *   one attempt behind (its worker recorded the attempt, then died before sending the next message) →
+ *     the next message is sent, then this one dropped;
  *   not yet due (a wait longer than one 15-minute SQS hop) → sent on again, delayed;
- *   due → claimed, POSTed signed, and the outcome recorded with the next attempt's message in one write.
- * After the last attempt fails, the message is for the dead-letter queue (`dead_letter`); a 410 Gone
- * disables the endpoint and ends the delivery. An outcome that could not be recorded because another worker
- * took the attempt over meanwhile is `busy`: that worker records it.
+ *   due → POSTed signed, and the outcome recorded on the condition that no other worker recorded this
+ *     attempt; then the next attempt's message, if any.
+ * Two copies of one message may both POST (receivers deduplicate on `webhook-id`, the event id); only one
+ * records. After the last attempt fails, the message is for the dead-letter queue (`dead_letter`); a 410
+ * Gone disables the endpoint and ends the delivery.
  */
 import { crashPoint } from '../fault-injection.ts';
-import type { EventRepository } from '../adapters/event-repository.ts';
+import type { GatewayEvent } from '../adapters/outbox.ts';
 import type { QueueSender } from '../adapters/queue-sender.ts';
-import type { DeliveryAttempt, DeliveryMessage, DeliveryStore } from './delivery-store.ts';
-import { deliveryCommand } from './delivery-store.ts';
-import type { WebhookEndpointStore } from './endpoint-store.ts';
+import {
+  firstAttemptDue,
+  hopDelaySeconds,
+  type AttemptRecord,
+  type Delivery,
+  type DeliveryAttempt,
+  type DeliveryMessage,
+  type DeliveryStore,
+} from './delivery-store.ts';
+import type { WebhookEndpoint, WebhookEndpointStore } from './endpoint-store.ts';
 import type { WebhookPoster } from './http-post.ts';
 import type { RetrySchedule } from './retry-schedule.ts';
 import type { SecretBox } from './secret-box.ts';
 import { signedHeaders } from './signing.ts';
 
-export type DeliveryOutcome = 'stale' | 'not_due' | 'busy' | 'succeeded' | 'retry_scheduled' | 'endpoint_gone' | 'dead_letter';
+export type DeliveryOutcome =
+  | 'stale'
+  | 'next_resent'
+  | 'not_due'
+  | 'duplicate'
+  | 'succeeded'
+  | 'retry_scheduled'
+  | 'endpoint_gone'
+  | 'dead_letter';
+
+/** What the worker read for one message; each part absent when there is none. */
+export interface DeliveryContext {
+  readonly event: GatewayEvent | undefined;
+  readonly delivery: Delivery | undefined;
+  readonly endpoint: WebhookEndpoint | undefined;
+}
 
 export interface DeliverDependencies {
-  readonly events: Pick<EventRepository, 'get'>;
-  readonly endpoints: Pick<WebhookEndpointStore, 'get' | 'disable'>;
-  readonly deliveries: Pick<DeliveryStore, 'get' | 'claim' | 'record'>;
+  readonly endpoints: Pick<WebhookEndpointStore, 'disable'>;
+  readonly deliveries: Pick<DeliveryStore, 'record'>;
   readonly secrets: Pick<SecretBox, 'open'>;
   readonly poster: WebhookPoster;
-  /** Sends the next hop of a wait longer than one SQS delay. */
+  /** Sends the next attempt's message, and the next hop of a wait longer than one SQS delay. */
   readonly queue: QueueSender;
   readonly schedule: RetrySchedule;
   readonly now: () => number;
-  /** How long a claim holds: longer than one attempt can take, shorter than the queue's visibility timeout. */
-  readonly claimMs: number;
 }
-
-type RecordedChange = Parameters<DeliveryStore['record']>[2];
 
 /** A message arriving this close to its due time is due: SQS delays are whole seconds. */
 const DUE_TOLERANCE_MS = 1_000;
@@ -45,39 +65,42 @@ export function webhookBody(event: { type: string; created: string; data: Record
   return JSON.stringify({ type: event.type, timestamp: event.created, data: event.data });
 }
 
-export async function deliverAttempt(dependencies: DeliverDependencies, message: DeliveryMessage): Promise<DeliveryOutcome> {
-  const { deliveries } = dependencies;
-  const delivery = await deliveries.get(message.event_id, message.endpoint_id);
-  if (delivery === undefined) throw new Error(`Delivery ${message.event_id}/${message.endpoint_id} is not recorded`);
-  if (delivery.round !== message.round) return 'stale';
+export async function deliverAttempt(
+  dependencies: DeliverDependencies,
+  message: DeliveryMessage,
+  context: DeliveryContext,
+): Promise<DeliveryOutcome> {
+  const ids = { merchantId: message.merchant_id, eventId: message.event_id, endpointId: message.endpoint_id };
+  // No item yet: the first attempt of the first round is due as soon as the event is recorded.
+  const delivery = context.delivery ?? (message.round === 1 ? firstAttemptDue(ids, 0) : undefined);
+  if (delivery === undefined || delivery.round !== message.round) return 'stale';
   // The last attempt's own message: the attempt failed, and the message belongs in the dead-letter queue.
   if (delivery.status === 'failed' && delivery.failureReason === 'retries_exhausted' && delivery.nextAttempt === message.attempt) {
     return 'dead_letter';
+  }
+  if (delivery.status === 'pending' && delivery.nextAttempt === message.attempt + 1) {
+    await sendFor(dependencies, { ...message, attempt: delivery.nextAttempt }, delivery.nextAttemptAt - dependencies.now());
+    return 'next_resent';
   }
   if (delivery.status !== 'pending' || delivery.nextAttempt !== message.attempt) return 'stale';
 
   const waitMs = delivery.nextAttemptAt - dependencies.now();
   if (waitMs > DUE_TOLERANCE_MS) {
     // Sent before this message is acknowledged: a crash in between leaves two messages for the attempt,
-    // never none, and the claim below keeps the two from both POSTing.
-    const hop = deliveryCommand(message, waitMs);
-    if (hop.kind === 'command') await dependencies.queue.send(hop.queue, JSON.stringify(hop.body), hop.delaySeconds);
+    // never none, and only one of them can record it.
+    await sendFor(dependencies, message, waitMs);
     return 'not_due';
   }
 
-  const version = await deliveries.claim(delivery, dependencies.now(), dependencies.claimMs);
-  if (version === undefined) return 'busy';
-  // A record refused on its version: the claim ran out and another worker took the attempt over.
-  const recordedOr = async (change: RecordedChange, outcome: DeliveryOutcome): Promise<DeliveryOutcome> =>
-    (await deliveries.record(delivery, version, change)) ? outcome : 'busy';
-
-  const [event, endpoint] = await Promise.all([
-    dependencies.events.get(message.event_id),
-    dependencies.endpoints.get(message.endpoint_id),
-  ]);
   // The delivery exists only because its event was recorded: a missing one is a read to try again, never
-  // a reason to give up. Thrown, the message comes back once the claim has run out, or ends in the DLQ.
+  // a reason to give up. Thrown, the message comes back after its visibility timeout, or ends in the DLQ.
+  const { event, endpoint } = context;
   if (event === undefined) throw new Error(`Event ${message.event_id} is not readable yet`);
+  const record = async (change: AttemptRecord, outcome: DeliveryOutcome): Promise<DeliveryOutcome> => {
+    if (!(await dependencies.deliveries.record(message, change))) return 'duplicate';
+    if (change.retryInMs !== undefined) await sendFor(dependencies, { ...message, attempt: message.attempt + 1 }, change.retryInMs);
+    return outcome;
+  };
   const startedAt = new Date(dependencies.now());
   if (endpoint === undefined || endpoint.status !== 'enabled') {
     const reason = endpoint === undefined ? 'endpoint_deleted' : 'endpoint_disabled';
@@ -88,7 +111,7 @@ export async function deliverAttempt(dependencies: DeliverDependencies, message:
       latencyMs: 0,
       error: `not sent: ${reason.replace('_', ' ')}`,
     };
-    return recordedOr({ attempt, status: 'failed', failureReason: reason, now: dependencies.now() }, 'endpoint_gone');
+    return record({ attempt, status: 'failed', failureReason: reason, now: dependencies.now() }, 'endpoint_gone');
   }
 
   const secret = await dependencies.secrets.open(endpoint.sealedSecret, { merchantId: endpoint.merchantId, endpointId: endpoint.endpointId });
@@ -100,15 +123,21 @@ export async function deliverAttempt(dependencies: DeliverDependencies, message:
   const now = dependencies.now();
 
   if (result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300) {
-    return recordedOr({ attempt, status: 'succeeded', now }, 'succeeded');
+    return record({ attempt, status: 'succeeded', now }, 'succeeded');
   }
   if (result.statusCode === 410) {
     await dependencies.endpoints.disable(endpoint.endpointId, 'The endpoint answered 410 Gone.');
-    return recordedOr({ attempt, status: 'failed', failureReason: 'endpoint_gone', now }, 'endpoint_gone');
+    return record({ attempt, status: 'failed', failureReason: 'endpoint_gone', now }, 'endpoint_gone');
   }
   const retryInMs = dependencies.schedule.delayAfter(message.attempt);
   if (retryInMs === undefined) {
-    return recordedOr({ attempt, status: 'failed', failureReason: 'retries_exhausted', now }, 'dead_letter');
+    return record({ attempt, status: 'failed', failureReason: 'retries_exhausted', now }, 'dead_letter');
   }
-  return recordedOr({ attempt, status: 'pending', retryInMs, now }, 'retry_scheduled');
+  // Dying after the record and before the next message: this message comes back one attempt behind.
+  return record({ attempt, status: 'pending', retryInMs, now }, 'retry_scheduled');
+}
+
+/** Sends the message for an attempt due in `waitMs` (one hop of at most SQS's longest delay). */
+async function sendFor(dependencies: DeliverDependencies, message: DeliveryMessage, waitMs: number): Promise<void> {
+  await dependencies.queue.send('webhookDelivery', JSON.stringify(message), hopDelaySeconds(waitMs));
 }

@@ -1,13 +1,16 @@
 /**
- * One delivery per (event, endpoint): `EVT#<event>` / `DLV#<endpoint>`, beside its event so that one query
- * reads an event with all its deliveries. The item is an outbox record (functions/adapters/outbox.ts): the
- * write that records an attempt also holds the message for the next one, so a retry cannot be lost between
- * the two. Every change is conditional on the item's `version`.
+ * One delivery per (event, endpoint): right after its event in the event's partition (adapters/keys.ts), so
+ * that one query reads an event with all its deliveries. The item is written when its first attempt is
+ * recorded (until then the event's `endpoint_ids` says it is due), and each attempt is one conditional
+ * write on (round, attempt): two workers holding the same attempt's message cannot both record it.
+ *
+ * The next attempt's message is sent after the write that records this one. A worker that dies in between
+ * leaves the attempt recorded and its message unacknowledged: it comes back, finds itself one attempt
+ * behind, and sends the next message then (deliver.ts). No outbox, no claim: the queue is the carrier.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys, type ItemKey } from '../adapters/keys.ts';
-import { commandEntry, type OutboxEntry, type OutboxStore } from '../adapters/outbox.ts';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../adapters/keys.ts';
 import { MAX_SQS_DELAY_SECONDS } from '../adapters/queue-sender.ts';
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
@@ -36,161 +39,146 @@ export interface Delivery {
   readonly attempts: readonly DeliveryAttempt[];
   readonly failureReason: string | undefined;
   readonly lastRedeliveryId: string | undefined;
-  /** Epoch ms until which a worker holds the current attempt. */
-  readonly claimedUntil: number | undefined;
-  readonly version: number;
 }
 
 /** What a message on the delivery queue carries: ids only, never the payload or the secret. */
 export interface DeliveryMessage {
+  readonly merchant_id: string;
   readonly event_id: string;
   readonly endpoint_id: string;
   readonly round: number;
   readonly attempt: number;
 }
 
-/** A wait longer than SQS's longest delay is several hops. */
-export function deliveryCommand(message: DeliveryMessage, waitMs: number): OutboxEntry {
-  const seconds = Math.min(MAX_SQS_DELAY_SECONDS, Math.max(0, Math.ceil(waitMs / 1000)));
-  return commandEntry('webhookDelivery', { ...message }, seconds);
+/** The delay of the message for an attempt due in `waitMs`: a wait longer than SQS's longest delay is several hops. */
+export function hopDelaySeconds(waitMs: number): number {
+  return Math.min(MAX_SQS_DELAY_SECONDS, Math.max(0, Math.ceil(waitMs / 1000)));
+}
+
+/** A delivery none of whose attempts was recorded yet: how an event's `endpoint_ids` show before the first. */
+export function firstAttemptDue(ids: { eventId: string; endpointId: string; merchantId: string }, dueAt: number): Delivery {
+  return {
+    ...ids,
+    status: 'pending',
+    round: 1,
+    nextAttempt: 1,
+    nextAttemptAt: dueAt,
+    attempts: [],
+    failureReason: undefined,
+    lastRedeliveryId: undefined,
+  };
+}
+
+export interface AttemptRecord {
+  readonly attempt: DeliveryAttempt;
+  readonly status: DeliveryStatus;
+  readonly failureReason?: string;
+  /** Set when another attempt follows, after this wait. */
+  readonly retryInMs?: number;
+  readonly now: number;
 }
 
 export class DeliveryStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-    readonly outbox: OutboxStore,
   ) {}
 
-  key(eventId: string, endpointId: string): ItemKey {
-    return keys.webhookDelivery(eventId, endpointId);
-  }
-
-  async get(eventId: string, endpointId: string): Promise<Delivery | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: this.key(eventId, endpointId), ConsistentRead: true }),
-    );
-    return Item === undefined ? undefined : toDelivery(Item);
-  }
-
-  async listForEvent(eventId: string): Promise<Delivery[]> {
-    const { Items } = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dlv)',
-        ExpressionAttributeValues: { ':pk': keys.event(eventId).pk, ':dlv': 'DLV#' },
-      }),
-    );
-    return (Items ?? []).map(toDelivery);
-  }
-
-  /** A new delivery and its first message, in one write; false when it exists already. */
-  async start(ids: { eventId: string; endpointId: string; merchantId: string }, now: number, redeliveryId?: string): Promise<boolean> {
-    const message: DeliveryMessage = { event_id: ids.eventId, endpoint_id: ids.endpointId, round: 1, attempt: 1 };
-    const entries = [deliveryCommand(message, 0)];
-    const key = this.key(ids.eventId, ids.endpointId);
-    const outcome = await this.outbox.create(
-      {
-        ...key,
-        event_id: ids.eventId,
-        endpoint_id: ids.endpointId,
-        merchant_id: ids.merchantId,
-        status: 'pending',
-        round: 1,
-        next_attempt: 1,
-        next_attempt_at: now,
-        attempts: [],
-        ...(redeliveryId === undefined ? {} : { last_redelivery_id: redeliveryId }),
-      },
-      entries,
-    );
-    if (outcome === 'condition_failed') return false;
-    await this.outbox.publish(key, entries);
-    return true;
-  }
-
-  /** Starts a new round of attempts for a finished delivery (POST /events/{id}/redeliver). */
-  async restart(delivery: Delivery, now: number, redeliveryId: string): Promise<boolean> {
-    const round = delivery.round + 1;
-    const message: DeliveryMessage = { event_id: delivery.eventId, endpoint_id: delivery.endpointId, round, attempt: 1 };
-    const entries = [deliveryCommand(message, 0)];
-    const key = this.key(delivery.eventId, delivery.endpointId);
-    const outcome = await this.outbox.update({
-      key,
-      set: {
-        status: 'pending',
-        round,
-        next_attempt: 1,
-        next_attempt_at: now,
-        last_redelivery_id: redeliveryId,
-        failure_reason: undefined,
-        claimed_until: undefined,
-      },
-      expectedVersion: delivery.version,
-      entries,
-    });
-    if (outcome === 'condition_failed') return false;
-    await this.outbox.publish(key, entries);
-    return true;
-  }
-
   /**
-   * Takes the current attempt for `holdMs`, so that a duplicate message for it cannot POST at the same
-   * time. Returns the version to record the outcome against, or undefined when someone else holds it.
+   * Records an attempt's outcome, on the condition that the delivery still waits for exactly this attempt of
+   * this round. False when it does not: another worker recorded it, or a redelivery started a new round.
    */
-  async claim(delivery: Delivery, now: number, holdMs: number): Promise<number | undefined> {
+  async record(message: DeliveryMessage, change: AttemptRecord): Promise<boolean> {
+    const first = message.round === 1 && message.attempt === 1;
+    const expected = '#round = :round AND next_attempt = :attempt AND #status = :pending';
+    const nextAttempt = change.retryInMs === undefined ? message.attempt : message.attempt + 1;
+    const clauses = [
+      'event_id = :eventId',
+      'endpoint_id = :endpointId',
+      'merchant_id = :merchantId',
+      '#round = :round',
+      '#status = :status',
+      'attempts = list_append(if_not_exists(attempts, :none), :attempted)',
+      'next_attempt = :next',
+      'next_attempt_at = :nextAt',
+    ];
+    const values: Record<string, unknown> = {
+      ':eventId': message.event_id,
+      ':endpointId': message.endpoint_id,
+      ':merchantId': message.merchant_id,
+      ':round': message.round,
+      ':attempt': message.attempt,
+      ':pending': 'pending',
+      ':status': change.status,
+      ':none': [],
+      ':attempted': [toItemAttempt(change.attempt)],
+      ':next': nextAttempt,
+      ':nextAt': change.now + (change.retryInMs ?? 0),
+    };
+    if (change.failureReason !== undefined) {
+      clauses.push('failure_reason = :reason');
+      values[':reason'] = change.failureReason;
+    }
     try {
-      const { Attributes } = await this.db.send(
+      await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: this.key(delivery.eventId, delivery.endpointId),
-          UpdateExpression: 'SET claimed_until = :until, #version = #version + :one',
-          ConditionExpression: '#version = :expected AND (attribute_not_exists(claimed_until) OR claimed_until < :now)',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':until': now + holdMs, ':one': 1, ':expected': delivery.version, ':now': now },
-          ReturnValues: 'UPDATED_NEW',
+          Key: keys.webhookDelivery(message.merchant_id, message.event_id, message.endpoint_id),
+          UpdateExpression: `SET ${clauses.join(', ')}` + (change.failureReason === undefined ? ' REMOVE failure_reason' : ''),
+          ConditionExpression: first ? `attribute_not_exists(pk) OR (${expected})` : expected,
+          ExpressionAttributeNames: { '#round': 'round', '#status': 'status' },
+          ExpressionAttributeValues: values,
         }),
       );
-      return Number(Attributes?.version);
+      return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }
 
-  /** Records an attempt's outcome and, for a retry, the next message, in one conditional write. */
-  async record(
-    delivery: Delivery,
-    version: number,
-    change: { attempt: DeliveryAttempt; status: DeliveryStatus; failureReason?: string; retryInMs?: number; now: number },
+  /**
+   * Starts a new round of attempts (POST /events/{id}/redeliver): after `previousRound` if the delivery is
+   * finished, or a first round for an endpoint that never had this event. Once per redelivery id: false when
+   * the delivery is under way, or this id started it already.
+   */
+  async restart(
+    ids: { merchantId: string; eventId: string; endpointId: string },
+    previousRound: number | undefined,
+    now: number,
+    redeliveryId: string,
   ): Promise<boolean> {
-    const key = this.key(delivery.eventId, delivery.endpointId);
-    const nextAttempt = change.attempt.attempt + 1;
-    const entries =
-      change.retryInMs === undefined
-        ? []
-        : [
-            deliveryCommand(
-              { event_id: delivery.eventId, endpoint_id: delivery.endpointId, round: delivery.round, attempt: nextAttempt },
-              change.retryInMs,
-            ),
-          ];
-    const outcome = await this.outbox.update({
-      key,
-      set: {
-        status: change.status,
-        attempts: [...delivery.attempts, change.attempt].map(toItemAttempt),
-        next_attempt: change.retryInMs === undefined ? change.attempt.attempt : nextAttempt,
-        next_attempt_at: change.now + (change.retryInMs ?? 0),
-        failure_reason: change.failureReason,
-        claimed_until: undefined,
-      },
-      expectedVersion: version,
-      entries,
-    });
-    if (outcome === 'condition_failed') return false;
-    await this.outbox.publish(key, entries);
-    return true;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.webhookDelivery(ids.merchantId, ids.eventId, ids.endpointId),
+          UpdateExpression:
+            'SET event_id = :eventId, endpoint_id = :endpointId, merchant_id = :merchantId, #round = :round, ' +
+            '#status = :pending, next_attempt = :one, next_attempt_at = :now, last_redelivery_id = :id, ' +
+            'attempts = if_not_exists(attempts, :none) REMOVE failure_reason',
+          ConditionExpression:
+            previousRound === undefined ? 'attribute_not_exists(pk)' : '#round = :previous AND #status <> :pending',
+          ExpressionAttributeNames: { '#round': 'round', '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':eventId': ids.eventId,
+            ':endpointId': ids.endpointId,
+            ':merchantId': ids.merchantId,
+            ':round': (previousRound ?? 0) + 1,
+            ':pending': 'pending',
+            ':one': 1,
+            ':now': now,
+            ':id': redeliveryId,
+            ':none': [],
+            ...(previousRound === undefined ? {} : { ':previous': previousRound }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 }
 
@@ -204,7 +192,8 @@ function toItemAttempt(attempt: DeliveryAttempt): Record<string, unknown> {
   };
 }
 
-function toDelivery(item: Record<string, unknown>): Delivery {
+/** A delivery item as stored (see `record`). */
+export function toDelivery(item: Record<string, unknown>): Delivery {
   const attempts = Array.isArray(item.attempts) ? (item.attempts as Record<string, unknown>[]) : [];
   return {
     eventId: String(item.event_id),
@@ -223,7 +212,5 @@ function toDelivery(item: Record<string, unknown>): Delivery {
     })),
     failureReason: typeof item.failure_reason === 'string' ? item.failure_reason : undefined,
     lastRedeliveryId: typeof item.last_redelivery_id === 'string' ? item.last_redelivery_id : undefined,
-    claimedUntil: typeof item.claimed_until === 'number' ? item.claimed_until : undefined,
-    version: Number(item.version),
   };
 }

@@ -157,7 +157,7 @@ export class WebhookEndpointStore {
   }
 }
 
-function toEndpoint(item: Record<string, unknown>): WebhookEndpoint {
+export function toEndpoint(item: Record<string, unknown>): WebhookEndpoint {
   return {
     endpointId: String(item.endpoint_id),
     merchantId: String(item.merchant_id),

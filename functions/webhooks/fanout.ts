@@ -1,51 +1,86 @@
 /**
- * The fan-out: one recorded event becomes one delivery per endpoint of its merchant that subscribes to its
- * type. Idempotent: a delivery is created only if it does not exist (a redelivered fan-out message publishes
- * what an interrupted earlier run left in the delivery's outbox instead), and a redelivery request is applied
- * once per request id.
+ * The fan-out: recorded changes become events in the merchant's list, and one delivery per endpoint of the
+ * merchant that subscribes to each event's type.
+ *
+ * A message carries the events themselves (outbox.ts), so nothing is read back: the fan-out records them
+ * (with the endpoints each goes to) and sends each delivery's first message. Both steps are idempotent, so a
+ * message that comes back after a crash runs them again; the delivery worker drops a second message for an
+ * attempt already recorded. A redelivery request starts a new round for each finished delivery, once per
+ * request id.
  */
 import type { EventRepository } from '../adapters/event-repository.ts';
-import type { DeliveryStore } from './delivery-store.ts';
-import { subscribesTo, type WebhookEndpointStore } from './endpoint-store.ts';
+import type { GatewayEvent } from '../adapters/outbox.ts';
+import type { QueueSender } from '../adapters/queue-sender.ts';
+import type { DeliveryMessage, DeliveryStore } from './delivery-store.ts';
+import { subscribesTo, type WebhookEndpoint } from './endpoint-store.ts';
 
-export interface FanoutMessage {
+/** Set by POST /events/{id}/redeliver: finished deliveries start again, once per id. */
+export interface RedeliveryMessage {
+  readonly merchant_id: string;
   readonly event_id: string;
-  /** Set by POST /events/{id}/redeliver: finished deliveries start again, once per id. */
-  readonly redelivery_id?: string | undefined;
+  readonly redelivery_id: string;
 }
 
 export interface FanoutDependencies {
-  readonly events: Pick<EventRepository, 'get'>;
-  readonly endpoints: Pick<WebhookEndpointStore, 'listAll'>;
-  readonly deliveries: Pick<DeliveryStore, 'get' | 'start' | 'restart' | 'key' | 'outbox'>;
+  readonly events: Pick<EventRepository, 'record' | 'getOwned'>;
+  /** The merchant's webhook endpoints; the worker reads each merchant's once per batch. */
+  readonly endpointsOf: (merchantId: string) => Promise<readonly WebhookEndpoint[]>;
+  readonly deliveries: Pick<DeliveryStore, 'restart'>;
+  readonly queue: QueueSender;
   readonly now: () => number;
 }
 
-export type FanoutOutcome = { readonly started: number; readonly restarted: number };
+export type FanoutOutcome = { readonly recorded: number; readonly deliveries: number };
 
-export async function fanOutEvent(dependencies: FanoutDependencies, message: FanoutMessage): Promise<FanoutOutcome> {
-  const event = await dependencies.events.get(message.event_id);
-  // The event is recorded before its fan-out is sent (outbox.ts), so a missing one is a bug or a deletion.
-  if (event === undefined) throw new Error(`Event ${message.event_id} is not recorded`);
-  const endpoints = (await dependencies.endpoints.listAll(event.merchantId)).filter((endpoint) => subscribesTo(endpoint, event.type));
-  let started = 0;
-  let restarted = 0;
+export async function fanOutEvents(dependencies: FanoutDependencies, events: readonly GatewayEvent[]): Promise<FanoutOutcome> {
+  const routed = await Promise.all(
+    events.map(async (event) => ({
+      event,
+      endpointIds: (await dependencies.endpointsOf(event.merchantId))
+        .filter((endpoint) => subscribesTo(endpoint, event.type))
+        .map((endpoint) => endpoint.endpointId),
+    })),
+  );
+  await dependencies.events.record(routed, dependencies.now());
+  const messages = routed.flatMap(({ event, endpointIds }) =>
+    endpointIds.map((endpointId) => firstMessage({ merchant_id: event.merchantId, event_id: event.id, endpoint_id: endpointId, round: 1 })),
+  );
+  await dependencies.queue.sendBatch('webhookDelivery', messages);
+  return { recorded: routed.length, deliveries: messages.length };
+}
+
+/**
+ * Sends the event again to every endpoint subscribed to its type now, except where a delivery is under
+ * way: a finished delivery starts its next round; an endpoint that never had the event gets its first.
+ */
+export async function redeliverEvent(dependencies: FanoutDependencies, message: RedeliveryMessage): Promise<{ restarted: number }> {
+  const recorded = await dependencies.events.getOwned(message.merchant_id, message.event_id);
+  // The events API checked the event before it asked for this: a missing one is a read to try again.
+  if (recorded === undefined) throw new Error(`Event ${message.event_id} is not readable yet`);
+  const { event, deliveries } = recorded;
+  const endpoints = (await dependencies.endpointsOf(event.merchantId)).filter((endpoint) => subscribesTo(endpoint, event.type));
+  const messages: { body: string }[] = [];
   for (const endpoint of endpoints) {
-    const ids = { eventId: event.id, endpointId: endpoint.endpointId, merchantId: event.merchantId };
-    if (await dependencies.deliveries.start(ids, dependencies.now(), message.redelivery_id)) {
-      started += 1;
-      continue;
+    const ids = { merchantId: event.merchantId, eventId: event.id, endpointId: endpoint.endpointId };
+    const delivery = deliveries.find((candidate) => candidate.endpointId === endpoint.endpointId);
+    const send = (round: number): void => {
+      messages.push(firstMessage({ merchant_id: event.merchantId, event_id: event.id, endpoint_id: endpoint.endpointId, round }));
+    };
+    if (delivery === undefined) {
+      if (await dependencies.deliveries.restart(ids, undefined, dependencies.now(), message.redelivery_id)) send(1);
+    } else if (delivery.status !== 'pending') {
+      if (await dependencies.deliveries.restart(ids, delivery.round, dependencies.now(), message.redelivery_id)) send(delivery.round + 1);
+    } else if (delivery.lastRedeliveryId === message.redelivery_id && delivery.nextAttempt === 1) {
+      // Started by this request before, by a run that may have died before sending its message.
+      send(delivery.round);
     }
-    const existing = await dependencies.deliveries.get(event.id, endpoint.endpointId);
-    if (existing === undefined) continue;
-    const redeliver =
-      message.redelivery_id !== undefined && existing.status !== 'pending' && existing.lastRedeliveryId !== message.redelivery_id;
-    if (redeliver && (await dependencies.deliveries.restart(existing, dependencies.now(), message.redelivery_id ?? ''))) {
-      restarted += 1;
-    } else {
-      // Created by an earlier run of this message that may have died before sending the first attempt.
-      await dependencies.deliveries.outbox.publishPending(dependencies.deliveries.key(event.id, endpoint.endpointId));
-    }
+    // Otherwise a delivery is under way: it goes on as it is.
   }
-  return { started, restarted };
+  await dependencies.queue.sendBatch('webhookDelivery', messages);
+  return { restarted: messages.length };
+}
+
+function firstMessage(ids: Omit<DeliveryMessage, 'attempt'>): { body: string } {
+  const message: DeliveryMessage = { ...ids, attempt: 1 };
+  return { body: JSON.stringify(message) };
 }

@@ -1,6 +1,5 @@
 /** The authorize worker: pending payments from the authorization queue, to the processor and back. */
 import * as z from 'zod';
-import { DynamoAuthorizationLedger } from '../adapters/authorization-ledger.ts';
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { sqsClient } from '../adapters/sqs-client.ts';
 import { KmsCardVault } from '../adapters/card-vault.ts';
@@ -23,13 +22,13 @@ const transactions = new TransactionRepository(dynamoDocumentClient, tableName, 
 const orders = new OrderRepository(dynamoDocumentClient, tableName, outbox);
 const vault = new KmsCardVault();
 // The sandbox stands where an acquirer's client would; both sit behind the same timeouts, retries and breaker.
-const processor = new ResilientProcessor(new SandboxProcessor(new DynamoAuthorizationLedger(dynamoDocumentClient, tableName)), {
+const processor = new ResilientProcessor(new SandboxProcessor(), {
   onRetry: ({ attempt, delayMs, reason }) => logger.warn('Processor retry', { attempt, delayMs, reason }),
   onCircuitChange: (status) =>
     logger.error(logSignals.processorCircuitChanged.message, { [logSignals.processorCircuitChanged.field]: status }),
 });
 
-export const handler = createSqsConsumer(z.object({ transaction_id: z.string() }), async (message) => {
+export const handler = createSqsConsumer(z.object({ transaction_id: z.string(), outbox_entry: z.string().optional() }), async (message) => {
   const outcome = await authorizePayment(
     {
       transactions,
@@ -39,7 +38,7 @@ export const handler = createSqsConsumer(z.object({ transaction_id: z.string() }
       now: () => new Date(),
       afterProcessorAnswered: () => crashPoint('authorize.after-processor'),
     },
-    message.transaction_id,
+    message,
   );
   logger.info('Authorization handled', { transactionId: message.transaction_id, outcome });
 });

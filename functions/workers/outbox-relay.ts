@@ -6,13 +6,16 @@ import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { sqsClient } from '../adapters/sqs-client.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
 import { SqsQueueSender } from '../adapters/queue-sender.ts';
+import { expandTransactionEvent } from '../adapters/transaction-repository.ts';
 import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
 import { logger } from '../observability/logger.ts';
 
 const outbox = new OutboxStore(
   dynamoDocumentClient,
   tableNameFromEnv(),
-  new SqsQueueSender(sqsClient, queueUrlsFromEnv(['authorization', 'settlement', 'webhookFanout', 'webhookDelivery'])),
+  new SqsQueueSender(sqsClient, queueUrlsFromEnv(['authorization', 'settlement', 'webhookFanout'])),
+  // Transactions keep their events compact; the other records' events are whole.
+  { expand: expandTransactionEvent },
 );
 
 export const handler = async (): Promise<{ published: number }> => {

@@ -16,7 +16,7 @@ const outbox = new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSend
 const transactions = new TransactionRepository(dynamoDocumentClient, tableName, outbox);
 const orders = new OrderRepository(dynamoDocumentClient, tableName, outbox);
 
-export const handler = createSqsConsumer(z.object({ transaction_id: z.string() }), async (message) => {
-  const outcome = await settlePayment({ transactions, orders, now: () => new Date() }, message.transaction_id);
+export const handler = createSqsConsumer(z.object({ transaction_id: z.string(), outbox_entry: z.string().optional() }), async (message) => {
+  const outcome = await settlePayment({ transactions, orders, now: () => new Date() }, message);
   logger.info('Settlement handled', { transactionId: message.transaction_id, outcome });
 });

@@ -1,29 +1,54 @@
-/** The webhook fan-out worker: each recorded event becomes one delivery per subscribed endpoint. */
+/** The webhook fan-out worker: recorded changes become events, and each event one delivery per subscribed endpoint. */
 import * as z from 'zod';
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { sqsClient } from '../adapters/sqs-client.ts';
 import { EventRepository } from '../adapters/event-repository.ts';
-import { OutboxStore } from '../adapters/outbox.ts';
 import { SqsQueueSender } from '../adapters/queue-sender.ts';
 import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
 import { logger } from '../observability/logger.ts';
 import { DeliveryStore } from '../webhooks/delivery-store.ts';
-import { WebhookEndpointStore } from '../webhooks/endpoint-store.ts';
-import { fanOutEvent } from '../webhooks/fanout.ts';
-import { createSqsConsumer } from './sqs-consumer.ts';
+import { WebhookEndpointStore, type WebhookEndpoint } from '../webhooks/endpoint-store.ts';
+import { fanOutEvents, redeliverEvent } from '../webhooks/fanout.ts';
+import { createSqsBatchConsumer } from './sqs-consumer.ts';
 
 const tableName = tableNameFromEnv();
-const outbox = new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, queueUrlsFromEnv(['webhookDelivery'])));
+const endpoints = new WebhookEndpointStore(dynamoDocumentClient, tableName);
 const dependencies = {
   events: new EventRepository(dynamoDocumentClient, tableName),
-  endpoints: new WebhookEndpointStore(dynamoDocumentClient, tableName),
-  deliveries: new DeliveryStore(dynamoDocumentClient, tableName, outbox),
+  deliveries: new DeliveryStore(dynamoDocumentClient, tableName),
+  queue: new SqsQueueSender(sqsClient, queueUrlsFromEnv(['webhookDelivery'])),
   now: Date.now,
 };
 
-export const fanoutMessage = z.object({ event_id: z.string().min(1), redelivery_id: z.string().min(1).optional() });
+const gatewayEvent = z.object({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  merchantId: z.string().min(1),
+  created: z.string().min(1),
+  data: z.record(z.string(), z.unknown()),
+});
 
-export const handler = createSqsConsumer(fanoutMessage, async (message) => {
-  const outcome = await fanOutEvent(dependencies, message);
-  logger.info('Webhook fan-out handled', { eventId: message.event_id, ...outcome });
+export const fanoutMessage = z.union([
+  z.object({ events: z.array(gatewayEvent).min(1) }),
+  z.object({ merchant_id: z.string().min(1), event_id: z.string().min(1), redelivery_id: z.string().min(1) }),
+]);
+
+/** Each merchant's endpoints are read once per batch, when its first message asks. */
+function endpointsOncePerBatch(): (merchantId: string) => Promise<readonly WebhookEndpoint[]> {
+  const read = new Map<string, Promise<WebhookEndpoint[]>>();
+  return (merchantId) => {
+    const known = read.get(merchantId) ?? endpoints.listAll(merchantId);
+    read.set(merchantId, known);
+    return known;
+  };
+}
+
+export const handler = createSqsBatchConsumer(fanoutMessage, async () => endpointsOncePerBatch(), async (message, _record, endpointsOf) => {
+  if ('events' in message) {
+    const outcome = await fanOutEvents({ ...dependencies, endpointsOf }, message.events);
+    logger.info('Webhook fan-out handled', { eventIds: message.events.map((event) => event.id), ...outcome });
+  } else {
+    const outcome = await redeliverEvent({ ...dependencies, endpointsOf }, message);
+    logger.info('Webhook redelivery handled', { eventId: message.event_id, ...outcome });
+  }
 });

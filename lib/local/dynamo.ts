@@ -15,8 +15,9 @@ import {
   DynamoDBClient,
   ResourceNotFoundException,
   type AttributeDefinition,
+  type Projection,
 } from '@aws-sdk/client-dynamodb';
-import { table, type IndexSpec } from '../topology.ts';
+import { projectionOf, table, type IndexSpec } from '../topology.ts';
 
 export interface EmbeddedDynamo {
   readonly endpoint: string;
@@ -51,12 +52,23 @@ export async function startDynamo(options: { dataDir?: string; port?: number } =
   };
 }
 
-/** Creates the gateway's table as the topology describes it, unless it exists already. */
+/**
+ * Creates the gateway's table as the topology describes it, unless it exists already. A table kept under
+ * `DATA_DIR` by an older version whose indexes differ is refused with what to do, never used half-working.
+ */
 export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials: localCredentials });
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     client.destroy();
+    const existing = (Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName).sort();
+    const wanted = Object.keys(table.indexes).sort();
+    if (existing.join() !== wanted.join()) {
+      throw new Error(
+        `The table ${tableName} under DATA_DIR has the indexes [${existing.join(', ')}] of an older version; ` +
+          `this one needs [${wanted.join(', ')}]. Start with an empty DATA_DIR (or delete its dynamodb folder).`,
+      );
+    }
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -86,10 +98,7 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
-        Projection:
-          index.projection === undefined
-            ? { ProjectionType: 'ALL' }
-            : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] },
+        Projection: wireProjection(projectionOf(index)),
       })),
     }),
   );
@@ -98,3 +107,9 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
 
 /** The stand-ins accept any credentials; the SDK still wants some to sign with. */
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+function wireProjection(projection: ReturnType<typeof projectionOf>): Projection {
+  return projection.type === 'INCLUDE'
+    ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projection.attributes] }
+    : { ProjectionType: projection.type };
+}

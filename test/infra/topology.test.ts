@@ -261,18 +261,24 @@ describe('table', () => {
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: 'projection' in index ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] } : { ProjectionType: 'ALL' },
+        Projection: expectedProjection('projection' in index ? index.projection : undefined),
       })),
     );
   });
 
-  it('keeps only keys and age in the outbox index, so publishing and clearing an entry write it at one unit', () => {
+  it('keeps only what each query reads in the indexes the payment path writes: keys, and the outbox age', () => {
     const indexes = props(resources[logicalIdOf(synthesized.stack.table)]).GlobalSecondaryIndexes as { IndexName: string; Projection: unknown }[];
+    const projectionOf = (name: string) => indexes.find((index) => index.IndexName === name)?.Projection;
 
-    expect(indexes.find((index) => index.IndexName === 'outbox')?.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['outbox_at'] });
-    expect(indexes.filter((index) => index.IndexName !== 'outbox').map((index) => index.Projection)).toEqual([
-      { ProjectionType: 'ALL' },
-      { ProjectionType: 'ALL' },
-    ]);
+    expect(projectionOf('outbox')).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['outbox_at'] });
+    expect(projectionOf('byMerchant')).toEqual({ ProjectionType: 'KEYS_ONLY' });
+    expect(projectionOf('byCustomer')).toEqual({ ProjectionType: 'KEYS_ONLY' });
+    // API keys, endpoints and sessions: rarely written, read whole.
+    expect(projectionOf('byOwner')).toEqual({ ProjectionType: 'ALL' });
   });
 });
+
+function expectedProjection(attributes: readonly string[] | undefined): Record<string, unknown> {
+  if (attributes === undefined) return { ProjectionType: 'ALL' };
+  return attributes.length === 0 ? { ProjectionType: 'KEYS_ONLY' } : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...attributes] };
+}

@@ -129,6 +129,7 @@ describe('a checkout link', () => {
     const declining: Transactions = {
       create: (...args) => transactions.create(...args),
       apply: (...args) => transactions.apply(...args),
+      republish: (id) => transactions.republish(id),
       get: (id) => transactions.get(id),
       getOwned: async (merchantId, id) => {
         const found = await transactions.getOwned(merchantId, id);

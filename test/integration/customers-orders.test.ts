@@ -3,7 +3,6 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { KmsCardVault } from '../../functions/adapters/card-vault.ts';
 import { CustomerRepository } from '../../functions/adapters/customer-repository.ts';
-import { EventRepository } from '../../functions/adapters/event-repository.ts';
 import { HmacCardFingerprinter } from '../../functions/adapters/fingerprint.ts';
 import { keys } from '../../functions/adapters/keys.ts';
 import { OrderRepository } from '../../functions/adapters/order-repository.ts';
@@ -29,7 +28,7 @@ describe('customers, saved cards and orders on the embedded DynamoDB and KMS', (
   let customers: CustomerRepository;
   let orders: OrderRepository;
   let transactions: TransactionRepository;
-  let events: EventRepository;
+  let queue: RecordingQueueSender;
   let vault: KmsCardVault;
   let fingerprints: HmacCardFingerprinter;
   let processorCalls: AuthorizationRequest[];
@@ -46,11 +45,11 @@ describe('customers, saved cards and orders on the embedded DynamoDB and KMS', (
     table = await startTestTable();
     kms = await startKmsEndpoint({});
     const kmsClient = new KMSClient({ endpoint: kms.url, region: 'local', credentials: localCredentials });
-    const outbox = new OutboxStore(table.db, table.tableName, new RecordingQueueSender());
+    queue = new RecordingQueueSender();
+    const outbox = new OutboxStore(table.db, table.tableName, queue);
     customers = new CustomerRepository(table.db, table.tableName, outbox);
     orders = new OrderRepository(table.db, table.tableName, outbox);
     transactions = new TransactionRepository(table.db, table.tableName, outbox);
-    events = new EventRepository(table.db, table.tableName);
     vault = new KmsCardVault({ kms: kmsClient, keyId: kms.keyId });
     fingerprints = new HmacCardFingerprinter({ db: table.db, tableName: table.tableName, kms: kmsClient, keyId: kms.keyId });
     processorCalls = [];
@@ -74,8 +73,14 @@ describe('customers, saved cards and orders on the embedded DynamoDB and KMS', (
       { merchantId, body: { amount: 1050, currency: 'USD', capture: true, ...body }, newId },
     );
   const authorize = (transactionId: string, orderStore: Orders = orders) =>
-    authorizePayment({ transactions, orders: orderStore, vault, processor, now }, transactionId);
-  const eventTypes = async (merchantId: string) => (await events.list({ merchantId, limit: 100 })).events.map((event) => event.type).sort();
+    authorizePayment({ transactions, orders: orderStore, vault, processor, now }, queue.messageFor('authorization', transactionId));
+  /** The events published for the merchant, each once (the fan-out records them). */
+  const eventTypes = async (merchantId: string) =>
+    queue
+      .events()
+      .filter((event) => event.merchantId === merchantId)
+      .map((event) => event.type)
+      .sort();
   const newOrder = (merchantId: string, body: { amount: number; customer_id?: string } = { amount: 1050 }) =>
     createOrder({ orders, customers, now, defaultCurrency: async () => 'USD' }, { merchantId, body, newId });
   const typedCard = { card_number: '4242424242424242', expiration_date: '2030-12-31' };
@@ -236,7 +241,7 @@ describe('customers, saved cards and orders on the embedded DynamoDB and KMS', (
 
     const outcome = await authorize(txn.id, failingOnPaid);
     const beforeSettle = await orders.get(order.id);
-    const settledOutcome = await settlePayment({ transactions, orders, now }, txn.id);
+    const settledOutcome = await settlePayment({ transactions, orders, now }, queue.messageFor('settlement', txn.id));
 
     expect(outcome).toBe('recorded');
     expect(beforeSettle?.status).toBe('open');
@@ -252,7 +257,7 @@ describe('customers, saved cards and orders on the embedded DynamoDB and KMS', (
 
     const captured = await capturePayment({ transactions, orders: failingOnPaid, now }, 'mer_capture_repair', txn.id, undefined);
     const beforeSettle = await orders.get(order.id);
-    await settlePayment({ transactions, orders, now }, txn.id);
+    await settlePayment({ transactions, orders, now }, queue.messageFor('settlement', txn.id));
 
     expect(captured).toMatchObject({ status: 'captured', amountCaptured: 1050 });
     expect(beforeSettle?.status).toBe('open');

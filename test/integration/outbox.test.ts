@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { OutboxStore, commandEntry, eventEntry, type OutboxEntry } from '../../functions/adapters/outbox.ts';
+import { OutboxStore, SWEEP_GRACE_MS, commandEntry, eventEntry, type OutboxEntry } from '../../functions/adapters/outbox.ts';
 import { keys } from '../../functions/adapters/keys.ts';
 import { newId } from '../../functions/core/ids.ts';
 import { startTestTable, type TestTable } from '../support/dynamo.ts';
@@ -19,112 +19,134 @@ describe('outbox on single-item writes', () => {
   beforeEach(() => {
     queue = new RecordingQueueSender();
     now = Date.now();
-    outbox = new OutboxStore(table.db, table.tableName, queue, () => now);
+    outbox = new OutboxStore(table.db, table.tableName, queue, { clock: () => now });
   });
 
-  const entriesFor = (merchantId: string, txnId: string): OutboxEntry[] => {
-    const eventId = newId('event');
-    const created = new Date(now).toISOString();
-    return [
-      eventEntry({ id: eventId, type: 'payment.pending', merchantId, created, data: { txnId } }),
-      commandEntry('authorization', { transaction_id: txnId }),
-    ];
-  };
+  const eventFor = (merchantId: string, txnId: string): OutboxEntry =>
+    eventEntry({ id: newId('event'), type: 'payment.pending', merchantId, created: new Date(now).toISOString(), data: { txnId } });
+  const entriesFor = (merchantId: string, txnId: string): OutboxEntry[] => [
+    eventFor(merchantId, txnId),
+    commandEntry('authorization', { transaction_id: txnId }),
+  ];
 
   const readItem = async (txnId: string) =>
     (await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.transaction(txnId), ConsistentRead: true })))
       .Item;
+  const sentTo = (name: string) => queue.sent.filter((message) => message.queue === name);
 
-  it('records the event, sends the command, and empties the outbox', async () => {
+  it('sends the events as one fan-out message first, then each command naming its entry', async () => {
+    // Arrange
     const txnId = newId('transaction');
-    const entries = entriesFor('mer_a', txnId);
+    const entries = [eventFor('mer_a', txnId), eventFor('mer_a', txnId), commandEntry('authorization', { transaction_id: txnId })];
 
+    // Act
+    await outbox.publish(entries);
+
+    // Assert
+    expect(queue.sent.map((message) => message.queue)).toEqual(['webhookFanout', 'authorization']);
+    expect(queue.sent[0]?.body).toEqual({
+      events: entries.slice(0, 2).map((entry) => (entry.kind === 'event' ? { id: entry.id, type: entry.type, merchantId: 'mer_a', created: entry.created, data: { txnId } } : undefined)),
+    });
+    expect(queue.sent[1]?.body).toEqual({ transaction_id: txnId, outbox_entry: entries[2]?.id });
+  });
+
+  it('publishes and clears the entries of a write no consumer will take out', async () => {
+    // Arrange
+    const txnId = newId('transaction');
+    const entries = [eventFor('mer_b', txnId)];
     await outbox.create({ ...keys.transaction(txnId), status: 'pending' }, entries);
-    await outbox.publish(keys.transaction(txnId), entries);
 
-    const eventId = entries[0]?.id ?? '';
-    const event = (await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.event(eventId) }))).Item;
-    expect(event).toMatchObject({ type: 'payment.pending', merchantId: 'mer_a', gsi1pk: 'MER#mer_a#EVT' });
-    // The command, and the event's fan-out to webhooks (sent in parallel, so in either order).
-    expect(queue.sent).toHaveLength(2);
-    expect(queue.sent).toEqual(
-      expect.arrayContaining([
-        { queue: 'authorization', body: { transaction_id: txnId }, delaySeconds: undefined },
-        { queue: 'webhookFanout', body: { event_id: eventId }, delaySeconds: undefined },
-      ]),
-    );
+    // Act
+    await outbox.publishAndClear(keys.transaction(txnId), entries);
+
+    // Assert
+    expect(sentTo('webhookFanout')).toHaveLength(1);
     const item = await readItem(txnId);
     expect(item?.outbox).toEqual({});
     expect(item?.outbox_pending).toBeUndefined();
   });
 
-  it('publishes, on the sweep, what a writer that died after its write left behind', async () => {
+  it('publishes, on the sweep, what a writer that died after its write left behind, once per grace period', async () => {
+    // Arrange
     const txnId = newId('transaction');
-    const entries = entriesFor('mer_b', txnId);
-    await outbox.create({ ...keys.transaction(txnId), status: 'pending' }, entries);
+    await outbox.create({ ...keys.transaction(txnId), status: 'pending' }, entriesFor('mer_c', txnId));
     // The writer dies here: no publish.
 
+    // Act
     const tooSoon = await outbox.sweep();
-    now += 60_000;
+    now += SWEEP_GRACE_MS + 1;
     const swept = await outbox.sweep();
+    const againAtOnce = await outbox.sweep();
 
+    // Assert
     expect(tooSoon).toBe(0);
     expect(swept).toBe(2);
-    expect(queue.sent.filter((m) => (m.body as { transaction_id: string }).transaction_id === txnId)).toHaveLength(1);
-    expect((await readItem(txnId))?.outbox_pending).toBeUndefined();
-    now += 60_000;
-    expect(await outbox.sweep()).toBe(0);
+    expect(sentTo('authorization')).toHaveLength(1);
+    expect(sentTo('webhookFanout')).toHaveLength(1);
+    // The command's consumer has not taken it out yet: it stays marked, but is not sent again before the grace period.
+    expect(againAtOnce).toBe(0);
+    expect((await readItem(txnId))?.outbox_pending).toBeDefined();
   });
 
-  it('keeps entries a newer change added while an older batch was being published', async () => {
+  it('lets a consumer replace the batch its command came from, which takes the item out of the sweep', async () => {
+    // Arrange
     const txnId = newId('transaction');
-    const first = entriesFor('mer_c', txnId);
+    const first = entriesFor('mer_d', txnId);
     await outbox.create({ ...keys.transaction(txnId), status: 'pending' }, first);
-    const second = entriesFor('mer_c', txnId);
+    const second = [eventFor('mer_d', txnId)];
+
+    // Act
     const outcome = await outbox.update({
       key: keys.transaction(txnId),
       set: { status: 'authorized' },
       expectedVersion: 1,
       entries: second,
+      replaces: first.map((entry) => entry.id),
+      sweepable: false,
     });
 
-    await outbox.publish(keys.transaction(txnId), first);
-
+    // Assert
     expect(outcome).toBe('written');
     const item = await readItem(txnId);
-    expect(Object.keys(item?.outbox ?? {}).sort()).toEqual(second.map((e) => e.id).sort());
-    expect(item?.outbox_pending).toBeDefined();
-    now += 60_000;
-    expect(await outbox.sweep()).toBe(2);
-    expect((await readItem(txnId))?.outbox_pending).toBeUndefined();
+    expect(Object.keys(item?.outbox ?? {})).toEqual(second.map((entry) => entry.id));
+    expect(item?.outbox_pending).toBeUndefined();
+    now += SWEEP_GRACE_MS + 1;
+    expect(await outbox.sweep()).toBe(0);
   });
 
   it('refuses a change based on a stale version and changes nothing', async () => {
+    // Arrange
     const txnId = newId('transaction');
     await outbox.create({ ...keys.transaction(txnId), status: 'pending' }, []);
-    await outbox.update({ key: keys.transaction(txnId), set: { status: 'canceled' }, expectedVersion: 1, entries: [] });
+    await outbox.update({ key: keys.transaction(txnId), set: { status: 'canceled' }, expectedVersion: 1, entries: [], sweepable: true });
 
+    // Act
     const outcome = await outbox.update({
       key: keys.transaction(txnId),
       set: { status: 'authorized' },
       expectedVersion: 1,
-      entries: entriesFor('mer_d', txnId),
+      entries: entriesFor('mer_e', txnId),
+      sweepable: true,
     });
 
+    // Assert
     expect(outcome).toBe('condition_failed');
     const item = await readItem(txnId);
     expect(item).toMatchObject({ status: 'canceled', version: 2, outbox: {} });
   });
 
   it('clears the index marker when racing relays already published everything', async () => {
+    // Arrange
     const txnId = newId('transaction');
-    const entries = entriesFor('mer_e', txnId);
+    const entries = [eventFor('mer_f', txnId)];
     await outbox.create({ ...keys.transaction(txnId), status: 'pending' }, entries);
 
-    await Promise.all([outbox.publish(keys.transaction(txnId), entries), outbox.publishPending(keys.transaction(txnId))]);
-    now += 60_000;
+    // Act
+    await Promise.all([outbox.publishAndClear(keys.transaction(txnId), entries), outbox.publishPending(keys.transaction(txnId))]);
+    now += SWEEP_GRACE_MS + 1;
     await outbox.sweep();
 
+    // Assert
     expect((await readItem(txnId))?.outbox_pending).toBeUndefined();
   });
 });

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoAuthorizationLedger } from '../../functions/adapters/authorization-ledger.ts';
 import { KmsCardVault } from '../../functions/adapters/card-vault.ts';
 import { CustomerRepository } from '../../functions/adapters/customer-repository.ts';
-import { EventRepository } from '../../functions/adapters/event-repository.ts';
 import { keys } from '../../functions/adapters/keys.ts';
 import { OrderRepository } from '../../functions/adapters/order-repository.ts';
 import { OutboxStore } from '../../functions/adapters/outbox.ts';
@@ -27,7 +25,6 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
   let transactions: TransactionRepository;
   let customers: CustomerRepository;
   let orders: OrderRepository;
-  let events: EventRepository;
   let vault: KmsCardVault;
   let processorCalls: AuthorizationRequest[];
   let processor: CardProcessor;
@@ -41,12 +38,11 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
     transactions = new TransactionRepository(table.db, table.tableName, outbox);
     customers = new CustomerRepository(table.db, table.tableName, outbox);
     orders = new OrderRepository(table.db, table.tableName, outbox);
-    events = new EventRepository(table.db, table.tableName);
     vault = new KmsCardVault({
       kms: new KMSClient({ endpoint: kms.url, region: 'local', credentials: localCredentials }),
       keyId: kms.keyId,
     });
-    const sandbox = new SandboxProcessor(new DynamoAuthorizationLedger(table.db, table.tableName));
+    const sandbox = new SandboxProcessor();
     processorCalls = [];
     processor = { authorize: (request) => (processorCalls.push(request), sandbox.authorize(request)) };
   });
@@ -64,11 +60,15 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
         newId,
       },
     );
-  const eventTypesOf = async (merchantId: string, transactionId: string) =>
-    (await events.list({ merchantId, limit: 100 })).events
+  /** The events published about a transaction, each once (the fan-out records them). */
+  const eventTypesOf = (transactionId: string) =>
+    queue
+      .events()
       .filter((event) => event.data.transaction_id === transactionId)
       .map((event) => event.type)
       .sort();
+  const authorization = (transactionId: string) => queue.messageFor('authorization', transactionId);
+  const settlement = (transactionId: string) => queue.messageFor('settlement', transactionId);
 
   it('a worker that dies between the processor answer and the write, then is redelivered, authorizes once', async () => {
     const txn = await create('mer_crash');
@@ -77,28 +77,28 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
     };
 
     await expect(
-      authorizePayment({ transactions, orders, vault, processor, now, afterProcessorAnswered: crashOnce }, txn.id),
+      authorizePayment({ transactions, orders, vault, processor, now, afterProcessorAnswered: crashOnce }, authorization(txn.id)),
     ).rejects.toThrow('killed');
-    const redelivered = await authorizePayment({ transactions, orders, vault, processor, now }, txn.id);
-    const again = await authorizePayment({ transactions, orders, vault, processor, now }, txn.id);
+    const redelivered = await authorizePayment({ transactions, orders, vault, processor, now }, authorization(txn.id));
+    const again = await authorizePayment({ transactions, orders, vault, processor, now }, authorization(txn.id));
 
     expect(redelivered).toBe('recorded');
     expect(again).toBe('already_recorded');
     expect(processorCalls.filter((call) => call.reference === txn.id)).toHaveLength(2);
-    const ledger = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.authorization(txn.id) }));
-    expect(ledger.Item?.result).toMatchObject({ outcome: 'approved' });
-    expect(await eventTypesOf('mer_crash', txn.id)).toEqual(['payment.authorized', 'payment.captured', 'payment.pending']);
+    expect(eventTypesOf(txn.id)).toEqual(['payment.authorized', 'payment.captured', 'payment.pending']);
     const stored = await transactions.get(txn.id);
     expect(stored?.transaction).toMatchObject({ status: 'captured', amountCaptured: 2500, version: 2 });
     expect(stored?.sealedCard.cvc).toBeUndefined();
-    expect(queue.sent.filter((m) => m.queue === 'settlement' && JSON.stringify(m.body).includes(txn.id))).toHaveLength(1);
+    // One settlement command (sent again by the redelivery that found it recorded, as a crash would need).
+    const settlements = queue.sent.filter((m) => m.queue === 'settlement' && JSON.stringify(m.body).includes(txn.id));
+    expect(new Set(settlements.map((m) => JSON.stringify(m.body))).size).toBe(1);
   });
 
   it('keeps the sealed CVC only until authorization, and never the number in clear', async () => {
     const txn = await create('mer_cvc');
     const before = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.transaction(txn.id) }));
 
-    await authorizePayment({ transactions, orders, vault, processor, now }, txn.id);
+    await authorizePayment({ transactions, orders, vault, processor, now }, authorization(txn.id));
     const after = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.transaction(txn.id) }));
 
     expect(typeof before.Item?.sealed_cvc).toBe('string');
@@ -109,18 +109,21 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
 
   it('a manual capture, a partial refund and settlement each apply once however often they are retried', async () => {
     const txn = await create('mer_manual', { capture: false, amount: 4000 });
-    await authorizePayment({ transactions, orders, vault, processor, now }, txn.id);
+    await authorizePayment({ transactions, orders, vault, processor, now }, authorization(txn.id));
 
     await capturePayment({ transactions, orders, now }, 'mer_manual', txn.id, 3000);
     const refundId = newId('refund');
     await refundPayment({ transactions, now }, 'mer_manual', txn.id, { id: refundId, amount: 500 });
     await refundPayment({ transactions, now }, 'mer_manual', txn.id, { id: refundId, amount: 500 });
-    const settled = await Promise.all([settlePayment({ transactions, orders, now }, txn.id), settlePayment({ transactions, orders, now }, txn.id)]);
+    const settled = await Promise.all([
+      settlePayment({ transactions, orders, now }, settlement(txn.id)),
+      settlePayment({ transactions, orders, now }, settlement(txn.id)),
+    ]);
 
     expect(settled.sort()).toEqual(['settled', 'skipped']);
     const stored = await transactions.get(txn.id);
     expect(stored?.transaction).toMatchObject({ status: 'settled', amountCaptured: 3000, amountRefunded: 500 });
-    expect(await eventTypesOf('mer_manual', txn.id)).toEqual([
+    expect(eventTypesOf(txn.id)).toEqual([
       'payment.authorized',
       'payment.captured',
       'payment.pending',

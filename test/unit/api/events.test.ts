@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayEvent } from '../../../functions/adapters/outbox.ts';
+import type { RecordedEvent } from '../../../functions/adapters/event-repository.ts';
 import type { EventRoutesDependencies } from '../../../functions/api/events.ts';
 import { newUlid } from '../../../functions/core/ids.ts';
 import type { ApiHandler } from '../../../functions/http/handler.ts';
@@ -9,40 +9,45 @@ import { RecordingQueueSender } from '../../support/recording-queue.ts';
 import { apiEvent, lambdaContext, merchant } from '../http/api-event.ts';
 import { MemoryIdempotencyRecords } from '../http/memory-idempotency.ts';
 
-const eventOf = (n: number): GatewayEvent => ({
-  id: `evt_${String(n).padStart(26, '0')}`,
-  type: 'payment.captured',
-  merchantId: merchant.merchantId,
-  created: '2030-01-01T00:00:00.000Z',
-  data: {},
+const eventOf = (n: number): RecordedEvent => ({
+  event: {
+    id: `evt_${String(n).padStart(26, '0')}`,
+    type: 'payment.captured',
+    merchantId: merchant.merchantId,
+    created: '2030-01-01T00:00:00.000Z',
+    data: {},
+  },
+  deliveries: [
+    {
+      eventId: `evt_${String(n).padStart(26, '0')}`,
+      endpointId: 'we_1',
+      merchantId: merchant.merchantId,
+      status: 'pending',
+      round: 1,
+      nextAttempt: 1,
+      nextAttemptAt: Date.parse('2030-01-01T00:00:01.000Z'),
+      attempts: [],
+      failureReason: undefined,
+      lastRedeliveryId: undefined,
+    },
+  ],
 });
 
-/** Events from a list, deliveries that answer after a few turns of the event loop, counting how many run at once. */
-function fakes(events: readonly GatewayEvent[]) {
-  const reads = { running: 0, mostRunning: 0 };
+function fakes(events: readonly RecordedEvent[]) {
   const queue = new RecordingQueueSender();
   const dependencies: EventRoutesDependencies = {
     events: {
       list: async () => ({ events, lastId: undefined }),
-      getOwned: async (_merchantId, eventId) => events.find((event) => event.id === eventId),
-    },
-    deliveries: {
-      listForEvent: async () => {
-        reads.running += 1;
-        reads.mostRunning = Math.max(reads.mostRunning, reads.running);
-        for (let tick = 0; tick < 5; tick += 1) await Promise.resolve();
-        reads.running -= 1;
-        return [];
-      },
+      getOwned: async (_merchantId, eventId) => events.find((recorded) => recorded.event.id === eventId),
     },
     queue,
   };
-  return { dependencies, reads, queue };
+  return { dependencies, queue };
 }
 
 describe('event routes', () => {
   const events = Array.from({ length: 100 }, (_, n) => eventOf(n));
-  const { dependencies, reads, queue } = fakes(events);
+  const { dependencies, queue } = fakes(events);
   const idempotencyRecords = new MemoryIdempotencyRecords();
   let handler: ApiHandler;
 
@@ -54,17 +59,19 @@ describe('event routes', () => {
     handler = createApiHandler(eventRoutes(dependencies), { idempotencyRecords: () => idempotencyRecords });
   });
 
-  it('reads the deliveries of a page of events a few at a time, not all at once', async () => {
+  it('shows each event of a page with its deliveries, a delivery not yet attempted as due', async () => {
     const response = await handler(apiEvent('GET', '/events', { caller: merchant, query: { limit: '100' } }), lambdaContext);
 
     expect(response.statusCode).toBe(200);
-    expect(JSON.parse(response.body)).toHaveLength(100);
-    expect(reads.mostRunning).toBeGreaterThan(1);
-    expect(reads.mostRunning).toBeLessThanOrEqual(10);
+    const body = JSON.parse(response.body) as { deliveries: unknown[] }[];
+    expect(body).toHaveLength(100);
+    expect(body[0]?.deliveries).toEqual([
+      { endpoint_id: 'we_1', status: 'pending', failure_reason: null, next_attempt_at: '2030-01-01T00:00:01.000Z', attempts: [] },
+    ]);
   });
 
   it('names a redelivery after the idempotency record, so a take-over retry redelivers the same one', async () => {
-    const eventId = events[0]?.id ?? '';
+    const eventId = events[0]?.event.id ?? '';
     const path = `/events/${eventId}/redeliver`;
     // A first request under this key died mid-way: its record is locked no longer and keeps its seed.
     const seed = newUlid();
@@ -82,6 +89,6 @@ describe('event routes', () => {
     );
 
     expect(response.statusCode).toBe(200);
-    expect(queue.sent).toEqual([{ queue: 'webhookFanout', body: { event_id: eventId, redelivery_id: `rdl_${seed}` }, delaySeconds: undefined }]);
+    expect(queue.sent).toEqual([{ queue: 'webhookFanout', body: { merchant_id: merchant.merchantId, event_id: eventId, redelivery_id: `rdl_${seed}` }, delaySeconds: undefined }]);
   });
 });

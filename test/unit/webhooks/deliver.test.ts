@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { EventRepository } from '../../../functions/adapters/event-repository.ts';
 import type { GatewayEvent } from '../../../functions/adapters/outbox.ts';
 import { deliverAttempt, type DeliverDependencies } from '../../../functions/webhooks/deliver.ts';
+import { DeliveryReader } from '../../../functions/webhooks/delivery-reader.ts';
 import type { Delivery, DeliveryAttempt, DeliveryMessage, DeliveryStatus } from '../../../functions/webhooks/delivery-store.ts';
 import type { WebhookEndpoint } from '../../../functions/webhooks/endpoint-store.ts';
 import type { PostOutcome } from '../../../functions/webhooks/http-post.ts';
@@ -36,12 +36,11 @@ const pendingDelivery = (overrides: Partial<Delivery> = {}): Delivery => ({
   attempts: [],
   failureReason: undefined,
   lastRedeliveryId: undefined,
-  claimedUntil: undefined,
-  version: 3,
   ...overrides,
 });
 
 const messageFor = (overrides: Partial<DeliveryMessage> = {}): DeliveryMessage => ({
+  merchant_id: 'mer_a',
   event_id: event.id,
   endpoint_id: endpoint.endpointId,
   round: 1,
@@ -53,8 +52,7 @@ type RecordedChange = { attempt: DeliveryAttempt; status: DeliveryStatus; failur
 
 /** Fakes for every dependency; each knob says what the real one would answer. */
 function harness(options: {
-  delivery: Delivery;
-  claimed?: boolean;
+  delivery: Delivery | undefined;
   recordAccepted?: boolean;
   eventFound?: boolean;
   answer?: PostOutcome;
@@ -64,12 +62,9 @@ function harness(options: {
   const recorded: RecordedChange[] = [];
   const queue = new RecordingQueueSender();
   const dependencies: DeliverDependencies = {
-    events: { get: async () => (options.eventFound === false ? undefined : event) },
-    endpoints: { get: async () => endpoint, disable: async () => undefined },
+    endpoints: { disable: async () => undefined },
     deliveries: {
-      get: async () => options.delivery,
-      claim: async (delivery) => (options.claimed === false ? undefined : delivery.version + 1),
-      record: async (_delivery, _version, change) => {
+      record: async (_message, change) => {
         recorded.push(change);
         return options.recordAccepted !== false;
       },
@@ -84,16 +79,26 @@ function harness(options: {
     queue,
     schedule: new RetrySchedule(options.delaysSeconds ?? [5, 300], () => 0.5),
     now: () => NOW,
-    claimMs: 45_000,
   };
-  return { dependencies, posts, recorded, queue };
+  const context = { event: options.eventFound === false ? undefined : event, delivery: options.delivery, endpoint };
+  return { dependencies, context, posts, recorded, queue };
 }
 
 describe('deliverAttempt', () => {
   it('POSTs a due attempt and records its success', async () => {
-    const { dependencies, posts, recorded } = harness({ delivery: pendingDelivery() });
+    const { dependencies, context, posts, recorded } = harness({ delivery: pendingDelivery() });
 
-    const outcome = await deliverAttempt(dependencies, messageFor());
+    const outcome = await deliverAttempt(dependencies, messageFor(), context);
+
+    expect(outcome).toBe('succeeded');
+    expect(posts).toEqual([endpoint.url]);
+    expect(recorded.map((change) => change.status)).toEqual(['succeeded']);
+  });
+
+  it('POSTs the first attempt before any delivery is recorded, and records it', async () => {
+    const { dependencies, context, posts, recorded } = harness({ delivery: undefined });
+
+    const outcome = await deliverAttempt(dependencies, messageFor(), context);
 
     expect(outcome).toBe('succeeded');
     expect(posts).toEqual([endpoint.url]);
@@ -101,46 +106,58 @@ describe('deliverAttempt', () => {
   });
 
   it('sends a message not yet due on again, delayed by at most one SQS hop, without POSTing', async () => {
-    const { dependencies, posts, queue } = harness({ delivery: pendingDelivery({ nextAttemptAt: NOW + 3_600_000 }) });
+    const { dependencies, context, posts, queue } = harness({ delivery: pendingDelivery({ nextAttemptAt: NOW + 3_600_000 }) });
 
-    const outcome = await deliverAttempt(dependencies, messageFor());
+    const outcome = await deliverAttempt(dependencies, messageFor(), context);
 
     expect(outcome).toBe('not_due');
     expect(posts).toEqual([]);
     expect(queue.sent).toEqual([{ queue: 'webhookDelivery', body: messageFor(), delaySeconds: 900 }]);
   });
 
-  it('leaves an attempt another worker has claimed to that worker', async () => {
-    const { dependencies, posts, recorded } = harness({ delivery: pendingDelivery(), claimed: false });
+  it('schedules a failed attempt\'s retry after recording it, as a delayed message for the next attempt', async () => {
+    const { dependencies, context, recorded, queue } = harness({ delivery: pendingDelivery(), answer: { statusCode: 503, latencyMs: 5, error: null } });
 
-    const outcome = await deliverAttempt(dependencies, messageFor());
+    const outcome = await deliverAttempt(dependencies, messageFor(), context);
 
-    expect(outcome).toBe('busy');
+    expect(outcome).toBe('retry_scheduled');
+    expect(recorded).toMatchObject([{ status: 'pending', retryInMs: 5_000 }]);
+    expect(queue.sent).toEqual([{ queue: 'webhookDelivery', body: messageFor({ attempt: 2 }), delaySeconds: 5 }]);
+  });
+
+  it('sends the next attempt\'s message when it comes back one attempt behind (its worker died after recording)', async () => {
+    const { dependencies, context, posts, recorded, queue } = harness({ delivery: pendingDelivery({ nextAttempt: 2, nextAttemptAt: NOW + 4_000 }) });
+
+    const outcome = await deliverAttempt(dependencies, messageFor({ attempt: 1 }), context);
+
+    expect(outcome).toBe('next_resent');
     expect(posts).toEqual([]);
     expect(recorded).toEqual([]);
+    expect(queue.sent).toEqual([{ queue: 'webhookDelivery', body: messageFor({ attempt: 2 }), delaySeconds: 4 }]);
   });
 
   it.each([
     ['an older round', pendingDelivery({ round: 2 }), messageFor({ round: 1 })],
-    ['an attempt already made', pendingDelivery({ nextAttempt: 2 }), messageFor({ attempt: 1 })],
+    ['an attempt made two attempts ago', pendingDelivery({ nextAttempt: 3 }), messageFor({ attempt: 1 })],
     ['a finished delivery', pendingDelivery({ status: 'succeeded' }), messageFor()],
+    ['a later round with no delivery recorded', undefined, messageFor({ round: 2 })],
   ])('drops a stale message (%s)', async (_case, delivery, message) => {
-    const { dependencies, posts } = harness({ delivery });
+    const { dependencies, context, posts } = harness({ delivery });
 
-    const outcome = await deliverAttempt(dependencies, message);
+    const outcome = await deliverAttempt(dependencies, message, context);
 
     expect(outcome).toBe('stale');
     expect(posts).toEqual([]);
   });
 
   it('fails the last attempt as retries_exhausted, for the dead-letter queue', async () => {
-    const { dependencies, recorded } = harness({
+    const { dependencies, context, recorded } = harness({
       delivery: pendingDelivery({ nextAttempt: 3 }),
       answer: { statusCode: 500, latencyMs: 5, error: null },
       delaysSeconds: [5, 300],
     });
 
-    const outcome = await deliverAttempt(dependencies, messageFor({ attempt: 3 }));
+    const outcome = await deliverAttempt(dependencies, messageFor({ attempt: 3 }), context);
 
     expect(outcome).toBe('dead_letter');
     expect(recorded).toMatchObject([{ status: 'failed', failureReason: 'retries_exhausted' }]);
@@ -148,9 +165,9 @@ describe('deliverAttempt', () => {
 
   it('keeps the last attempt’s own message on its way to the dead-letter queue when it comes back', async () => {
     const delivery = pendingDelivery({ status: 'failed', failureReason: 'retries_exhausted', nextAttempt: 3 });
-    const { dependencies, posts } = harness({ delivery });
+    const { dependencies, context, posts } = harness({ delivery });
 
-    const outcome = await deliverAttempt(dependencies, messageFor({ attempt: 3 }));
+    const outcome = await deliverAttempt(dependencies, messageFor({ attempt: 3 }), context);
 
     expect(outcome).toBe('dead_letter');
     expect(posts).toEqual([]);
@@ -160,32 +177,36 @@ describe('deliverAttempt', () => {
     ['a success', { statusCode: 200, latencyMs: 5, error: null }, 1],
     ['the last failure', { statusCode: 500, latencyMs: 5, error: null }, 3],
     ['a failure to retry', { statusCode: 500, latencyMs: 5, error: null }, 1],
-  ])('reports busy, not the outcome, when recording %s loses to another worker', async (_case, answer, attempt) => {
-    const { dependencies, recorded } = harness({ delivery: pendingDelivery({ nextAttempt: attempt }), answer, recordAccepted: false });
+  ])('reports a duplicate, schedules nothing, when recording %s loses to another copy of the message', async (_case, answer, attempt) => {
+    const { dependencies, context, recorded, queue } = harness({ delivery: pendingDelivery({ nextAttempt: attempt }), answer, recordAccepted: false });
 
-    const outcome = await deliverAttempt(dependencies, messageFor({ attempt }));
+    const outcome = await deliverAttempt(dependencies, messageFor({ attempt }), context);
 
-    expect(outcome).toBe('busy');
+    expect(outcome).toBe('duplicate');
     expect(recorded).toHaveLength(1);
+    expect(queue.sent).toEqual([]);
   });
 
   it('throws, recording nothing, when the event cannot be read: the message comes back instead of failing the delivery', async () => {
-    const { dependencies, posts, recorded } = harness({ delivery: pendingDelivery(), eventFound: false });
+    const { dependencies, context, posts, recorded } = harness({ delivery: pendingDelivery(), eventFound: false });
 
-    await expect(deliverAttempt(dependencies, messageFor())).rejects.toThrow(/evt_1/);
+    await expect(deliverAttempt(dependencies, messageFor(), context)).rejects.toThrow(/evt_1/);
     expect(posts).toEqual([]);
     expect(recorded).toEqual([]);
   });
 });
 
-describe('the event read the fan-out and the delivery worker rely on', () => {
-  it('is strongly consistent: the relay may have written the event a moment ago', async () => {
+describe('the read the delivery worker relies on', () => {
+  it('is strongly consistent and one request for a batch: the fan-out may have recorded the event a moment ago', async () => {
+    // Arrange
     const sent: unknown[] = [];
-    const db = { send: async (command: { input: unknown }) => (sent.push(command.input), { Item: undefined }) };
-    const repository = new EventRepository(db as unknown as DynamoDBDocumentClient, 'table');
+    const db = { send: async (command: { input: unknown }) => (sent.push(command.input), { Responses: {} }) };
+    const reader = new DeliveryReader(db as unknown as DynamoDBDocumentClient, 'table');
 
-    await repository.get('evt_1');
+    // Act
+    await reader.read([messageFor(), messageFor({ endpoint_id: 'we_2' }), messageFor({ event_id: 'evt_2' })]);
 
-    expect(sent).toMatchObject([{ ConsistentRead: true }]);
+    // Assert
+    expect(sent).toMatchObject([{ RequestItems: { table: { ConsistentRead: true } } }]);
   });
 });
