@@ -148,6 +148,7 @@ export class TransactionRepository implements Transactions {
       sweepable,
     });
     if (outcome !== 'written') return outcome;
+    crashPoint('transactions.after-apply');
     await this.outbox.publish(expandFor(next, entries));
     // A command's consumer takes out its batch; a consumer's own entries stay until the next write, which
     // finds them unproven and publishes them again (idempotently) — cheaper than a clear on every payment.

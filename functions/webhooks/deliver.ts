@@ -98,6 +98,7 @@ export async function deliverAttempt(
   if (event === undefined) throw new Error(`Event ${message.event_id} is not readable yet`);
   const record = async (change: AttemptRecord, outcome: DeliveryOutcome): Promise<DeliveryOutcome> => {
     if (!(await dependencies.deliveries.record(message, change))) return 'duplicate';
+    crashPoint('webhook.after-record');
     if (change.retryInMs !== undefined) await sendFor(dependencies, { ...message, attempt: message.attempt + 1 }, change.retryInMs);
     return outcome;
   };

@@ -128,9 +128,8 @@ describe('crash recovery of the local runtime', () => {
     const receiverPort = (receiver.address() as { port: number }).port;
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-crash-'));
     const port = await freePort();
-    // The message must come back after the dead worker's claim on the delivery (45 s) has run out, as it does
-    // in the cloud, where the visibility timeout is six times the function's timeout.
-    const first = await startGateway(dataDir, port, 'webhook.after-post', 50);
+    // No claim holds the attempt: the message comes back after a short visibility timeout and is sent again.
+    const first = await startGateway(dataDir, port, 'webhook.after-post');
     const merchant = await call(first.url, 'POST', '/merchants', ADMIN_KEY, { name: 'Hooks', email: 'hooks@example.com', default_currency: 'USD' });
     const key: string = merchant.body.api_key.secret;
     const endpoint = await call(first.url, 'POST', '/webhook_endpoints', key, {
@@ -142,7 +141,7 @@ describe('crash recovery of the local runtime', () => {
     // The worker can die before the API has answered: the webhook it sent is what this test follows.
     await call(first.url, 'POST', '/payments', key, payment).catch(() => undefined);
     expect(await first.exited).toBe('SIGKILL');
-    const second = await startGateway(dataDir, port, undefined, 50);
+    const second = await startGateway(dataDir, port);
     await eventually(async () => received.length, (count) => count >= 2, { timeoutMs: 90_000, intervalMs: 500 });
     const eventId = received[0]?.id ?? '';
     const event = await eventually(
@@ -186,4 +185,77 @@ describe('crash recovery of the local runtime', () => {
 
     expect(final.body.amount_captured).toBe(1234);
   }, 180_000);
+
+  it('a worker killed after its write, before publishing, publishes when its message comes back', async () => {
+    // Arrange: the authorize worker's write (captured, with its events and the settlement command) is its
+    // first `apply`; it dies right after it.
+    const dataDir = mkdtempSync(join(tmpdir(), 'gateway-crash-'));
+    const port = await freePort();
+    const first = await startGateway(dataDir, port, 'transactions.after-apply');
+    const merchant = await call(first.url, 'POST', '/merchants', ADMIN_KEY, { name: 'Relay', email: 'relay@example.com', default_currency: 'USD' });
+    const key: string = merchant.body.api_key.secret;
+    const createPayment = (url: string) => call(url, 'POST', '/payments', key, payment, { 'idempotency-key': 'relay-payment' });
+    const answered = await createPayment(first.url).catch(() => undefined);
+
+    // Act
+    expect(await first.exited).toBe('SIGKILL');
+    const second = await startGateway(dataDir, port);
+    const created = answered ?? (await eventually(() => createPayment(second.url), (r) => r.status === 201, { timeoutMs: 60_000, intervalMs: 1000 }));
+    const id: string = created.body.transaction_id;
+    const final = await eventually(() => call(second.url, 'GET', `/payments/${id}`, key), (r) => r.body?.status === 'settled', { timeoutMs: 60_000 });
+    const types = await eventually(
+      async () =>
+        ((await call(second.url, 'GET', '/events?limit=100', key)).body as { type: string; data: { transaction_id: string } }[])
+          .filter((event) => event.data.transaction_id === id)
+          .map((event) => event.type)
+          .sort(),
+      (found) => found.length >= 4,
+      { timeoutMs: 30_000 },
+    );
+
+    // Assert: settled, and each event recorded once although it was published again.
+    expect(final.body.amount_captured).toBe(1234);
+    expect(types).toEqual(['payment.authorized', 'payment.captured', 'payment.pending', 'payment.settled']);
+  }, 150_000);
+
+  it('a delivery worker killed after recording a failed attempt, before scheduling the next, still retries', async () => {
+    // Arrange: a receiver that fails the first POST and accepts the rest.
+    const received: string[] = [];
+    const receiver = createHttpServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        received.push(String(request.headers['webhook-id']));
+        response.writeHead(received.length === 1 ? 503 : 204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const receiverPort = (receiver.address() as { port: number }).port;
+    const dataDir = mkdtempSync(join(tmpdir(), 'gateway-crash-'));
+    const port = await freePort();
+    const setup = await startGateway(dataDir, port);
+    const merchant = await call(setup.url, 'POST', '/merchants', ADMIN_KEY, { name: 'Retry', email: 'retry@example.com', default_currency: 'USD' });
+    const key: string = merchant.body.api_key.secret;
+    const endpoint = await call(setup.url, 'POST', '/webhook_endpoints', key, { url: `http://127.0.0.1:${receiverPort}/hook`, events: ['payment.pending'] });
+    expect(endpoint.status).toBe(201);
+    setup.child.kill('SIGTERM');
+    await setup.exited;
+
+    // Act
+    const crashing = await startGateway(dataDir, port, 'webhook.after-record');
+    await call(crashing.url, 'POST', '/payments', key, payment).catch(() => undefined);
+    expect(await crashing.exited).toBe('SIGKILL');
+    const recovered = await startGateway(dataDir, port);
+    await eventually(async () => received.length, (count) => count >= 2, { timeoutMs: 60_000, intervalMs: 500 });
+    const eventId = received[0] ?? '';
+    const event = await eventually(
+      () => call(recovered.url, 'GET', `/events/${eventId}`, key),
+      (read) => read.body?.deliveries?.[0]?.status === 'succeeded',
+      { timeoutMs: 30_000 },
+    );
+    receiver.close();
+
+    // Assert: the failed attempt and the retry, both recorded, same webhook-id.
+    expect(new Set(received)).toEqual(new Set([eventId]));
+    expect(event.body.deliveries[0].attempts.map((attempt: { status_code: number }) => attempt.status_code)).toEqual([503, 204]);
+  }, 150_000);
 });
