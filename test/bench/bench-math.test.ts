@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { billedMilliseconds, costPerMillionPayments, LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION, type PaymentUsage } from '../../bench/cost.ts';
 import { estimateSteadyStateKms } from '../../bench/kms-model.ts';
-import { assignedAttributes, IndexMembership } from '../../bench/dynamo-meter.ts';
 import { toMarkdown, toText } from '../../bench/report.ts';
 import { counterDelta, median, percentile, ratio, summarizeLatencies } from '../../bench/stats.ts';
 import { evaluateTargets, TARGETS, type TargetInputs } from '../../bench/targets.ts';
@@ -197,51 +196,6 @@ describe('targets', () => {
     const results = evaluateTargets({ ...passing, bundles: [...passing.bundles, { name: 'health', bytes: 1, coldInitMedianMs: undefined }] });
 
     expect(results[4]?.status).toBe('MISS');
-  });
-});
-
-describe('index writes the meter estimates', () => {
-  const membership = () =>
-    new IndexMembership(['pk', 'sk'], {
-      byOwner: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-      outbox: { partitionKey: 'outbox_pending', sortKey: 'pk', projection: ['outbox_at'] },
-    });
-  const put = { Item: { pk: 'T#1', sk: 'T', gsi1pk: 'M#1', outbox_pending: 'y', outbox_at: 1 } };
-
-  it('charges a put the item size for a whole-item index and one unit for a small projection', () => {
-    const indexes = membership();
-
-    expect(indexes.applyWrite('PutItemCommand', put, 2)).toBe(2 + 1);
-  });
-
-  it('charges an update for the indexes the item leaves as well as those it stays in', () => {
-    const indexes = membership();
-    indexes.applyWrite('PutItemCommand', put, 2);
-
-    const leaving = indexes.applyWrite('UpdateItemCommand', { Key: { pk: 'T#1', sk: 'T' }, UpdateExpression: 'REMOVE #o', ExpressionAttributeNames: { '#o': 'outbox_pending' } }, 2);
-    const staying = indexes.applyWrite('UpdateItemCommand', { Key: { pk: 'T#1', sk: 'T' }, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' } }, 2);
-
-    expect([leaving, staying]).toEqual([2 + 1, 2]);
-  });
-
-  it('charges a small projection nothing for an update that changes none of its attributes, one unit when one changes', () => {
-    const indexes = membership();
-    indexes.applyWrite('PutItemCommand', put, 2);
-
-    const untouched = indexes.applyWrite('UpdateItemCommand', { Key: { pk: 'T#1', sk: 'T' }, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' } }, 2);
-    const aged = indexes.applyWrite('UpdateItemCommand', { Key: { pk: 'T#1', sk: 'T' }, UpdateExpression: 'SET outbox_at = :now' }, 2);
-
-    expect([untouched, aged]).toEqual([2, 2 + 1]);
-  });
-
-  it('reads SET, REMOVE and ADD clauses with resolved names', () => {
-    const { set, remove } = assignedAttributes({
-      UpdateExpression: 'SET #a = :a, b.c = list_append(b.c, :x) REMOVE outbox_pending, #d ADD n :one',
-      ExpressionAttributeNames: { '#a': 'status', '#d': 'outbox_at' },
-    });
-
-    expect([...set].sort()).toEqual(['b', 'n', 'status']);
-    expect([...remove].sort()).toEqual(['outbox_at', 'outbox_pending']);
   });
 });
 
