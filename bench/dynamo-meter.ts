@@ -76,6 +76,8 @@ export interface CapacityTotals {
   readonly writeUnitsByItemKind: Record<string, number>;
   /** The partition keys (table and index) that took the most write units, most first. */
   readonly hottestPartitions: readonly PartitionUnits[];
+  /** The partition key that took the most write units in the table, and in each index written. */
+  readonly hottestByPlace: Record<string, PartitionUnits>;
   /** How many distinct partition keys (table and index) were written. */
   readonly partitionKeysWritten: number;
   /** Updates to items the meter had not seen before: their index writes may be undercounted. */
@@ -398,6 +400,8 @@ export class CapacityLedger {
     const partitions = [...this.partitions.values()].sort(
       (a, b) => b.units - a.units || a.where.localeCompare(b.where) || a.key.localeCompare(b.key),
     );
+    const hottestByPlace: Record<string, PartitionUnits> = {};
+    for (const entry of partitions) hottestByPlace[entry.where] ??= { ...entry };
     return {
       requestsByOperation: { ...this.requestsByOperation },
       readUnits: this.readUnits,
@@ -407,6 +411,7 @@ export class CapacityLedger {
       unreported: this.unreported,
       writeUnitsByItemKind: { ...this.writeUnitsByItemKind },
       hottestPartitions: partitions.slice(0, PARTITIONS_LISTED).map((entry) => ({ ...entry })),
+      hottestByPlace,
       partitionKeysWritten: partitions.length,
       unseenItemUpdates: this.unseenItemUpdates,
     };

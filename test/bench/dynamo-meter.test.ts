@@ -61,6 +61,10 @@ describe('write units by partition key', () => {
     expect(totals.writeUnits).toBe(18);
     expect(totals.indexWriteUnits).toBe(18);
     expect(totals.partitionKeysWritten).toBe(4);
+    expect(totals.hottestByPlace).toEqual({
+      byOwner: { where: 'byOwner', key: 'MER#m#TXN', units: 18 },
+      table: { where: 'table', key: 'TXN#1', units: 6 },
+    });
   });
 
   it('charges a keys-only index one unit when the item enters it, and nothing for updates that leave its key alone', () => {
