@@ -23,9 +23,9 @@ import { FLOOR_PATH, floorRoute } from './floor.ts';
 import { runLoadInChildProcess, type LoadResult, type LoadSpec } from './http-load.ts';
 import { CARD_PAYMENT, runLifecycle, waitForDrain, type LifecycleReport } from './lifecycle.ts';
 import { installLogMeter } from './log-meter.ts';
-import { formatNumber, formatUsd, toMarkdown, toText, type Table } from './report.ts';
+import { formatNumber, formatUsd, resultsJson, toMarkdown, toText, type Table } from './report.ts';
 import { counterDelta, median, ratio, sum } from './stats.ts';
-import { evaluateTargets, kilobytes, type TargetResult } from './targets.ts';
+import { evaluateTargets, kilobytes, type LifecyclePoint, type TargetResult } from './targets.ts';
 
 const benchDir = fileURLToPath(new URL('./', import.meta.url));
 const repositoryRoot = fileURLToPath(new URL('../', import.meta.url));
@@ -117,12 +117,12 @@ async function main(): Promise<void> {
 
   const cost = lifecycle === undefined ? undefined : costPerMillionPayments(lifecycle.usage);
   const targets = evaluateTargets({
+    lifecycle: lifecycle === undefined || cost === undefined ? undefined : lifecyclePoint(lifecycle, cost),
     kmsRequestsPerPayment: lifecycle?.kmsEstimate.requestsPerPayment,
     kmsMeasuredPerPayment: lifecycle === undefined ? undefined : sum(Object.values(lifecycle.perPayment.kmsRequests)),
     createAt10: pointAt(http, 'createPayment', 10),
     floorAt10: pointAt(http, 'floor', 10),
     bundles: bundles.map((bundle) => ({ name: bundle.name, bytes: bundle.bytes, coldInitMedianMs: bundle.coldInitMedianMs })),
-    usdPerMillionPayments: cost?.totalUsdPerMillionPayments,
   });
   const tables = [
     ...(http.length > 0 ? [httpTable(http, config)] : []),
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   writeFileSync(join(benchDir, 'RESULTS.md'), toMarkdown(tables, preamble));
   writeFileSync(
     join(benchDir, 'results.json'),
-    `${JSON.stringify({ generatedAt: startedAt.toISOString(), machine, config, http, lifecycle: withoutIds(lifecycle), bundles, cost, targets }, null, 2)}\n`,
+    resultsJson({ generatedAt: startedAt.toISOString(), machine, config, http, lifecycle: withoutIds(lifecycle), bundles, cost }, targets),
   );
   process.stdout.write(`Wrote bench/results.json and bench/RESULTS.md\n`);
 }
@@ -266,6 +266,20 @@ function withFloorRatios(reports: readonly ScenarioReport[]): ScenarioReport[] {
       };
     }),
   }));
+}
+
+function lifecyclePoint(lifecycle: LifecycleReport, cost: CostEstimate): LifecyclePoint {
+  const per = lifecycle.perPayment;
+  const hottest = lifecycle.writeUnitsByPartitionKey.hottest;
+  return {
+    drained: lifecycle.drained,
+    dynamodbRequestsPerPayment: sum(Object.values(per.dynamodbRequests)),
+    tableWriteUnitsPerPayment: per.dynamodbWriteUnits,
+    indexWriteUnitsPerPayment: per.dynamodbIndexWriteUnits,
+    hottestPartition: hottest === undefined ? undefined : { where: hottest.where, key: hottest.key, unitsPerPayment: hottest.units },
+    sqsRequestsPerPayment: sum(Object.values(per.sqsRequests)),
+    usdPerMillionPayments: cost.totalUsdPerMillionPayments,
+  };
 }
 
 function pointAt(reports: readonly ScenarioReport[], key: Scenario['key'], connections: number) {
