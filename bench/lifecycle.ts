@@ -1,18 +1,19 @@
 /**
  * The payment lifecycle, measured: N payments created over HTTP, then authorized, captured and settled by
- * the workers, and (when the topology has webhooks) one `payment.settled` webhook delivered for each; the
- * time until everything drained, and what each payment cost in requests to every service.
+ * the workers, and (when the topology has webhooks) every event of every payment delivered to an endpoint
+ * subscribed to all event types, as integrators subscribe; the time until everything drained, what each
+ * payment cost in requests to every service, and which partition keys its writes landed on.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LocalRuntime, RuntimeStats } from '../lib/local/runtime.ts';
 import { functions, routes, table, type FunctionName } from '../lib/topology.ts';
-import { attachCapacityMeter, IndexMembership, type CapacityTotals } from './dynamo-meter.ts';
+import { attachCapacityMeter, IndexMembership, type CapacityTotals, type PartitionUnits } from './dynamo-meter.ts';
 import { defaultDataKeyCacheLimits } from '../functions/adapters/card-vault.ts';
 import { type FunctionUsage, type PaymentUsage } from './cost.ts';
 import { estimateSteadyStateKms, type CardKeyUser, type KmsAssumptions, type KmsEstimate } from './kms-model.ts';
-import { counterDelta, sum } from './stats.ts';
+import { counterDelta, largerOfEach, sum } from './stats.ts';
 
 export const CARD_PAYMENT = {
   amount: 1050,
@@ -40,11 +41,17 @@ export interface LifecycleReport {
   readonly drained: boolean;
   /** Final statuses of the created payments, read after the counters stopped. */
   readonly finalStatuses: Record<string, number>;
-  readonly webhook: { readonly step: 'measured' | 'skipped' | 'failed'; readonly detail: string; readonly delivered: number };
+  readonly webhook: WebhookReport;
   /** Per payment. */
   readonly perPayment: {
     readonly httpRequests: number;
+    /**
+     * Per operation, the larger of what the meter saw the functions send and what the DynamoDB stand-in
+     * received, so that neither a client the meter is not on nor a request the stand-in did not count hides one.
+     */
     readonly dynamodbRequests: Record<string, number>;
+    readonly dynamodbRequestsSeenByMeter: Record<string, number>;
+    readonly dynamodbRequestsSeenByStandIn: Record<string, number>;
     readonly dynamodbReadUnits: number;
     readonly dynamodbWriteUnits: number;
     readonly dynamodbIndexWriteUnits: number;
@@ -54,6 +61,15 @@ export interface LifecycleReport {
     readonly logBytes: number;
   };
   readonly capacity: CapacityTotals & { readonly source: string };
+  /** Write units per payment by partition key, table and indexes together, hottest first. */
+  readonly writeUnitsByPartitionKey: {
+    readonly hottest: PartitionUnits | undefined;
+    readonly top: readonly PartitionUnits[];
+    /** The hottest key of the table and of each index written. */
+    readonly hottestByPlace: Record<string, PartitionUnits>;
+    /** Distinct partition keys written during the measured payments. */
+    readonly keysWritten: number;
+  };
   /**
    * KMS in steady state in the cloud, which the run cannot see (`perPayment.kmsRequests` is what it saw):
    * what `usage` prices and the target judges.
@@ -63,71 +79,112 @@ export interface LifecycleReport {
   readonly transactionIds: readonly string[];
 }
 
-const WEBHOOK_EVENT = 'payment.settled';
+/** What the bench's endpoint subscribes to: every event type, as integrators do. */
+const WEBHOOK_SUBSCRIPTION = ['*'] as const;
+/** The events every measured payment must have delivered before the lifecycle counts as drained. */
+export const EXPECTED_PAYMENT_EVENTS = ['payment.pending', 'payment.authorized', 'payment.captured', 'payment.settled'] as const;
 const WARMUP_PAYMENTS = 10;
+/** Partition keys listed per payment in the report. */
+const PARTITION_KEYS_REPORTED = 10;
+
+export interface WebhookReport {
+  readonly step: 'measured' | 'skipped' | 'failed';
+  readonly detail: string;
+  /** Event types each measured payment must receive. */
+  readonly expected: readonly string[];
+  /** Measured payments that received every expected type. */
+  readonly complete: number;
+  /** By event type: how many measured payments received it at least once. */
+  readonly paymentsByType: Record<string, number>;
+  /** By event type: deliveries received for measured payments, repeats included. */
+  readonly deliveriesByType: Record<string, number>;
+  /** Deliveries whose `webhook-id` had arrived before (at-least-once delivery). */
+  readonly repeats: number;
+  /** Every delivery for a measured payment. */
+  readonly delivered: number;
+}
 
 export async function runLifecycle(options: LifecycleOptions): Promise<LifecycleReport> {
   const { runtime, payments } = options;
   const receiver = await startWebhookReceiver();
+  // On from here, so that the meter learns the index keys of what the endpoint and the warm-up write.
+  const { dynamoDocumentClient } = await import('../functions/adapters/dynamodb-client.ts');
+  const capacity = attachCapacityMeter(dynamoDocumentClient, new IndexMembership([table.partitionKey, table.sortKey], table.indexes));
   try {
     const webhookSetup = await registerWebhook(runtime.url, options.apiKey, receiver.url);
     options.progress(`lifecycle: webhook step ${webhookSetup.step} (${webhookSetup.detail})`);
     const webhooksExpected = webhookSetup.step === 'measured';
+    const allDelivered = (ids: readonly string[]) => () => !webhooksExpected || receiver.completePayments(ids) === ids.length;
     // Steady state: a few unmeasured payments first, so that every function's caches (data keys, the
     // webhook endpoint's signing secret) are warm, as they are in a gateway that has been running.
     const warmupIds = await createPayments(runtime.url, options.apiKey, WARMUP_PAYMENTS, options.concurrency);
-    await waitForDrain(runtime, options.drainTimeoutSeconds, () => !webhooksExpected || receiver.delivered() >= warmupIds.length);
+    await waitForDrain(runtime, options.drainTimeoutSeconds, allDelivered(warmupIds));
 
-    const { dynamoDocumentClient } = await import('../functions/adapters/dynamodb-client.ts');
-    const capacity = attachCapacityMeter(dynamoDocumentClient, new IndexMembership([table.partitionKey, table.sortKey], table.indexes));
+    capacity.reset();
     const before = runtime.stats();
     const logBytesBefore = options.logBytes();
-    const deliveredBefore = receiver.delivered();
     const started = performance.now();
 
     const transactionIds = await createPayments(runtime.url, options.apiKey, payments, options.concurrency);
     options.progress(`lifecycle: created ${transactionIds.length}/${payments} payments, waiting for them to drain`);
-    const drained = await waitForDrain(
-      runtime,
-      options.drainTimeoutSeconds,
-      () => !webhooksExpected || receiver.delivered() - deliveredBefore >= transactionIds.length,
-    );
+    const drained = await waitForDrain(runtime, options.drainTimeoutSeconds, allDelivered(transactionIds));
     const drainSeconds = (performance.now() - started) / 1000;
     const after = runtime.stats();
     const capacityTotals = capacity.totals();
-    capacity.detach();
     const logBytes = options.logBytes() - logBytesBefore;
-    const delivered = receiver.delivered() - deliveredBefore;
+    const webhook = webhookReport(webhookSetup, receiver, transactionIds);
 
     const finalStatuses = await readStatuses(runtime.url, options.apiKey, transactionIds);
     const created = Math.max(1, transactionIds.length);
     const perPayment = perPaymentCounts(before, after, capacityTotals, logBytes, created);
     const kmsEstimate = estimateSteadyStateKms(cardKeyUsers(perPayment.lambdaInvocations), defaultDataKeyCacheLimits, options.kmsAssumptions);
+    const perKey = (entry: PartitionUnits): PartitionUnits => ({ ...entry, units: entry.units / created });
     return {
       payments,
       created: transactionIds.length,
       drainSeconds,
       drained,
       finalStatuses,
-      webhook:
-        webhookSetup.step === 'measured'
-          ? { ...webhookSetup, delivered, detail: `${delivered} of ${transactionIds.length} ${WEBHOOK_EVENT} webhooks delivered` }
-          : { ...webhookSetup, delivered },
+      webhook,
       perPayment,
       capacity: {
         ...capacityTotals,
         source:
           capacityTotals.unreported === 0
             ? 'ConsumedCapacity (ReturnConsumedCapacity TOTAL) as dynalite computes it; index writes estimated'
-            : `ConsumedCapacity where dynalite returned it; ${capacityTotals.unreported} requests without it counted as 1 unit each`,
+            : `ConsumedCapacity where dynalite returned it; ${capacityTotals.unreported} requests without it counted as 1 unit each (batches: estimated from item sizes)`,
+      },
+      writeUnitsByPartitionKey: {
+        hottest: capacityTotals.hottestPartitions[0] === undefined ? undefined : perKey(capacityTotals.hottestPartitions[0]),
+        top: capacityTotals.hottestPartitions.slice(0, PARTITION_KEYS_REPORTED).map(perKey),
+        hottestByPlace: Object.fromEntries(Object.entries(capacityTotals.hottestByPlace).map(([where, entry]) => [where, perKey(entry)])),
+        keysWritten: capacityTotals.partitionKeysWritten,
       },
       kmsEstimate,
       usage: paymentUsage(before, after, perPayment, kmsEstimate, created),
       transactionIds,
     };
   } finally {
+    capacity.detach();
     await receiver.close();
   }
+}
+
+function webhookReport(
+  setup: { readonly step: WebhookReport['step']; readonly detail: string },
+  receiver: WebhookReceiver,
+  transactionIds: readonly string[],
+): WebhookReport {
+  const received = receiver.received(transactionIds);
+  const complete = receiver.completePayments(transactionIds);
+  const types = [...new Set([...EXPECTED_PAYMENT_EVENTS, ...Object.keys(received.paymentsByType)])];
+  const detail =
+    setup.step !== 'measured'
+      ? setup.detail
+      : `${types.map((type) => `${type} ${received.paymentsByType[type] ?? 0}/${transactionIds.length}`).join(', ')}; ` +
+        `${complete} of ${transactionIds.length} payments got every one of ${EXPECTED_PAYMENT_EVENTS.length} events; ` +
+        `${received.delivered} deliveries, ${received.repeats} of them repeats`;
+  return { step: setup.step, detail, expected: [...EXPECTED_PAYMENT_EVENTS], complete, ...received };
 }
 
 function perPaymentCounts(before: RuntimeStats, after: RuntimeStats, capacity: CapacityTotals, logBytes: number, created: number): LifecycleReport['perPayment'] {
@@ -138,9 +195,12 @@ function perPaymentCounts(before: RuntimeStats, after: RuntimeStats, capacity: C
     const change = (stats?.invocations ?? 0) - (before.functions[name as FunctionName]?.invocations ?? 0);
     if (change > 0) invocations[name] = change;
   }
+  const standIn = counterDelta(before.requestsByOperation.dynamodb, after.requestsByOperation.dynamodb);
   return {
     httpRequests: (after.httpRequests - before.httpRequests) / created,
-    dynamodbRequests: per(counterDelta(before.requestsByOperation.dynamodb, after.requestsByOperation.dynamodb)),
+    dynamodbRequests: per(largerOfEach(capacity.requestsByOperation, standIn)),
+    dynamodbRequestsSeenByMeter: per(capacity.requestsByOperation),
+    dynamodbRequestsSeenByStandIn: per(standIn),
     dynamodbReadUnits: capacity.readUnits / created,
     dynamodbWriteUnits: capacity.writeUnits / created,
     dynamodbIndexWriteUnits: capacity.indexWriteUnits / created,
@@ -234,21 +294,71 @@ export async function waitForDrain(runtime: LocalRuntime, timeoutSeconds: number
 
 interface WebhookReceiver {
   readonly url: string;
-  /** `payment.settled` deliveries received. */
-  delivered(): number;
+  /** How many of these payments have received every expected event type. */
+  completePayments(transactionIds: readonly string[]): number;
+  /** What these payments received, by event type. */
+  received(transactionIds: readonly string[]): Pick<WebhookReport, 'paymentsByType' | 'deliveriesByType' | 'repeats' | 'delivered'>;
   close(): Promise<void>;
 }
 
-/** A merchant's webhook endpoint on loopback that answers 204 to everything and counts settled events. */
+/**
+ * What an endpoint received, by payment and event type: pure, so the drain condition is tested apart from
+ * HTTP. A delivery is identified by its Standard Webhooks `webhook-id`, so repeats are told apart.
+ */
+export class WebhookTally {
+  private readonly byPayment = new Map<string, Map<string, number>>();
+  private readonly seenIds = new Set<string>();
+  private readonly repeatsByPayment = new Map<string, number>();
+
+  /** One delivery's body and `webhook-id`; anything that is not a payment event is ignored. */
+  add(body: unknown, webhookId: string | undefined): void {
+    if (typeof body !== 'object' || body === null) return;
+    const { type, data } = body as { type?: unknown; data?: unknown };
+    const transactionId = typeof data === 'object' && data !== null ? (data as { transaction_id?: unknown }).transaction_id : undefined;
+    if (typeof type !== 'string' || typeof transactionId !== 'string') return;
+    const types = this.byPayment.get(transactionId) ?? new Map<string, number>();
+    types.set(type, (types.get(type) ?? 0) + 1);
+    this.byPayment.set(transactionId, types);
+    if (webhookId !== undefined) {
+      if (this.seenIds.has(webhookId)) this.repeatsByPayment.set(transactionId, (this.repeatsByPayment.get(transactionId) ?? 0) + 1);
+      this.seenIds.add(webhookId);
+    }
+  }
+
+  completePayments(transactionIds: readonly string[], expected: readonly string[] = EXPECTED_PAYMENT_EVENTS): number {
+    return transactionIds.filter((id) => {
+      const types = this.byPayment.get(id);
+      return types !== undefined && expected.every((type) => types.has(type));
+    }).length;
+  }
+
+  received(transactionIds: readonly string[]): Pick<WebhookReport, 'paymentsByType' | 'deliveriesByType' | 'repeats' | 'delivered'> {
+    const paymentsByType: Record<string, number> = {};
+    const deliveriesByType: Record<string, number> = {};
+    let repeats = 0;
+    let delivered = 0;
+    for (const id of new Set(transactionIds)) {
+      for (const [type, count] of this.byPayment.get(id) ?? []) {
+        paymentsByType[type] = (paymentsByType[type] ?? 0) + 1;
+        deliveriesByType[type] = (deliveriesByType[type] ?? 0) + count;
+        delivered += count;
+      }
+      repeats += this.repeatsByPayment.get(id) ?? 0;
+    }
+    return { paymentsByType, deliveriesByType, repeats, delivered };
+  }
+}
+
+/** A merchant's webhook endpoint on loopback that answers 204 to everything and tallies payment events. */
 async function startWebhookReceiver(): Promise<WebhookReceiver> {
-  let delivered = 0;
+  const tally = new WebhookTally();
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      const webhookId = request.headers['webhook-id'];
       try {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { type?: unknown };
-        if (body.type === WEBHOOK_EVENT) delivered += 1;
+        tally.add(JSON.parse(Buffer.concat(chunks).toString('utf8')), typeof webhookId === 'string' ? webhookId : undefined);
       } catch {
         // Not an event: still acknowledged, not counted.
       }
@@ -259,7 +369,8 @@ async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/webhooks`,
-    delivered: () => delivered,
+    completePayments: (ids) => tally.completePayments(ids),
+    received: (ids) => tally.received(ids),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -278,10 +389,10 @@ async function registerWebhook(
   const response = await fetch(`${url}/webhook_endpoints`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
-    body: JSON.stringify({ url: receiverUrl, events: [WEBHOOK_EVENT] }),
+    body: JSON.stringify({ url: receiverUrl, events: WEBHOOK_SUBSCRIPTION }),
   });
   if (response.status !== 201) {
     return { step: 'failed', detail: `POST /webhook_endpoints answered ${response.status}: ${(await response.text()).slice(0, 300)}` };
   }
-  return { step: 'measured', detail: `endpoint registered for ${WEBHOOK_EVENT}` };
+  return { step: 'measured', detail: `endpoint registered for ${WEBHOOK_SUBSCRIPTION.join(', ')}` };
 }

@@ -58,3 +58,14 @@ export function formatNumber(value: number | undefined, decimals = 0): string {
 export function formatUsd(value: number): string {
   return value >= 0.01 || value === 0 ? `$${value.toFixed(2)}` : `$${value.toFixed(4)}`;
 }
+
+/**
+ * bench/results.json: the run's results, indented, then `targets` with one line per target, so that a
+ * diff of two runs shows which targets moved.
+ */
+export function resultsJson(results: Readonly<Record<string, unknown>>, targets: readonly unknown[]): string {
+  const body = JSON.stringify(results, null, 2);
+  const lines = targets.map((target) => `    ${JSON.stringify(target)}`).join(',\n');
+  const targetsJson = targets.length === 0 ? '[]' : `[\n${lines}\n  ]`;
+  return body === '{}' ? `{\n  "targets": ${targetsJson}\n}\n` : `${body.slice(0, -2)},\n  "targets": ${targetsJson}\n}\n`;
+}

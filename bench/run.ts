@@ -23,9 +23,9 @@ import { FLOOR_PATH, floorRoute } from './floor.ts';
 import { runLoadInChildProcess, type LoadResult, type LoadSpec } from './http-load.ts';
 import { CARD_PAYMENT, runLifecycle, waitForDrain, type LifecycleReport } from './lifecycle.ts';
 import { installLogMeter } from './log-meter.ts';
-import { formatNumber, formatUsd, toMarkdown, toText, type Table } from './report.ts';
+import { formatNumber, formatUsd, resultsJson, toMarkdown, toText, type Table } from './report.ts';
 import { counterDelta, median, ratio, sum } from './stats.ts';
-import { evaluateTargets, kilobytes, type TargetResult } from './targets.ts';
+import { evaluateTargets, kilobytes, type LifecyclePoint, type TargetResult } from './targets.ts';
 
 const benchDir = fileURLToPath(new URL('./', import.meta.url));
 const repositoryRoot = fileURLToPath(new URL('../', import.meta.url));
@@ -117,16 +117,16 @@ async function main(): Promise<void> {
 
   const cost = lifecycle === undefined ? undefined : costPerMillionPayments(lifecycle.usage);
   const targets = evaluateTargets({
+    lifecycle: lifecycle === undefined || cost === undefined ? undefined : lifecyclePoint(lifecycle, cost),
     kmsRequestsPerPayment: lifecycle?.kmsEstimate.requestsPerPayment,
     kmsMeasuredPerPayment: lifecycle === undefined ? undefined : sum(Object.values(lifecycle.perPayment.kmsRequests)),
     createAt10: pointAt(http, 'createPayment', 10),
     floorAt10: pointAt(http, 'floor', 10),
     bundles: bundles.map((bundle) => ({ name: bundle.name, bytes: bundle.bytes, coldInitMedianMs: bundle.coldInitMedianMs })),
-    usdPerMillionPayments: cost?.totalUsdPerMillionPayments,
   });
   const tables = [
     ...(http.length > 0 ? [httpTable(http, config)] : []),
-    ...(lifecycle === undefined ? [] : [lifecycleTable(lifecycle)]),
+    ...(lifecycle === undefined ? [] : [lifecycleTable(lifecycle), partitionTable(lifecycle)]),
     ...(bundles.length > 0 ? [bundleTable(bundles, config)] : []),
     ...(cost === undefined ? [] : [costTable(cost)]),
     targetTable(targets),
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   writeFileSync(join(benchDir, 'RESULTS.md'), toMarkdown(tables, preamble));
   writeFileSync(
     join(benchDir, 'results.json'),
-    `${JSON.stringify({ generatedAt: startedAt.toISOString(), machine, config, http, lifecycle: withoutIds(lifecycle), bundles, cost, targets }, null, 2)}\n`,
+    resultsJson({ generatedAt: startedAt.toISOString(), machine, config, http, lifecycle: withoutIds(lifecycle), bundles, cost }, targets),
   );
   process.stdout.write(`Wrote bench/results.json and bench/RESULTS.md\n`);
 }
@@ -268,6 +268,20 @@ function withFloorRatios(reports: readonly ScenarioReport[]): ScenarioReport[] {
   }));
 }
 
+function lifecyclePoint(lifecycle: LifecycleReport, cost: CostEstimate): LifecyclePoint {
+  const per = lifecycle.perPayment;
+  const hottest = lifecycle.writeUnitsByPartitionKey.hottest;
+  return {
+    drained: lifecycle.drained,
+    dynamodbRequestsPerPayment: sum(Object.values(per.dynamodbRequests)),
+    tableWriteUnitsPerPayment: per.dynamodbWriteUnits,
+    indexWriteUnitsPerPayment: per.dynamodbIndexWriteUnits,
+    hottestPartition: hottest === undefined ? undefined : { where: hottest.where, key: hottest.key, unitsPerPayment: hottest.units },
+    sqsRequestsPerPayment: sum(Object.values(per.sqsRequests)),
+    usdPerMillionPayments: cost.totalUsdPerMillionPayments,
+  };
+}
+
 function pointAt(reports: readonly ScenarioReport[], key: Scenario['key'], connections: number) {
   const run = reports.find((report) => report.key === key)?.runs.find((candidate) => candidate.connections === connections);
   return run === undefined ? undefined : { requestsPerSecond: run.requestsPerSecond, p99Ms: run.latencyMs.p99 };
@@ -342,16 +356,32 @@ function lifecycleTable(report: LifecycleReport): Table {
       .map(([name, value]) => `${name} ${value.toFixed(2)}`)
       .join(', ') || '0';
   const total = (counts: Record<string, number>): string => Object.values(counts).reduce((sum, value) => sum + value, 0).toFixed(2);
+  const sameRequests = JSON.stringify(per.dynamodbRequestsSeenByMeter) === JSON.stringify(per.dynamodbRequests);
   return {
-    title: `Payment lifecycle: ${report.created} payments, create → authorized → captured → settled → webhook`,
+    title: `Payment lifecycle: ${report.created} payments, create → authorized → captured → settled, every event to a webhook endpoint`,
     headers: ['measure', 'value', 'detail'],
     rows: [
-      ['time to drain', `${report.drainSeconds.toFixed(1)} s`, report.drained ? 'every queue empty' : 'did NOT drain before the timeout'],
+      [
+        'time to drain',
+        `${report.drainSeconds.toFixed(1)} s`,
+        report.drained ? 'every queue empty and every expected webhook received' : 'did NOT drain before the timeout',
+      ],
       ['final statuses', '', list(report.finalStatuses)],
-      ['webhook step', report.webhook.step, report.webhook.detail],
+      [
+        'webhooks by event type',
+        report.webhook.step === 'measured' ? `${report.webhook.complete}/${report.created} payments complete` : report.webhook.step,
+        report.webhook.detail,
+      ],
       ['API requests / payment', per.httpRequests.toFixed(2), ''],
       ['Lambda invocations / payment', total(per.lambdaInvocations), list(per.lambdaInvocations)],
-      ['DynamoDB requests / payment', total(per.dynamodbRequests), list(per.dynamodbRequests)],
+      [
+        'DynamoDB requests / payment',
+        total(per.dynamodbRequests),
+        list(per.dynamodbRequests) +
+          (sameRequests
+            ? ''
+            : `; per operation the larger of the meter's count (${list(per.dynamodbRequestsSeenByMeter)}) and the stand-in's (${list(per.dynamodbRequestsSeenByStandIn)})`),
+      ],
       ['DynamoDB read units / payment', per.dynamodbReadUnits.toFixed(2), 'RCU as dynalite reports them'],
       [
         'DynamoDB write units / payment',
@@ -369,8 +399,30 @@ function lifecycleTable(report: LifecycleReport): Table {
       ['bytes logged / payment', per.logBytes.toFixed(0), 'what the functions wrote to stdout/stderr'],
     ],
     notes: [
+      `Webhooks: one endpoint subscribed to every event type (\`*\`); the run drains when each payment has received ${report.webhook.expected.join(', ')}.`,
       `DynamoDB units: ${report.capacity.source}; ${report.capacity.failedConditionalWrites} failed conditional writes counted as 1 WCU each.`,
       'SQS requests include the pollers\' long polls (Lambda\'s event source mappings poll the same way in the cloud).',
+    ],
+  };
+}
+
+function partitionTable(report: LifecycleReport): Table {
+  const partitions = report.writeUnitsByPartitionKey;
+  const place = (where: string): string => (where === 'table' ? 'table' : `index ${where}`);
+  return {
+    title: 'Write units by partition key',
+    headers: ['', 'where', 'partition key', 'WCU / payment'],
+    rows: partitions.top.slice(0, 5).map((entry, rank) => [String(rank + 1), place(entry.where), entry.key, entry.units.toFixed(3)]),
+    notes: [
+      `The ${Math.min(5, partitions.top.length)} partition keys, of the table and its indexes together, that the ${report.created} measured payments wrote most, ` +
+        `out of ${partitions.keysWritten} written. DynamoDB gives one partition 1,000 WCU/s: a key that takes x WCU per payment caps the gateway at 1,000 / x payments a second.`,
+      `Hottest in each place: ${Object.values(partitions.hottestByPlace)
+        .map((entry) => `${place(entry.where)} ${entry.key} ${entry.units.toFixed(3)}`)
+        .join('; ')}.`,
+      'Table units as dynalite reports them; index writes estimated from the index keys each write sets (bench/dynamo-meter.ts).' +
+        (report.capacity.unseenItemUpdates > 0
+          ? ` ${report.capacity.unseenItemUpdates} updates hit items the meter had not seen written or read: their index writes may be missing.`
+          : ''),
     ],
   };
 }

@@ -65,3 +65,10 @@ export function sum(values: Iterable<number>): number {
   for (const value of values) total += value;
   return total;
 }
+
+/** Per name, the larger of two counts: what two vantage points saw of the same requests, neither trusted to see all. */
+export function largerOfEach(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+  const larger: Record<string, number> = {};
+  for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) larger[name] = Math.max(a[name] ?? 0, b[name] ?? 0);
+  return larger;
+}
