@@ -24,8 +24,8 @@ export interface EventPage {
 
 /** BatchWriteItem takes at most this many items per request. */
 const BATCH_WRITE_LIMIT = 25;
-/** Items one query of a shard reads: events and their deliveries. */
-const SHARD_PAGE_SIZE = 100;
+/** Items one query of a timeline reads: events and their deliveries. */
+const TIMELINE_PAGE_SIZE = 200;
 /** Items read at most per timeline: ten pages of one shard. */
 const TIMELINE_MAX_PAGES = 10;
 /** Event ids are made after the change they record, but clocks of different functions may differ a little. */
@@ -85,7 +85,7 @@ export class EventRepository {
   /** The merchant's events newest first, with their deliveries, merged from every shard. */
   async list(filter: { merchantId: string; type?: string; startingAfter?: string; limit: number }): Promise<EventPage> {
     const readers = Array.from({ length: EVENT_SHARDS }, (_, shard) =>
-      this.shardReader(eventPartition(filter.merchantId, shard), { before: filter.startingAfter, type: filter.type }),
+      this.shardReader(eventPartition(filter.merchantId, shard), { before: filter.startingAfter, type: filter.type, pageSize: filter.limit + 1 }),
     );
     const merged = await new NewestFirstMerge(readers, (recorded: RecordedEvent) => recorded.event.id).take(filter.limit + 1);
     const events = merged.slice(0, filter.limit);
@@ -113,7 +113,7 @@ export class EventRepository {
             ':from': `EVT#${idBoundary('event', Date.parse(createdAt) - CLOCK_SKEW_MS)}`,
             ':txn': transactionId,
           },
-          Limit: SHARD_PAGE_SIZE,
+          Limit: TIMELINE_PAGE_SIZE,
           ExclusiveStartKey: startKey,
         }),
       );
@@ -125,7 +125,10 @@ export class EventRepository {
   }
 
   /** Reads one shard newest first, as whole events (an event comes after its deliveries in that order). */
-  private shardReader(partition: string, filter: { before: string | undefined; type: string | undefined }): ShardReader<RecordedEvent> {
+  private shardReader(
+    partition: string,
+    filter: { before: string | undefined; type: string | undefined; pageSize: number },
+  ): ShardReader<RecordedEvent> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':pk': partition };
     let condition = 'pk = :pk';
@@ -150,7 +153,8 @@ export class EventRepository {
             ...(Object.keys(names).length === 0 ? {} : { ExpressionAttributeNames: names }),
             ExpressionAttributeValues: values,
             ScanIndexForward: false,
-            Limit: SHARD_PAGE_SIZE,
+            // A page of the list needs at most one more event than it shows from any one shard.
+            Limit: filter.pageSize,
             ExclusiveStartKey: nextKey,
           }),
         );
