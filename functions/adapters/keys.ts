@@ -27,6 +27,11 @@ export const keys = {
   paymentMethod: (paymentMethodId: string): ItemKey => ({ pk: `PM#${paymentMethodId}`, sk: 'PM' }),
   order: (orderId: string): ItemKey => ({ pk: `ORD#${orderId}`, sk: 'ORD' }),
   config: (name: string): ItemKey => ({ pk: `CONFIG#${name}`, sk: 'CONFIG' }),
+  /**
+   * The card vault's data key of one merchant and period (a UTC day, `YYYYMMDD`), encrypted under KMS: one
+   * per merchant and day for the whole fleet, so containers share it instead of each asking KMS for its own.
+   */
+  cardDataKey: (merchantId: string, period: string): ItemKey => ({ pk: `DKEY#${merchantId}#${period}`, sk: 'DKEY' }),
   /** A hosted-page session, found by the SHA-256 of its token (the token itself is never stored). */
   session: (tokenHash: string): ItemKey => ({ pk: `SESSION#${tokenHash}`, sk: 'SESSION' }),
 } as const;
