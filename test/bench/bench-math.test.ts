@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { billedMilliseconds, costPerMillionPayments, LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION, type PaymentUsage } from '../../bench/cost.ts';
 import { estimateSteadyStateKms } from '../../bench/kms-model.ts';
+import { defaultDataKeyCacheLimits } from '../../functions/adapters/card-vault.ts';
 import { assignedAttributes, IndexMembership } from '../../bench/dynamo-meter.ts';
 import { toMarkdown, toText } from '../../bench/report.ts';
 import { counterDelta, median, percentile, ratio, summarizeLatencies } from '../../bench/stats.ts';
@@ -128,32 +129,62 @@ describe('cost per million payments', () => {
 });
 
 describe('the steady-state KMS estimate', () => {
-  const cache = { maxAgeMs: 5 * 60_000, maxUses: 10_000 };
   const paymentFlow = [
     { name: 'payments', operations: ['encrypt'] },
     { name: 'authorizeWorker', operations: ['decrypt'] },
   ] as const;
+  const DAY_SECONDS = 86_400;
 
-  it('counts one GenerateDataKey per sealing container, and one Decrypt per key met per opening container, per key lifetime', () => {
-    const estimate = estimateSteadyStateKms(paymentFlow, cache, { containersPerFunction: 10, paymentsPerSecond: 10 });
+  it("counts, with the vault's own limits, one GenerateDataKey per merchant and day for the fleet and one Decrypt per container and day", () => {
+    const estimate = estimateSteadyStateKms(paymentFlow, defaultDataKeyCacheLimits, { containersPerFunction: 10, paymentsPerSecond: 10 });
 
-    // 3,000 payments in 5 min; payments: 10 containers x 1 key; authorizeWorker: 10 containers x 10 keys.
-    expect(estimate.keyLifetimeSeconds).toBe(300);
-    expect(estimate.byFunction.payments).toBeCloseTo((10 / 3000) * 1000, 9);
-    expect(estimate.byFunction.authorizeWorker).toBeCloseTo((100 / 3000) * 1000, 9);
-    expect(estimate.requestsPerThousandPayments).toBeCloseTo((110 / 3000) * 1000, 9);
-    expect(estimate.requestsPerPayment).toBeCloseTo(110 / 3000, 12);
+    // 864,000 payments a day; payments: 10 containers x 1 copy (one of them made the key), authorizeWorker: 10 x 1.
+    const paymentsPerDay = 10 * DAY_SECONDS;
+    expect(estimate.keyLifetimeSeconds).toBe(DAY_SECONDS);
+    expect(estimate.byFunction.payments).toBeCloseTo((10 / paymentsPerDay) * 1000, 12);
+    expect(estimate.byFunction.authorizeWorker).toBeCloseTo((10 / paymentsPerDay) * 1000, 12);
+    expect(estimate.byOperation.GenerateDataKey).toBeCloseTo((1 / paymentsPerDay) * 1000, 12);
+    expect(estimate.byOperation.Decrypt).toBeCloseTo((19 / paymentsPerDay) * 1000, 12);
+    expect(estimate.requestsPerThousandPayments).toBeCloseTo((20 / paymentsPerDay) * 1000, 12);
+    expect(estimate.requestsPerPayment).toBeCloseTo(20 / paymentsPerDay, 15);
+    expect(estimate.requestsPerThousandPayments).toBeLessThanOrEqual(TARGETS.kmsRequestsPerThousandPayments);
   });
 
-  it('renews a key after its maximum uses when traffic is high', () => {
-    const estimate = estimateSteadyStateKms(paymentFlow, cache, { containersPerFunction: 1, paymentsPerSecond: 100 });
+  it('unwraps the same key again in every container each time its cached copy ages out before the day ends', () => {
+    const estimate = estimateSteadyStateKms(paymentFlow, { maxAgeMs: 3_600_000, maxUses: 1_000_000 }, { containersPerFunction: 10, paymentsPerSecond: 10 });
 
-    expect(estimate.keyLifetimeSeconds).toBe(100);
-    expect(estimate.requestsPerThousandPayments).toBeCloseTo((2 / 10_000) * 1000, 9);
+    expect(estimate.keyLifetimeSeconds).toBe(3_600);
+    // 24 copies per container per day, in 20 containers.
+    expect(estimate.requestsPerThousandPayments).toBeCloseTo(((20 * 24) / (10 * DAY_SECONDS)) * 1000, 12);
+    expect(estimate.byOperation.GenerateDataKey).toBeCloseTo((1 / (10 * DAY_SECONDS)) * 1000, 12);
+  });
+
+  it('unwraps it again after the maximum uses when traffic is high, counting a number and a CVC per payment', () => {
+    const estimate = estimateSteadyStateKms(paymentFlow, { maxAgeMs: DAY_SECONDS * 1000, maxUses: 10_000 }, { containersPerFunction: 1, paymentsPerSecond: 100 });
+
+    // 200 values a second in the one container of each function: a copy lasts 50 s.
+    expect(estimate.keyLifetimeSeconds).toBe(50);
+    expect(estimate.requestsPerThousandPayments).toBeCloseTo((2 / (100 * 50)) * 1000, 12);
+  });
+
+  it('follows a shorter period: an hour costs 24 times a day', () => {
+    const daily = estimateSteadyStateKms(paymentFlow, defaultDataKeyCacheLimits, { containersPerFunction: 10, paymentsPerSecond: 10 });
+    const hourly = estimateSteadyStateKms(paymentFlow, { ...defaultDataKeyCacheLimits, periodMs: 3_600_000 }, { containersPerFunction: 10, paymentsPerSecond: 10 });
+
+    expect(hourly.keyLifetimeSeconds).toBe(3_600);
+    expect(hourly.requestsPerThousandPayments).toBeCloseTo(daily.requestsPerThousandPayments * 24, 12);
+  });
+
+  it('counts both caches of a function that seals and opens, and no GenerateDataKey when nothing in the flow seals', () => {
+    const both = estimateSteadyStateKms([{ name: 'both', operations: ['encrypt', 'decrypt'] }], defaultDataKeyCacheLimits, { containersPerFunction: 10, paymentsPerSecond: 10 });
+    const openersOnly = estimateSteadyStateKms([{ name: 'authorizeWorker', operations: ['decrypt'] }], defaultDataKeyCacheLimits, { containersPerFunction: 10, paymentsPerSecond: 10 });
+
+    expect(both.requestsPerThousandPayments).toBeCloseTo((20 / (10 * DAY_SECONDS)) * 1000, 12);
+    expect(openersOnly.byOperation).toEqual({ GenerateDataKey: 0, Decrypt: openersOnly.requestsPerThousandPayments });
   });
 
   it('needs no KMS request without a function that uses the card key', () => {
-    expect(estimateSteadyStateKms([], cache, { containersPerFunction: 10, paymentsPerSecond: 10 }).requestsPerThousandPayments).toBe(0);
+    expect(estimateSteadyStateKms([], defaultDataKeyCacheLimits, { containersPerFunction: 10, paymentsPerSecond: 10 }).requestsPerThousandPayments).toBe(0);
   });
 });
 
