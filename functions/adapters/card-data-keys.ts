@@ -1,172 +1,179 @@
 /**
- * The card vault's data keys: one per merchant and period (a UTC day), shared by every container of every
- * function through the table, so that KMS is asked for a data key once per merchant and day in the whole
- * fleet, and each container unwraps it once, instead of each container making its own every few minutes
- * and every opener unwrapping each of those.
+ * The card vault's data keys, made so that only a function that opens card data can unwrap one (DESIGN.md,
+ * "Card data": only the authorize worker can decrypt cards).
  *
- * The first container that needs a merchant's key for a day calls KMS `GenerateDataKey` and stores the
- * *encrypted* key at `DKEY#<merchant>#<YYYYMMDD>` with a conditional put; a container that loses that race
- * throws its own key away and uses the stored one, so no value is ever sealed under a key the table does not
- * hold. Everyone else reads the item (consistently) and asks KMS to `Decrypt` it. The plaintext key never
- * leaves this process: only KMS's ciphertext is stored, and errors name the item, never a key.
+ * Sealing: each container makes its own data key per merchant and UTC day with KMS `GenerateDataKey`, and
+ * stores the *encrypted* key once, under a random reference, `DKEY#<merchant>#<YYYYMMDD>#<ref>`, before it
+ * seals anything under it; every value sealed under the key names its day and reference. A sealing container
+ * never reads these items and never calls KMS `Decrypt`, so its role needs neither: it can make keys and seal,
+ * and cannot unwrap any stored key, not even its own. The reference is random and new, so the conditional put
+ * has no race to lose; it only keeps a (never expected) collision from overwriting another container's key.
  *
- * The encryption context binds the stored key to its merchant and day (`merchant_id`, `data_key_period`):
- * an encrypted key copied to another merchant's or another day's item does not decrypt. CloudTrail logs the
- * context in clear; neither value is secret.
+ * Opening: the value's merchant, day and reference name the item; it is read consistently (the sealer stored
+ * it before sealing, so a miss is definite) and KMS `Decrypt`s the key, once per key, for the caller to cache.
  *
- * Why a UTC day: KMS requests scale with (merchants + containers) per period, so a day costs 288 times fewer
- * than the previous 5 minutes. The crypto-period is far from binding: AES-GCM with random 96-bit IVs allows
- * 2^32 encryptions per key (NIST SP 800-38D), and a merchant sealing 1,000 values a second for a day makes
- * about 2^26. The blast radius of one leaked data key is one merchant's cards sealed that day; a shorter period
- * shrinks it in proportion and multiplies KMS requests in proportion (an hour: 24 times the requests).
- * The items never expire: a saved card sealed on some day needs that day's key for as long as it is kept.
+ * The plaintext key never leaves this process: only KMS's ciphertext is stored, and errors name the item,
+ * never a key. The encryption context binds the stored key to its merchant and day (`merchant_id`,
+ * `data_key_period`): an encrypted key copied to another merchant's or another day's item does not decrypt.
+ * CloudTrail logs the context in clear; neither value is secret.
+ *
+ * Why one key per container and day, not one per merchant and day for the whole fleet: sharing one key would
+ * make every container after the first unwrap it, so every sealing function would need `kms:Decrypt` on card
+ * data keys. Per day, KMS sees one GenerateDataKey per sealing container and merchant, and one Decrypt per
+ * opening container and key it meets (bench/kms-model.ts). The crypto-period is far from binding: AES-GCM with
+ * random 96-bit IVs allows 2^32 encryptions per key (NIST SP 800-38D), and the vault's cache retires a key after
+ * far fewer uses. One leaked data key exposes what one container sealed for one merchant in one day.
+ * The items never expire: a saved card sealed on some day needs that key for as long as it is kept.
  */
+import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, GenerateDataKeyCommand, InvalidCiphertextException, type KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { SealedCardUnreadableError } from '../core/vault.ts';
-import { keys, type ItemKey } from './keys.ts';
+import { keys } from './keys.ts';
 
-/** One data key per merchant per UTC day. */
+/** A sealing key is used for one UTC day at most. */
 export const DATA_KEY_PERIOD_MS = 24 * 60 * 60 * 1000;
 
 export interface DataKeyPeriod {
-  /** `YYYYMMDD` of the UTC day: how a sealed value and the item's key name the period. */
-  readonly ref: string;
-  /** Epoch milliseconds at which the next period begins. */
+  /** `YYYYMMDD` of the UTC day, as a sealed value and the item's key name it. */
+  readonly day: string;
+  /** Epoch milliseconds at which the next day begins. */
   readonly endsAt: number;
 }
 
 export function dataKeyPeriodAt(epochMs: number): DataKeyPeriod {
   const start = Math.floor(epochMs / DATA_KEY_PERIOD_MS) * DATA_KEY_PERIOD_MS;
-  return { ref: new Date(start).toISOString().slice(0, 10).replaceAll('-', ''), endsAt: start + DATA_KEY_PERIOD_MS };
+  return { day: new Date(start).toISOString().slice(0, 10).replaceAll('-', ''), endsAt: start + DATA_KEY_PERIOD_MS };
 }
 
-/** Whether `ref` names a period: 8 digits that are a real UTC day from 1970 to 9999. */
+/** Whether `day` is 8 digits that are a real UTC day from 1970 to 9999. */
+export function isDataKeyDay(day: string): boolean {
+  if (!/^\d{8}$/.test(day)) return false;
+  const start = Date.parse(`${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}T00:00:00Z`);
+  return Number.isFinite(start) && start >= 0 && dataKeyPeriodAt(start).day === day;
+}
+
+/** 10 base64url characters: 60 random bits, unique among the few thousand keys a merchant's day can have. */
+const REF_CHARS = 10;
+const REF_PATTERN = new RegExp(`^[A-Za-z0-9_-]{${REF_CHARS}}$`);
+
+/** Whether `ref` has the form of a data key's reference (it says nothing about whether the key exists). */
 export function isDataKeyRef(ref: string): boolean {
-  if (!/^\d{8}$/.test(ref)) return false;
-  const day = Date.parse(`${ref.slice(0, 4)}-${ref.slice(4, 6)}-${ref.slice(6, 8)}T00:00:00Z`);
-  return Number.isFinite(day) && day >= 0 && dataKeyPeriodAt(day).ref === ref;
+  return REF_PATTERN.test(ref);
+}
+
+function newDataKeyRef(): string {
+  // 8 bytes are 11 base64url characters; the first 10 carry 6 random bits each.
+  return randomBytes(8).toString('base64url').slice(0, REF_CHARS);
 }
 
 const DATA_KEY_BYTES = 32;
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-/** The stored item, as far as this module reads it; parsed here, at the boundary. */
+/** The stored item, as far as an opener reads it; parsed here, at the boundary. */
 const storedDataKey = z.object({
   sk: z.literal('DKEY'),
   /** KMS's CiphertextBlob of the data key, base64url. */
-  encrypted_key: z.string().regex(BASE64URL),
+  encrypted_key: z.string().regex(/^[A-Za-z0-9_-]+$/),
+  created_at: z.string(),
 });
 
-export interface SharedDataKeysOptions {
+export interface CardDataKeysOptions {
   readonly db: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly kms: KMSClient;
   /** The KMS key that issues and unwraps the data keys. */
   readonly keyId: string;
+  /** Epoch milliseconds, for an item's `created_at`. */
+  readonly clock: () => number;
+}
+
+export interface NewDataKey {
+  /** The reference that names the stored key, for the values sealed under it. */
+  readonly ref: string;
+  readonly plaintext: Buffer;
 }
 
 /**
- * Finds, or makes and stores, a merchant's data key of a period. Each call returns a fresh buffer holding the
- * plaintext key, which the caller owns and must zero when done with it; this class caches nothing.
+ * Makes and stores data keys (sealing), and unwraps stored ones (opening). Each call returns a fresh buffer
+ * holding a plaintext key, which the caller owns and must zero when done with it; this class caches nothing.
  */
-export class SharedDataKeys {
-  constructor(private readonly options: SharedDataKeysOptions) {}
+export class CardDataKeys {
+  constructor(private readonly options: CardDataKeysOptions) {}
 
-  /** The key to seal with in `ref`: the stored one, or a new one stored first if no container has made it. */
-  async forSealing(merchantId: string, ref: string): Promise<Buffer> {
-    const item = keys.cardDataKey(merchantId, ref);
-    const stored = await this.read(item, 'seal');
-    if (stored !== undefined) return this.decrypt(item, merchantId, ref, stored, 'seal');
-
+  /**
+   * A new data key of `merchantId` for `day`, already stored (encrypted) under its reference, so that every
+   * value sealed under it can be opened. Needs `kms:GenerateDataKey` and `dynamodb:PutItem`, nothing else.
+   */
+  async create(merchantId: string, day: string): Promise<NewDataKey> {
     const { Plaintext, CiphertextBlob } = await this.options.kms.send(
-      new GenerateDataKeyCommand({
-        KeyId: this.options.keyId,
-        KeySpec: 'AES_256',
-        EncryptionContext: encryptionContext(merchantId, ref),
-      }),
+      new GenerateDataKeyCommand({ KeyId: this.options.keyId, KeySpec: 'AES_256', EncryptionContext: encryptionContext(merchantId, day) }),
     );
     if (Plaintext?.length !== DATA_KEY_BYTES || CiphertextBlob === undefined) {
+      Plaintext?.fill(0);
       throw new Error('KMS GenerateDataKey returned no usable data key');
     }
     const plaintext = takeKey(Plaintext);
+    const ref = newDataKeyRef();
+    const item = keys.cardDataKey(merchantId, day, ref);
     try {
       await this.options.db.send(
         new PutCommand({
           TableName: this.options.tableName,
-          Item: { ...item, encrypted_key: Buffer.from(CiphertextBlob).toString('base64url'), created_at: new Date().toISOString() },
+          Item: { ...item, encrypted_key: Buffer.from(CiphertextBlob).toString('base64url'), created_at: new Date(this.options.clock()).toISOString() },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return plaintext;
     } catch (error) {
-      // Whatever happened, this key may not be the stored one: it must seal nothing.
+      // Not known to be stored (or another key is): it must seal nothing. The caller may try again, with a new key.
       plaintext.fill(0);
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new Error(`Cannot seal card data: the new data key's reference ${item.pk} is taken.`, { cause: error });
+      }
+      throw error;
     }
-    // Another container stored its key first: every value of this merchant and day is sealed under that one.
-    const winner = await this.read(item, 'seal');
-    if (winner === undefined) throw new Error(`The data key ${item.pk} vanished after another container stored it`);
-    return this.decrypt(item, merchantId, ref, winner, 'seal');
+    return { ref, plaintext };
   }
 
   /**
-   * The key a sealed value names. {@link SealedCardUnreadableError} when there is none for this merchant and
-   * period, or its stored form is not one KMS issued for them: the value will never open.
+   * The key a sealed value names. {@link SealedCardUnreadableError} when there is none for this merchant, day
+   * and reference, or its stored form is not one KMS issued for them: the value will never open. Other errors
+   * (the table or KMS failing) may pass on retry. Needs `dynamodb:GetItem` and `kms:Decrypt`.
    */
-  async forOpening(merchantId: string, ref: string): Promise<Buffer> {
-    const item = keys.cardDataKey(merchantId, ref);
-    const stored = await this.read(item, 'open');
-    if (stored === undefined) throw new SealedCardUnreadableError('the data key it names does not exist for this merchant');
-    return this.decrypt(item, merchantId, ref, stored, 'open');
-  }
-
-  /** The encrypted key, or undefined when no container has stored one. Read consistently: a miss is definite. */
-  private async read(item: ItemKey, use: KeyUse): Promise<Uint8Array | undefined> {
+  async unwrap(merchantId: string, day: string, ref: string): Promise<Buffer> {
+    const item = keys.cardDataKey(merchantId, day, ref);
     const { Item } = await this.options.db.send(new GetCommand({ TableName: this.options.tableName, Key: item, ConsistentRead: true }));
-    if (Item === undefined) return undefined;
+    if (Item === undefined) throw new SealedCardUnreadableError('the data key it names does not exist for this merchant');
     const parsed = storedDataKey.safeParse(Item);
-    if (!parsed.success) throw unusable(use, `the stored data key ${item.pk} is malformed`);
-    return Buffer.from(parsed.data.encrypted_key, 'base64url');
-  }
+    if (!parsed.success) throw new SealedCardUnreadableError(`the stored data key ${item.pk} is malformed`);
 
-  private async decrypt(item: ItemKey, merchantId: string, ref: string, encrypted: Uint8Array, use: KeyUse): Promise<Buffer> {
     let plaintext: Uint8Array | undefined;
     try {
       ({ Plaintext: plaintext } = await this.options.kms.send(
-        new DecryptCommand({ KeyId: this.options.keyId, CiphertextBlob: encrypted, EncryptionContext: encryptionContext(merchantId, ref) }),
+        new DecryptCommand({
+          KeyId: this.options.keyId,
+          CiphertextBlob: Buffer.from(parsed.data.encrypted_key, 'base64url'),
+          EncryptionContext: encryptionContext(merchantId, day),
+        }),
       ));
     } catch (error) {
       // KMS refuses a key altered, or issued for another merchant or day, with this; anything else may pass on retry.
       if (error instanceof InvalidCiphertextException) {
-        throw unusable(use, `the stored data key ${item.pk} was altered, or issued for another merchant or day`, error);
+        throw new SealedCardUnreadableError(`the stored data key ${item.pk} was altered, or issued for another merchant or day`, { cause: error });
       }
       throw error;
     }
     if (plaintext?.length !== DATA_KEY_BYTES) {
       plaintext?.fill(0);
-      throw unusable(use, 'KMS returned a data key of the wrong size');
+      throw new SealedCardUnreadableError('KMS returned a data key of the wrong size');
     }
     return takeKey(plaintext);
   }
 }
 
-type KeyUse = 'seal' | 'open';
-
-/**
- * Opening: the value will never open ({@link SealedCardUnreadableError}). Sealing: an operator must repair
- * the item, so a plain error, which the caller answers as a server error.
- */
-function unusable(use: KeyUse, reason: string, cause?: unknown): Error {
-  return use === 'open'
-    ? new SealedCardUnreadableError(reason, { cause })
-    : new Error(`Cannot seal card data: ${reason}.`, { cause });
-}
-
-function encryptionContext(merchantId: string, ref: string): Record<string, string> {
-  return { merchant_id: merchantId, data_key_period: ref };
+function encryptionContext(merchantId: string, day: string): Record<string, string> {
+  return { merchant_id: merchantId, data_key_period: day };
 }
 
 /** Copies a data key out of the SDK's response into a buffer we own, and wipes the SDK's copy. */

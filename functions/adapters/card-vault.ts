@@ -1,17 +1,18 @@
 /**
- * The card vault: envelope encryption. A card value is sealed with AES-256-GCM under a KMS data key of its
- * merchant and day, which every container shares through the table (functions/adapters/card-data-keys.ts:
- * made once by KMS `GenerateDataKey` for the whole fleet, stored encrypted, unwrapped once per container).
- * The associated data binds the ciphertext to its record and field, so a value copied to another
- * transaction, another merchant or from `cvc` to `number` does not open.
+ * The card vault: envelope encryption. A card value is sealed with AES-256-GCM under a KMS data key that the
+ * sealing container made for the value's merchant and UTC day and stored, encrypted, in the table
+ * (functions/adapters/card-data-keys.ts). Only a container that opens card data reads that item and asks KMS
+ * to unwrap the key: a sealing container never calls KMS `Decrypt`, so its role does not have it. The
+ * associated data binds the ciphertext to its record and field, and to the key it names, so a value copied to
+ * another transaction, another merchant or from `cvc` to `number`, or pointed at another key, does not open.
  *
- * Unwrapped data keys are cached in memory for a bounded time and number of uses, and a sealing key only
- * until its day ends; a plaintext key is zeroed when it leaves the cache.
+ * Plaintext data keys are cached in memory for a bounded time and number of uses, and a sealing key only until
+ * its day ends; a key is zeroed when it leaves the cache.
  *
  * Sealed formats, each part base64url:
- * - `v2.<period>.<iv>.<ciphertext>.<tag>`, written now. `<period>` (`YYYYMMDD`, UTC) names the data key:
- *   with the merchant of the binding, the item `DKEY#<merchant>#<period>`. The associated data also covers
- *   `v2.<period>`. About 75 characters for a card number.
+ * - `v2.<day>.<ref>.<iv>.<ciphertext>.<tag>`, written now. `<day>` (`YYYYMMDD`, UTC) and `<ref>` (10 random
+ *   characters) name the data key: with the merchant of the binding, the item `DKEY#<merchant>#<day>#<ref>`.
+ *   The associated data also covers `v2.<day>.<ref>`. 85 characters for a 16-digit card number.
  * - `v1.<encrypted data key>.<iv>.<ciphertext>.<tag>`, written before: each value carried KMS's ~200-byte
  *   ciphertext of a data key made by one container. Still opened, never written.
  */
@@ -22,23 +23,24 @@ import * as z from 'zod';
 import { env } from '../../lib/topology.ts';
 import { loadConfig, tableNameFromEnv } from '../config.ts';
 import { SealedCardUnreadableError, type CardVault, type SealBinding } from '../core/vault.ts';
-import { DATA_KEY_PERIOD_MS, dataKeyPeriodAt, isDataKeyRef, SharedDataKeys, takeKey } from './card-data-keys.ts';
+import { CardDataKeys, DATA_KEY_PERIOD_MS, dataKeyPeriodAt, isDataKeyDay, isDataKeyRef, takeKey } from './card-data-keys.ts';
 import { dynamoDocumentClient } from './dynamodb-client.ts';
 import { kmsClient } from './kms-client.ts';
 
 export interface DataKeyCacheLimits {
-  /** How long an unwrapped data key stays in memory after it was asked for. */
+  /** How long a plaintext data key stays in memory after it was asked for. */
   readonly maxAgeMs: number;
-  /** How many values one cached copy may seal or open before it is unwrapped again. */
+  /** How many values one cached key may seal or open before it leaves the cache. */
   readonly maxUses: number;
-  /** How many data keys the cache holds; the oldest goes first. */
+  /** How many data keys each cache (sealing, opening) holds; the oldest goes first. */
   readonly maxEntries: number;
 }
 
 /**
- * A sealing key also leaves the cache when its day ends. The data key is the fleet's, so a shorter age or
- * fewer uses would not rotate it, only unwrap the same key again: these bound how long and how much one copy
- * is used, and they are set so that a container unwraps each key about once.
+ * A sealing key also leaves the cache when its day ends. When a sealing key reaches a limit sooner, the
+ * container makes a new one (a GenerateDataKey and a new stored item); when an opening key does, the container
+ * unwraps the same stored key again (a Decrypt). A day and a million uses keep a container to about one key per
+ * merchant and day, far below AES-GCM's 2^32 encryptions per key.
  */
 export const defaultDataKeyCacheLimits: DataKeyCacheLimits = { maxAgeMs: DATA_KEY_PERIOD_MS, maxUses: 1_000_000, maxEntries: 1_000 };
 
@@ -46,7 +48,7 @@ export interface KmsCardVaultOptions {
   readonly kms?: KMSClient;
   /** The KMS key that issues data keys; `CARD_KEY_ID` when not given. */
   readonly keyId?: string;
-  /** Where the shared data keys are stored; the container's document client when not given. */
+  /** Where the encrypted data keys are stored; the container's document client when not given. */
   readonly db?: DynamoDBDocumentClient;
   /** `TABLE_NAME` when not given. */
   readonly tableName?: string;
@@ -64,12 +66,12 @@ const DATA_KEY_BYTES = 32;
 export class KmsCardVault implements CardVault {
   private readonly kms: KMSClient;
   private readonly keyId: string;
-  private readonly dataKeys: SharedDataKeys;
+  private readonly dataKeys: CardDataKeys;
   private readonly clock: () => number;
-  /** Per merchant and day: the shared data key new values are sealed with. */
-  private readonly sealingKeys: DataKeyCache;
-  /** Per merchant and key reference (a day, or a v1 value's encrypted data key): unwrapped keys that open stored values. */
-  private readonly openingKeys: DataKeyCache;
+  /** Per merchant and day: the data key this container made, which new values are sealed with. */
+  private readonly sealingKeys: DataKeyCache<SealingKey>;
+  /** Per merchant and stored key (a day and reference, or a v1 value's encrypted data key): unwrapped keys that open stored values. */
+  private readonly openingKeys: DataKeyCache<LoadedKey>;
 
   /**
    * Without options: the container's KMS and DynamoDB clients, `CARD_KEY_ID` and `TABLE_NAME`, which must be
@@ -78,46 +80,55 @@ export class KmsCardVault implements CardVault {
   constructor(options: KmsCardVaultOptions = {}) {
     this.kms = options.kms ?? kmsClient;
     this.keyId = options.keyId ?? loadConfig({ [env.cardKeyId]: z.string().min(1) })[env.cardKeyId];
-    this.dataKeys = new SharedDataKeys({
+    this.clock = options.clock ?? Date.now;
+    this.dataKeys = new CardDataKeys({
       db: options.db ?? dynamoDocumentClient,
       tableName: options.tableName ?? tableNameFromEnv(),
       kms: this.kms,
       keyId: this.keyId,
+      clock: this.clock,
     });
     const limits = { ...defaultDataKeyCacheLimits, ...options.cache };
-    this.clock = options.clock ?? Date.now;
     this.sealingKeys = new DataKeyCache(limits, this.clock);
     this.openingKeys = new DataKeyCache(limits, this.clock);
   }
 
+  /** Calls KMS `GenerateDataKey` and writes the table (never `Decrypt`, never a read) when it needs a new key. */
   async seal(plaintext: string, binding: SealBinding): Promise<string> {
+    checkBinding(binding);
     const period = dataKeyPeriodAt(this.clock());
-    const keyRef = `${CURRENT_VERSION}.${period.ref}`;
-    const aad = associatedData(binding, keyRef);
     const dataKey = await this.sealingKeys.use(
-      `${binding.merchantId}#${period.ref}`,
-      async () => ({ plaintext: await this.dataKeys.forSealing(binding.merchantId, period.ref) }),
+      `${binding.merchantId}#${period.day}`,
+      () => this.dataKeys.create(binding.merchantId, period.day),
       period.endsAt,
     );
     // No await from here on: the key cannot be evicted (and zeroed) while this value is being sealed.
+    const keyName = `${CURRENT_VERSION}.${period.day}.${dataKey.ref}`;
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', dataKey.plaintext, iv);
-    cipher.setAAD(aad);
+    cipher.setAAD(associatedData(binding, keyName));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [keyRef, ...[iv, ciphertext, cipher.getAuthTag()].map((part) => part.toString('base64url'))].join('.');
+    return [keyName, ...[iv, ciphertext, cipher.getAuthTag()].map((part) => part.toString('base64url'))].join('.');
   }
 
   async open(sealed: string, binding: SealBinding): Promise<string> {
+    checkBinding(binding);
     const parts = parseSealed(sealed);
-    const aad = parts.version === CURRENT_VERSION ? associatedData(binding, `${CURRENT_VERSION}.${parts.keyRef}`) : associatedData(binding);
-    const dataKey =
-      parts.version === CURRENT_VERSION
-        ? await this.openingKeys.use(`${CURRENT_VERSION}#${binding.merchantId}#${parts.keyRef}`, async () => ({
-            plaintext: await this.dataKeys.forOpening(binding.merchantId, parts.keyRef),
-          }))
-        : await this.openingKeys.use(`${LEGACY_VERSION}#${binding.merchantId}#${parts.keyRef}`, () =>
-            this.decryptLegacyDataKey(binding.merchantId, parts.keyRef),
-          );
+    const { merchantId } = binding;
+    let aad: Buffer;
+    let dataKey: CachedKey<LoadedKey>;
+    if (parts.version === CURRENT_VERSION) {
+      const { day, ref } = parts;
+      aad = associatedData(binding, `${CURRENT_VERSION}.${day}.${ref}`);
+      dataKey = await this.openingKeys.use(`${CURRENT_VERSION}#${merchantId}#${day}#${ref}`, async () => ({
+        plaintext: await this.dataKeys.unwrap(merchantId, day, ref),
+      }));
+    } else {
+      aad = associatedData(binding);
+      dataKey = await this.openingKeys.use(`${LEGACY_VERSION}#${merchantId}#${parts.encryptedKey}`, () =>
+        this.decryptLegacyDataKey(merchantId, parts.encryptedKey),
+      );
+    }
     // No await from here on, as in seal().
     const decipher = createDecipheriv('aes-256-gcm', dataKey.plaintext, parts.iv);
     decipher.setAAD(aad);
@@ -155,63 +166,72 @@ export class KmsCardVault implements CardVault {
   }
 }
 
-/**
- * `merchant|record|field`, preceded in v2 by `v2.<period>|`, so a v2 value is also bound to the data key it
- * names. v1 values keep the associated data they were sealed with.
- */
-function associatedData(binding: SealBinding, keyRef?: string): Buffer {
+/** '|' separates the parts of the associated data; forbidding it keeps two different bindings from having the same. */
+function checkBinding(binding: SealBinding): void {
   for (const part of [binding.merchantId, binding.recordId]) {
-    // '|' separates the parts; forbidding it keeps two different bindings from having the same associated data.
     if (part.length === 0 || part.includes('|')) throw new Error('A seal binding needs non-empty ids without "|"');
   }
-  const bound = `${binding.merchantId}|${binding.recordId}|${binding.field}`;
-  return Buffer.from(keyRef === undefined ? bound : `${keyRef}|${bound}`, 'utf8');
 }
 
-interface SealedParts {
-  readonly version: typeof CURRENT_VERSION | typeof LEGACY_VERSION;
-  /** v2: the period of the shared data key; v1: the value's own encrypted data key, base64url. */
-  readonly keyRef: string;
+/**
+ * `merchant|record|field`, preceded in v2 by `v2.<day>.<ref>|`, so a v2 value is also bound to its version and
+ * the data key it names. v1 values keep the associated data they were sealed with.
+ */
+function associatedData(binding: SealBinding, keyName?: string): Buffer {
+  const bound = `${binding.merchantId}|${binding.recordId}|${binding.field}`;
+  return Buffer.from(keyName === undefined ? bound : `${keyName}|${bound}`, 'utf8');
+}
+
+interface Encrypted {
   readonly iv: Buffer;
   readonly ciphertext: Buffer;
   readonly tag: Buffer;
 }
 
+type SealedParts =
+  | (Encrypted & { readonly version: typeof CURRENT_VERSION; readonly day: string; readonly ref: string })
+  | (Encrypted & { readonly version: typeof LEGACY_VERSION; readonly encryptedKey: string });
+
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 function parseSealed(sealed: string): SealedParts {
   const parts = sealed.split('.');
-  const [versionPart, keyRef, iv, ciphertext, tag] = parts;
-  const version = versionPart === CURRENT_VERSION || versionPart === LEGACY_VERSION ? versionPart : undefined;
   const notSealed = () => new SealedCardUnreadableError(`it is not in a sealed format (${CURRENT_VERSION} or ${LEGACY_VERSION})`);
-  if (
-    parts.length !== 5 ||
-    version === undefined ||
-    keyRef === undefined ||
-    iv === undefined ||
-    ciphertext === undefined ||
-    tag === undefined ||
-    !parts.every((part) => BASE64URL.test(part))
-  ) {
-    throw notSealed();
+  if (!parts.every((part) => BASE64URL.test(part))) throw notSealed();
+  const encrypted = (iv = '', ciphertext = '', tag = ''): Encrypted => {
+    const decoded = { iv: Buffer.from(iv, 'base64url'), ciphertext: Buffer.from(ciphertext, 'base64url'), tag: Buffer.from(tag, 'base64url') };
+    if (decoded.iv.length !== IV_BYTES || decoded.tag.length !== TAG_BYTES) throw notSealed();
+    return decoded;
+  };
+  if (parts[0] === CURRENT_VERSION && parts.length === 6) {
+    const [, day = '', ref = '', iv, ciphertext, tag] = parts;
+    if (!isDataKeyDay(day) || !isDataKeyRef(ref)) throw notSealed();
+    return { version: CURRENT_VERSION, day, ref, ...encrypted(iv, ciphertext, tag) };
   }
-  const decoded: SealedParts = { version, keyRef, iv: Buffer.from(iv, 'base64url'), ciphertext: Buffer.from(ciphertext, 'base64url'), tag: Buffer.from(tag, 'base64url') };
-  const keyRefValid = version === CURRENT_VERSION ? isDataKeyRef(keyRef) : keyRef.length > 0;
-  if (!keyRefValid || decoded.iv.length !== IV_BYTES || decoded.tag.length !== TAG_BYTES) throw notSealed();
-  return decoded;
+  if (parts[0] === LEGACY_VERSION && parts.length === 5) {
+    const [, encryptedKey = '', iv, ciphertext, tag] = parts;
+    if (encryptedKey.length === 0) throw notSealed();
+    return { version: LEGACY_VERSION, encryptedKey, ...encrypted(iv, ciphertext, tag) };
+  }
+  throw notSealed();
 }
 
 interface LoadedKey {
   readonly plaintext: Buffer;
 }
 
-interface CachedKey extends LoadedKey {
-  uses: number;
-  wiped: boolean;
+interface SealingKey extends LoadedKey {
+  /** The stored key's reference, which every value sealed under it names. */
+  readonly ref: string;
 }
 
-interface CacheEntry {
-  readonly key: Promise<CachedKey>;
+type CachedKey<Loaded extends LoadedKey> = Loaded & {
+  uses: number;
+  wiped: boolean;
+};
+
+interface CacheEntry<Loaded extends LoadedKey> {
+  readonly key: Promise<CachedKey<Loaded>>;
   /**
    * When the entry stops being used: `maxAgeMs` after the key was asked for (so a slow answer cannot extend
    * it), or earlier if the caller set a deadline.
@@ -224,8 +244,8 @@ interface CacheEntry {
  * time share one load. A key leaving the cache is zeroed; a caller that awaited it then sees it as unusable
  * and asks again, so a zeroed key is never used.
  */
-class DataKeyCache {
-  private readonly entries = new Map<string, CacheEntry>();
+class DataKeyCache<Loaded extends LoadedKey> {
+  private readonly entries = new Map<string, CacheEntry<Loaded>>();
 
   constructor(
     private readonly limits: DataKeyCacheLimits,
@@ -239,10 +259,10 @@ class DataKeyCache {
 
   /**
    * A key for one more use; the caller must use it before its next await. `notAfter` (epoch ms) ends the
-   * entry earlier than its age limit. It must not decrease from one new entry to the next (a period's end
+   * entry earlier than its age limit. It must not decrease from one new entry to the next (a day's end
    * does not), so that entries stay ordered by expiry.
    */
-  async use(name: string, load: () => Promise<LoadedKey>, notAfter = Number.POSITIVE_INFINITY): Promise<CachedKey> {
+  async use(name: string, load: () => Promise<Loaded>, notAfter = Number.POSITIVE_INFINITY): Promise<CachedKey<Loaded>> {
     for (;;) {
       this.evictExpired();
       const cached = this.entries.get(name);
@@ -258,8 +278,8 @@ class DataKeyCache {
     }
   }
 
-  private add(name: string, load: () => Promise<LoadedKey>, notAfter: number): CacheEntry {
-    const entry: CacheEntry = {
+  private add(name: string, load: () => Promise<Loaded>, notAfter: number): CacheEntry<Loaded> {
+    const entry: CacheEntry<Loaded> = {
       key: load().then((loaded) => ({ ...loaded, uses: 0, wiped: false })),
       expiresAt: Math.min(this.clock() + this.limits.maxAgeMs, notAfter),
     };
@@ -275,7 +295,7 @@ class DataKeyCache {
     return entry;
   }
 
-  private isExpired(entry: CacheEntry): boolean {
+  private isExpired(entry: CacheEntry<Loaded>): boolean {
     return this.clock() >= entry.expiresAt;
   }
 
@@ -287,7 +307,7 @@ class DataKeyCache {
     }
   }
 
-  private evict(name: string, entry: CacheEntry): void {
+  private evict(name: string, entry: CacheEntry<Loaded>): void {
     this.entries.delete(name);
     entry.key.then(
       (key) => {
