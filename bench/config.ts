@@ -25,8 +25,9 @@ const settingsSchema = z.object({
    */
   BENCH_LIFECYCLE_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(2),
   /**
-   * Steady-state KMS estimate (bench/kms-model.ts): warm containers per function, each with its own data-key
-   * cache, and the payment rate they share. Assumptions, not measurements: the run is too short to see them.
+   * Steady-state KMS estimate (bench/kms-model.ts): warm containers per function, and the payment rate they
+   * share. Each sealing container makes its own data key per merchant and day; each opening container unwraps
+   * every one of those it meets. Assumptions, not measurements: the run is too short to see them.
    */
   BENCH_CONTAINERS: z.coerce.number().int().min(1).max(1000).default(10),
   BENCH_RATE: z.coerce.number().positive().max(100_000).default(10),

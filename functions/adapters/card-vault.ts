@@ -1,43 +1,64 @@
 /**
- * The card vault: envelope encryption. A card value is sealed with AES-256-GCM under a data key from KMS
- * `GenerateDataKey` (encryption context `merchant_id`), and stored next to that data key in its encrypted
- * form. The associated data binds the ciphertext to its record and field, so a value copied to another
- * transaction, another merchant or from `cvc` to `number` does not open.
+ * The card vault: envelope encryption. A card value is sealed with AES-256-GCM under a KMS data key that the
+ * sealing container made for the value's merchant and UTC day and stored, encrypted, in the table
+ * (functions/adapters/card-data-keys.ts). Only a container that opens card data reads that item and asks KMS
+ * to unwrap the key: a sealing container never calls KMS `Decrypt`, so its role does not have it. The
+ * associated data binds the ciphertext to its record and field, and to the key it names, so a value copied to
+ * another transaction, another merchant or from `cvc` to `number`, or pointed at another key, does not open.
  *
- * Data keys are cached for a bounded time and number of uses, so KMS is called about once per merchant
- * per few minutes, not once per payment; a plaintext key is zeroed when it leaves the cache.
+ * Plaintext data keys are cached in memory for a bounded time and number of uses, and a sealing key only until
+ * its day ends; a key is zeroed when it leaves the cache.
  *
- * Sealed format: `v1.<encrypted data key>.<iv>.<ciphertext>.<tag>`, each part base64url.
+ * Sealed formats, each part base64url:
+ * - `v2.<day>.<ref>.<iv>.<ciphertext>.<tag>`, written now. `<day>` (`YYYYMMDD`, UTC) and `<ref>` (10 random
+ *   characters) name the data key: with the merchant of the binding, the item `DKEY#<merchant>#<day>#<ref>`.
+ *   The associated data also covers `v2.<day>.<ref>`. 85 characters for a 16-digit card number.
+ * - `v1.<encrypted data key>.<iv>.<ciphertext>.<tag>`, written before: each value carried KMS's ~200-byte
+ *   ciphertext of a data key made by one container. Still opened, never written.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { DecryptCommand, GenerateDataKeyCommand, InvalidCiphertextException, type KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand, InvalidCiphertextException, type KMSClient } from '@aws-sdk/client-kms';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { env } from '../../lib/topology.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig, tableNameFromEnv } from '../config.ts';
 import { SealedCardUnreadableError, type CardVault, type SealBinding } from '../core/vault.ts';
+import { CardDataKeys, DATA_KEY_PERIOD_MS, dataKeyPeriodAt, isDataKeyDay, isDataKeyRef, takeKey } from './card-data-keys.ts';
+import { dynamoDocumentClient } from './dynamodb-client.ts';
 import { kmsClient } from './kms-client.ts';
 
 export interface DataKeyCacheLimits {
-  /** How long a data key is used after KMS issued it. */
+  /** How long a plaintext data key stays in memory after it was asked for. */
   readonly maxAgeMs: number;
-  /** How many values one cached data key may seal or open. */
+  /** How many values one cached key may seal or open before it leaves the cache. */
   readonly maxUses: number;
-  /** How many data keys the cache holds; the oldest goes first. */
+  /** How many data keys each cache (sealing, opening) holds; the oldest goes first. */
   readonly maxEntries: number;
 }
 
-export const defaultDataKeyCacheLimits: DataKeyCacheLimits = { maxAgeMs: 5 * 60_000, maxUses: 10_000, maxEntries: 1_000 };
+/**
+ * A sealing key also leaves the cache when its day ends. When a sealing key reaches a limit sooner, the
+ * container makes a new one (a GenerateDataKey and a new stored item); when an opening key does, the container
+ * unwraps the same stored key again (a Decrypt). A day and a million uses keep a container to about one key per
+ * merchant and day, far below AES-GCM's 2^32 encryptions per key.
+ */
+export const defaultDataKeyCacheLimits: DataKeyCacheLimits = { maxAgeMs: DATA_KEY_PERIOD_MS, maxUses: 1_000_000, maxEntries: 1_000 };
 
 export interface KmsCardVaultOptions {
   readonly kms?: KMSClient;
   /** The KMS key that issues data keys; `CARD_KEY_ID` when not given. */
   readonly keyId?: string;
+  /** Where the encrypted data keys are stored; the container's document client when not given. */
+  readonly db?: DynamoDBDocumentClient;
+  /** `TABLE_NAME` when not given. */
+  readonly tableName?: string;
   readonly cache?: Partial<DataKeyCacheLimits>;
-  /** Epoch milliseconds; injected by tests to age the cache. */
+  /** Epoch milliseconds; injected by tests to age the cache and to change the day. */
   readonly clock?: () => number;
 }
 
-const FORMAT_VERSION = 'v1';
+const CURRENT_VERSION = 'v2';
+const LEGACY_VERSION = 'v1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const DATA_KEY_BYTES = 32;
@@ -45,40 +66,69 @@ const DATA_KEY_BYTES = 32;
 export class KmsCardVault implements CardVault {
   private readonly kms: KMSClient;
   private readonly keyId: string;
-  /** Per merchant: the data key new values are sealed with. */
-  private readonly sealingKeys: DataKeyCache;
-  /** Per merchant and encrypted data key: unwrapped keys that open stored values. */
-  private readonly openingKeys: DataKeyCache;
+  private readonly dataKeys: CardDataKeys;
+  private readonly clock: () => number;
+  /** Per merchant and day: the data key this container made, which new values are sealed with. */
+  private readonly sealingKeys: DataKeyCache<SealingKey>;
+  /** Per merchant and stored key (a day and reference, or a v1 value's encrypted data key): unwrapped keys that open stored values. */
+  private readonly openingKeys: DataKeyCache<LoadedKey>;
 
-  /** Without options: the container's KMS client and `CARD_KEY_ID`, which must be set (checked here, at cold start). */
+  /**
+   * Without options: the container's KMS and DynamoDB clients, `CARD_KEY_ID` and `TABLE_NAME`, which must be
+   * set (checked here, at cold start).
+   */
   constructor(options: KmsCardVaultOptions = {}) {
     this.kms = options.kms ?? kmsClient;
     this.keyId = options.keyId ?? loadConfig({ [env.cardKeyId]: z.string().min(1) })[env.cardKeyId];
+    this.clock = options.clock ?? Date.now;
+    this.dataKeys = new CardDataKeys({
+      db: options.db ?? dynamoDocumentClient,
+      tableName: options.tableName ?? tableNameFromEnv(),
+      kms: this.kms,
+      keyId: this.keyId,
+      clock: this.clock,
+    });
     const limits = { ...defaultDataKeyCacheLimits, ...options.cache };
-    const clock = options.clock ?? Date.now;
-    this.sealingKeys = new DataKeyCache(limits, clock);
-    this.openingKeys = new DataKeyCache(limits, clock);
+    this.sealingKeys = new DataKeyCache(limits, this.clock);
+    this.openingKeys = new DataKeyCache(limits, this.clock);
   }
 
+  /** Calls KMS `GenerateDataKey` and writes the table (never `Decrypt`, never a read) when it needs a new key. */
   async seal(plaintext: string, binding: SealBinding): Promise<string> {
-    const aad = associatedData(binding);
-    const dataKey = await this.sealingKeys.use(binding.merchantId, () => this.generateDataKey(binding.merchantId));
+    checkBinding(binding);
+    const period = dataKeyPeriodAt(this.clock());
+    const dataKey = await this.sealingKeys.use(
+      `${binding.merchantId}#${period.day}`,
+      () => this.dataKeys.create(binding.merchantId, period.day),
+      period.endsAt,
+    );
     // No await from here on: the key cannot be evicted (and zeroed) while this value is being sealed.
+    const keyName = `${CURRENT_VERSION}.${period.day}.${dataKey.ref}`;
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', dataKey.plaintext, iv);
-    cipher.setAAD(aad);
+    cipher.setAAD(associatedData(binding, keyName));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [FORMAT_VERSION, dataKey.encrypted, iv, ciphertext, cipher.getAuthTag()]
-      .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
-      .join('.');
+    return [keyName, ...[iv, ciphertext, cipher.getAuthTag()].map((part) => part.toString('base64url'))].join('.');
   }
 
   async open(sealed: string, binding: SealBinding): Promise<string> {
-    const aad = associatedData(binding);
+    checkBinding(binding);
     const parts = parseSealed(sealed);
-    const dataKey = await this.openingKeys.use(`${binding.merchantId}.${parts.encryptedKey}`, () =>
-      this.decryptDataKey(binding.merchantId, parts.encryptedKey),
-    );
+    const { merchantId } = binding;
+    let aad: Buffer;
+    let dataKey: CachedKey<LoadedKey>;
+    if (parts.version === CURRENT_VERSION) {
+      const { day, ref } = parts;
+      aad = associatedData(binding, `${CURRENT_VERSION}.${day}.${ref}`);
+      dataKey = await this.openingKeys.use(`${CURRENT_VERSION}#${merchantId}#${day}#${ref}`, async () => ({
+        plaintext: await this.dataKeys.unwrap(merchantId, day, ref),
+      }));
+    } else {
+      aad = associatedData(binding);
+      dataKey = await this.openingKeys.use(`${LEGACY_VERSION}#${merchantId}#${parts.encryptedKey}`, () =>
+        this.decryptLegacyDataKey(merchantId, parts.encryptedKey),
+      );
+    }
     // No await from here on, as in seal().
     const decipher = createDecipheriv('aes-256-gcm', dataKey.plaintext, parts.iv);
     decipher.setAAD(aad);
@@ -90,17 +140,8 @@ export class KmsCardVault implements CardVault {
     }
   }
 
-  private async generateDataKey(merchantId: string): Promise<LoadedKey> {
-    const { Plaintext, CiphertextBlob } = await this.kms.send(
-      new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: { merchant_id: merchantId } }),
-    );
-    if (Plaintext?.length !== DATA_KEY_BYTES || CiphertextBlob === undefined) {
-      throw new Error('KMS GenerateDataKey returned no usable data key');
-    }
-    return { plaintext: takeKey(Plaintext), encrypted: Buffer.from(CiphertextBlob).toString('base64url') };
-  }
-
-  private async decryptDataKey(merchantId: string, encrypted: string): Promise<LoadedKey> {
+  /** A v1 value's own data key, which KMS made for one container, encrypted under the merchant alone. */
+  private async decryptLegacyDataKey(merchantId: string, encrypted: string): Promise<LoadedKey> {
     let plaintext: Uint8Array | undefined;
     try {
       ({ Plaintext: plaintext } = await this.kms.send(
@@ -118,81 +159,93 @@ export class KmsCardVault implements CardVault {
       throw error;
     }
     if (plaintext?.length !== DATA_KEY_BYTES) {
+      plaintext?.fill(0);
       throw new SealedCardUnreadableError('KMS returned a data key of the wrong size');
     }
-    return { plaintext: takeKey(plaintext), encrypted };
+    return { plaintext: takeKey(plaintext) };
   }
 }
 
-function associatedData(binding: SealBinding): Buffer {
+/** '|' separates the parts of the associated data; forbidding it keeps two different bindings from having the same. */
+function checkBinding(binding: SealBinding): void {
   for (const part of [binding.merchantId, binding.recordId]) {
-    // '|' separates the parts; forbidding it keeps two different bindings from having the same associated data.
     if (part.length === 0 || part.includes('|')) throw new Error('A seal binding needs non-empty ids without "|"');
   }
-  return Buffer.from(`${binding.merchantId}|${binding.recordId}|${binding.field}`, 'utf8');
 }
 
-interface SealedParts {
-  readonly encryptedKey: string;
+/**
+ * `merchant|record|field`, preceded in v2 by `v2.<day>.<ref>|`, so a v2 value is also bound to its version and
+ * the data key it names. v1 values keep the associated data they were sealed with.
+ */
+function associatedData(binding: SealBinding, keyName?: string): Buffer {
+  const bound = `${binding.merchantId}|${binding.recordId}|${binding.field}`;
+  return Buffer.from(keyName === undefined ? bound : `${keyName}|${bound}`, 'utf8');
+}
+
+interface Encrypted {
   readonly iv: Buffer;
   readonly ciphertext: Buffer;
   readonly tag: Buffer;
 }
 
+type SealedParts =
+  | (Encrypted & { readonly version: typeof CURRENT_VERSION; readonly day: string; readonly ref: string })
+  | (Encrypted & { readonly version: typeof LEGACY_VERSION; readonly encryptedKey: string });
+
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 function parseSealed(sealed: string): SealedParts {
   const parts = sealed.split('.');
-  const [version, encryptedKey, iv, ciphertext, tag] = parts;
-  if (
-    parts.length !== 5 ||
-    version !== FORMAT_VERSION ||
-    encryptedKey === undefined ||
-    iv === undefined ||
-    ciphertext === undefined ||
-    tag === undefined ||
-    !parts.every((part) => BASE64URL.test(part))
-  ) {
-    throw new SealedCardUnreadableError(`it is not in the ${FORMAT_VERSION} sealed format`);
+  const notSealed = () => new SealedCardUnreadableError(`it is not in a sealed format (${CURRENT_VERSION} or ${LEGACY_VERSION})`);
+  if (!parts.every((part) => BASE64URL.test(part))) throw notSealed();
+  const encrypted = (iv = '', ciphertext = '', tag = ''): Encrypted => {
+    const decoded = { iv: Buffer.from(iv, 'base64url'), ciphertext: Buffer.from(ciphertext, 'base64url'), tag: Buffer.from(tag, 'base64url') };
+    if (decoded.iv.length !== IV_BYTES || decoded.tag.length !== TAG_BYTES) throw notSealed();
+    return decoded;
+  };
+  if (parts[0] === CURRENT_VERSION && parts.length === 6) {
+    const [, day = '', ref = '', iv, ciphertext, tag] = parts;
+    if (!isDataKeyDay(day) || !isDataKeyRef(ref)) throw notSealed();
+    return { version: CURRENT_VERSION, day, ref, ...encrypted(iv, ciphertext, tag) };
   }
-  const decoded = { encryptedKey, iv: Buffer.from(iv, 'base64url'), ciphertext: Buffer.from(ciphertext, 'base64url'), tag: Buffer.from(tag, 'base64url') };
-  if (encryptedKey.length === 0 || decoded.iv.length !== IV_BYTES || decoded.tag.length !== TAG_BYTES) {
-    throw new SealedCardUnreadableError(`it is not in the ${FORMAT_VERSION} sealed format`);
+  if (parts[0] === LEGACY_VERSION && parts.length === 5) {
+    const [, encryptedKey = '', iv, ciphertext, tag] = parts;
+    if (encryptedKey.length === 0) throw notSealed();
+    return { version: LEGACY_VERSION, encryptedKey, ...encrypted(iv, ciphertext, tag) };
   }
-  return decoded;
-}
-
-/** Copies a data key out of the SDK's response into a buffer we own, and wipes the SDK's copy. */
-function takeKey(plaintext: Uint8Array): Buffer {
-  const key = Buffer.from(plaintext);
-  plaintext.fill(0);
-  return key;
+  throw notSealed();
 }
 
 interface LoadedKey {
   readonly plaintext: Buffer;
-  /** The encrypted data key, base64url, as it appears in a sealed value. */
-  readonly encrypted: string;
 }
 
-interface CachedKey extends LoadedKey {
+interface SealingKey extends LoadedKey {
+  /** The stored key's reference, which every value sealed under it names. */
+  readonly ref: string;
+}
+
+type CachedKey<Loaded extends LoadedKey> = Loaded & {
   uses: number;
   wiped: boolean;
-}
+};
 
-interface CacheEntry {
-  readonly key: Promise<CachedKey>;
-  /** When the key was asked of KMS: its age counts from then, so a slow KMS answer cannot extend it. */
-  readonly requestedAt: number;
+interface CacheEntry<Loaded extends LoadedKey> {
+  readonly key: Promise<CachedKey<Loaded>>;
+  /**
+   * When the entry stops being used: `maxAgeMs` after the key was asked for (so a slow answer cannot extend
+   * it), or earlier if the caller set a deadline.
+   */
+  readonly expiresAt: number;
 }
 
 /**
- * Data keys by name, each used at most `maxUses` times and for `maxAgeMs`. Callers that miss at the same
- * time share one KMS request. A key leaving the cache is zeroed; a caller that awaited it then sees it as
- * unusable and asks again, so a zeroed key is never used.
+ * Data keys by name, each used at most `maxUses` times and until it expires. Callers that miss at the same
+ * time share one load. A key leaving the cache is zeroed; a caller that awaited it then sees it as unusable
+ * and asks again, so a zeroed key is never used.
  */
-class DataKeyCache {
-  private readonly entries = new Map<string, CacheEntry>();
+class DataKeyCache<Loaded extends LoadedKey> {
+  private readonly entries = new Map<string, CacheEntry<Loaded>>();
 
   constructor(
     private readonly limits: DataKeyCacheLimits,
@@ -204,14 +257,18 @@ class DataKeyCache {
     }
   }
 
-  /** A key for one more use; the caller must use it before its next await. */
-  async use(name: string, load: () => Promise<LoadedKey>): Promise<CachedKey> {
+  /**
+   * A key for one more use; the caller must use it before its next await. `notAfter` (epoch ms) ends the
+   * entry earlier than its age limit. It must not decrease from one new entry to the next (a day's end
+   * does not), so that entries stay ordered by expiry.
+   */
+  async use(name: string, load: () => Promise<Loaded>, notAfter = Number.POSITIVE_INFINITY): Promise<CachedKey<Loaded>> {
     for (;;) {
       this.evictExpired();
       const cached = this.entries.get(name);
-      const entry = cached ?? this.add(name, load);
+      const entry = cached ?? this.add(name, load, notAfter);
       const key = await entry.key;
-      // The caller that asked KMS uses its key even if KMS took longer than maxAgeMs, or it could loop forever.
+      // The caller that loaded the key uses it even if loading took longer than maxAgeMs, or it could loop forever.
       const fresh = cached === undefined || !this.isExpired(entry);
       if (!key.wiped && key.uses < this.limits.maxUses && fresh) {
         key.uses += 1;
@@ -221,13 +278,13 @@ class DataKeyCache {
     }
   }
 
-  private add(name: string, load: () => Promise<LoadedKey>): CacheEntry {
-    const entry: CacheEntry = {
+  private add(name: string, load: () => Promise<Loaded>, notAfter: number): CacheEntry<Loaded> {
+    const entry: CacheEntry<Loaded> = {
       key: load().then((loaded) => ({ ...loaded, uses: 0, wiped: false })),
-      requestedAt: this.clock(),
+      expiresAt: Math.min(this.clock() + this.limits.maxAgeMs, notAfter),
     };
     this.entries.set(name, entry);
-    // A failed load must not stay cached: the next caller asks KMS again.
+    // A failed load must not stay cached: the next caller tries again.
     entry.key.catch(() => {
       if (this.entries.get(name) === entry) this.entries.delete(name);
     });
@@ -238,11 +295,11 @@ class DataKeyCache {
     return entry;
   }
 
-  private isExpired(entry: CacheEntry): boolean {
-    return this.clock() - entry.requestedAt >= this.limits.maxAgeMs;
+  private isExpired(entry: CacheEntry<Loaded>): boolean {
+    return this.clock() >= entry.expiresAt;
   }
 
-  /** Entries are kept in the order they were added, so the expired ones are at the front. */
+  /** Entries are kept in the order they were added, which is the order they expire in: the expired ones are at the front. */
   private evictExpired(): void {
     for (const [name, entry] of this.entries) {
       if (!this.isExpired(entry)) break;
@@ -250,7 +307,7 @@ class DataKeyCache {
     }
   }
 
-  private evict(name: string, entry: CacheEntry): void {
+  private evict(name: string, entry: CacheEntry<Loaded>): void {
     this.entries.delete(name);
     entry.key.then(
       (key) => {

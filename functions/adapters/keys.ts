@@ -34,6 +34,12 @@ export const keys = {
   paymentMethod: (paymentMethodId: string): ItemKey => ({ pk: `PM#${paymentMethodId}`, sk: 'PM' }),
   order: (orderId: string): ItemKey => ({ pk: `ORD#${orderId}`, sk: 'ORD' }),
   config: (name: string): ItemKey => ({ pk: `CONFIG#${name}`, sk: 'CONFIG' }),
+  /**
+   * One card data key, encrypted under KMS: the key one sealing container made for a merchant and UTC day
+   * (`YYYYMMDD`), named by a random reference (`ref`) that every value sealed under it carries. Written once
+   * by that container, read only by the containers that open card data.
+   */
+  cardDataKey: (merchantId: string, day: string, ref: string): ItemKey => ({ pk: `DKEY#${merchantId}#${day}#${ref}`, sk: 'DKEY' }),
   /** A hosted-page session, found by the SHA-256 of its token (the token itself is never stored). */
   session: (tokenHash: string): ItemKey => ({ pk: `SESSION#${tokenHash}`, sk: 'SESSION' }),
 } as const;

@@ -56,6 +56,8 @@ const tableWriteActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:
 
 /** Encryption context keys the card vault binds its data keys to (see functions/adapters, card vault). */
 const merchantContextKey = 'kms:EncryptionContext:merchant_id';
+/** The day a card data key seals for (functions/adapters/card-data-keys.ts): new keys always carry it. */
+const periodContextKey = 'kms:EncryptionContext:data_key_period';
 const purposeContextKey = 'kms:EncryptionContext:purpose';
 
 /**
@@ -269,8 +271,8 @@ export function accessStatements(access: FunctionAccess, resources: GatewayResou
         sid: 'GenerateCardDataKeys',
         actions: ['kms:GenerateDataKey'],
         resources: [cardKeyArn],
-        // A card data key is always bound to the merchant that owns the card.
-        conditions: { Null: { [merchantContextKey]: 'false' } },
+        // A card data key is always bound to the merchant that owns the card and the day it seals for.
+        conditions: { Null: { [merchantContextKey]: 'false', [periodContextKey]: 'false' } },
       }),
     );
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { billedMilliseconds, costPerMillionPayments, LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION, type PaymentUsage } from '../../bench/cost.ts';
 import { estimateSteadyStateKms } from '../../bench/kms-model.ts';
+import { defaultDataKeyCacheLimits } from '../../functions/adapters/card-vault.ts';
 import { resultsJson, toMarkdown, toText } from '../../bench/report.ts';
 import { counterDelta, median, percentile, ratio, summarizeLatencies } from '../../bench/stats.ts';
 import { evaluateTargets, TARGET_NAMES, TARGETS, type LifecyclePoint, type TargetInputs, type TargetResult } from '../../bench/targets.ts';
@@ -127,32 +128,89 @@ describe('cost per million payments', () => {
 });
 
 describe('the steady-state KMS estimate', () => {
-  const cache = { maxAgeMs: 5 * 60_000, maxUses: 10_000 };
   const paymentFlow = [
     { name: 'payments', operations: ['encrypt'] },
     { name: 'authorizeWorker', operations: ['decrypt'] },
   ] as const;
+  const DAY_SECONDS = 86_400;
+  const defaults = { containersPerFunction: 10, paymentsPerSecond: 10 };
 
-  it('counts one GenerateDataKey per sealing container, and one Decrypt per key met per opening container, per key lifetime', () => {
-    const estimate = estimateSteadyStateKms(paymentFlow, cache, { containersPerFunction: 10, paymentsPerSecond: 10 });
+  it("counts, with the vault's own limits, one GenerateDataKey per sealing container and day, and one Decrypt per opening container and key it meets", () => {
+    const estimate = estimateSteadyStateKms(paymentFlow, defaultDataKeyCacheLimits, defaults);
 
-    // 3,000 payments in 5 min; payments: 10 containers x 1 key; authorizeWorker: 10 containers x 10 keys.
-    expect(estimate.keyLifetimeSeconds).toBe(300);
-    expect(estimate.byFunction.payments).toBeCloseTo((10 / 3000) * 1000, 9);
-    expect(estimate.byFunction.authorizeWorker).toBeCloseTo((100 / 3000) * 1000, 9);
-    expect(estimate.requestsPerThousandPayments).toBeCloseTo((110 / 3000) * 1000, 9);
-    expect(estimate.requestsPerPayment).toBeCloseTo(110 / 3000, 12);
+    // 864,000 payments a day; payments: 10 containers x 1 key; authorizeWorker: 10 containers x those 10 keys.
+    const paymentsPerDay = 10 * DAY_SECONDS;
+    expect(estimate.keyLifetimeSeconds).toBe(DAY_SECONDS);
+    expect(estimate.byFunction.payments).toBeCloseTo((10 / paymentsPerDay) * 1000, 12);
+    expect(estimate.byFunction.authorizeWorker).toBeCloseTo((100 / paymentsPerDay) * 1000, 12);
+    expect(estimate.byOperation.GenerateDataKey).toBeCloseTo((10 / paymentsPerDay) * 1000, 12);
+    expect(estimate.byOperation.Decrypt).toBeCloseTo((100 / paymentsPerDay) * 1000, 12);
+    expect(estimate.requestsPerThousandPayments).toBeCloseTo((110 / paymentsPerDay) * 1000, 12);
+    expect(estimate.requestsPerThousandPayments).toBeCloseTo(0.127, 3);
+    expect(estimate.requestsPerPayment).toBeCloseTo(110 / paymentsPerDay, 15);
+    expect(estimate.requestsPerThousandPayments).toBeLessThanOrEqual(TARGETS.kmsRequestsPerThousandPayments);
+    expect(estimate.assumptions).toContain('10 GenerateDataKey and 100 Decrypt per 1 d for 864000 payments');
   });
 
-  it('renews a key after its maximum uses when traffic is high', () => {
-    const estimate = estimateSteadyStateKms(paymentFlow, cache, { containersPerFunction: 1, paymentsPerSecond: 100 });
+  it('counts no Decrypt for the functions that seal', () => {
+    const estimate = estimateSteadyStateKms(paymentFlow, defaultDataKeyCacheLimits, defaults);
 
-    expect(estimate.keyLifetimeSeconds).toBe(100);
-    expect(estimate.requestsPerThousandPayments).toBeCloseTo((2 / 10_000) * 1000, 9);
+    expect(estimate.byFunction.payments).toBeCloseTo(estimate.byOperation.GenerateDataKey, 12);
+    expect(estimate.byFunction.authorizeWorker).toBeCloseTo(estimate.byOperation.Decrypt, 12);
+  });
+
+  it('makes a new key in every sealing container, which every opening container unwraps, each time a key ages out before the day ends', () => {
+    const estimate = estimateSteadyStateKms(paymentFlow, { maxAgeMs: 3_600_000, maxUses: 1_000_000 }, defaults);
+
+    expect(estimate.keyLifetimeSeconds).toBe(3_600);
+    // 24 keys per sealing container a day: 240 GenerateDataKey, and 10 x 240 Decrypt.
+    expect(estimate.byOperation.GenerateDataKey).toBeCloseTo((240 / (10 * DAY_SECONDS)) * 1000, 12);
+    expect(estimate.byOperation.Decrypt).toBeCloseTo((2_400 / (10 * DAY_SECONDS)) * 1000, 12);
+  });
+
+  it('makes a new key after the maximum uses when traffic is high, counting a number and a CVC per payment', () => {
+    const estimate = estimateSteadyStateKms(paymentFlow, { maxAgeMs: DAY_SECONDS * 1000, maxUses: 10_000 }, { containersPerFunction: 1, paymentsPerSecond: 100 });
+
+    // 200 values a second in the one container of each function: a key lasts 50 s, and is unwrapped once.
+    expect(estimate.keyLifetimeSeconds).toBe(50);
+    expect(estimate.requestsPerThousandPayments).toBeCloseTo((2 / (100 * 50)) * 1000, 12);
+  });
+
+  it('unwraps each key once in each opening container, even when keys are retired by uses', () => {
+    const estimate = estimateSteadyStateKms(paymentFlow, { maxAgeMs: DAY_SECONDS * 1000, maxUses: 100_000 }, { containersPerFunction: 2, paymentsPerSecond: 10 });
+
+    // A sealer's key seals 10 values/s for 10,000 s (8.64 keys a day); each of 2 openers opens half of those values.
+    expect(estimate.keyLifetimeSeconds).toBe(10_000);
+    expect(estimate.byOperation.Decrypt).toBeCloseTo(estimate.byOperation.GenerateDataKey * 2, 12);
+    expect(estimate.byOperation.GenerateDataKey).toBeCloseTo(((2 * 8.64) / (10 * DAY_SECONDS)) * 1000, 12);
+  });
+
+  it('follows a shorter period: an hour costs 24 times a day', () => {
+    const daily = estimateSteadyStateKms(paymentFlow, defaultDataKeyCacheLimits, defaults);
+    const hourly = estimateSteadyStateKms(paymentFlow, { ...defaultDataKeyCacheLimits, periodMs: 3_600_000 }, defaults);
+
+    expect(hourly.keyLifetimeSeconds).toBe(3_600);
+    expect(hourly.requestsPerThousandPayments).toBeCloseTo(daily.requestsPerThousandPayments * 24, 12);
+  });
+
+  it('meets no more keys than payments it opens when traffic is low', () => {
+    // 10 payments a day over 10 containers: each opening container opens 1 payment, so unwraps 1 key, not 10.
+    const estimate = estimateSteadyStateKms(paymentFlow, defaultDataKeyCacheLimits, { containersPerFunction: 10, paymentsPerSecond: 10 / DAY_SECONDS });
+
+    expect(estimate.byOperation.Decrypt).toBeCloseTo((10 / 10) * 1000, 9);
+  });
+
+  it('counts both sides of a function that seals and opens, and no GenerateDataKey when nothing in the flow seals', () => {
+    const both = estimateSteadyStateKms([{ name: 'both', operations: ['encrypt', 'decrypt'] }], defaultDataKeyCacheLimits, defaults);
+    const openersOnly = estimateSteadyStateKms([{ name: 'authorizeWorker', operations: ['decrypt'] }], defaultDataKeyCacheLimits, defaults);
+
+    expect(both.requestsPerThousandPayments).toBeCloseTo((110 / (10 * DAY_SECONDS)) * 1000, 12);
+    expect(openersOnly.byOperation).toEqual({ GenerateDataKey: 0, Decrypt: openersOnly.requestsPerThousandPayments });
+    expect(openersOnly.byOperation.Decrypt).toBeCloseTo((100 / (10 * DAY_SECONDS)) * 1000, 12);
   });
 
   it('needs no KMS request without a function that uses the card key', () => {
-    expect(estimateSteadyStateKms([], cache, { containersPerFunction: 10, paymentsPerSecond: 10 }).requestsPerThousandPayments).toBe(0);
+    expect(estimateSteadyStateKms([], defaultDataKeyCacheLimits, defaults).requestsPerThousandPayments).toBe(0);
   });
 });
 

@@ -98,6 +98,7 @@ describe('card key', () => {
         expect(
           [
             { Null: { 'kms:EncryptionContext:merchant_id': 'false' } },
+            { Null: { 'kms:EncryptionContext:merchant_id': 'false', 'kms:EncryptionContext:data_key_period': 'false' } },
             { StringEquals: { 'kms:EncryptionContext:purpose': 'fingerprint' } },
             { StringEquals: { 'kms:EncryptionContext:purpose': 'webhook_secret' } },
             { StringEquals: { 'kms:EncryptionContext:purpose': 'idempotent_response' } },
@@ -181,6 +182,23 @@ describe('admin key secret', () => {
     );
 
     expect(readers).toEqual(functionNames.filter((name) => functions[name].access.adminKey === true));
+  });
+});
+
+describe('card data keys', () => {
+  it('are made only for a merchant and a day, and every function that seals card data can make them but not open them', () => {
+    const cardKeyId = logicalIdOf(synthesized.stack.cardKey);
+    const purposeOnly = (statement: Statement): boolean => statement.Condition?.StringEquals?.['kms:EncryptionContext:purpose'] !== undefined;
+    const sealers = functionNames.filter((name) => (functions[name].access.cardKey ?? []).includes('encrypt'));
+
+    for (const name of sealers) {
+      const generating = allows(statementsOf(name), 'kms:GenerateDataKey', cardKeyId).filter((statement) => !purposeOnly(statement));
+      expect(generating.map((statement) => statement.Condition)).toEqual([
+        { Null: { 'kms:EncryptionContext:merchant_id': 'false', 'kms:EncryptionContext:data_key_period': 'false' } },
+      ]);
+      expect(allows(statementsOf(name), 'kms:Decrypt', cardKeyId).every(purposeOnly)).toBe(true);
+    }
+    expect(sealers.length).toBeGreaterThan(0);
   });
 });
 

@@ -50,7 +50,7 @@ describe('customers, saved cards and orders on the embedded DynamoDB and KMS', (
     customers = new CustomerRepository(table.db, table.tableName, outbox);
     orders = new OrderRepository(table.db, table.tableName, outbox);
     transactions = new TransactionRepository(table.db, table.tableName, outbox);
-    vault = new KmsCardVault({ kms: kmsClient, keyId: kms.keyId });
+    vault = new KmsCardVault({ kms: kmsClient, keyId: kms.keyId, db: table.db, tableName: table.tableName });
     fingerprints = new HmacCardFingerprinter({ db: table.db, tableName: table.tableName, kms: kmsClient, keyId: kms.keyId });
     processorCalls = [];
   });

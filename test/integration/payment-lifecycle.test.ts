@@ -41,6 +41,8 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
     vault = new KmsCardVault({
       kms: new KMSClient({ endpoint: kms.url, region: 'local', credentials: localCredentials }),
       keyId: kms.keyId,
+      db: table.db,
+      tableName: table.tableName,
     });
     const sandbox = new SandboxProcessor();
     processorCalls = [];
