@@ -265,7 +265,9 @@ export const queues = {
   authorization: {
     consumer: 'authorizeWorker',
     batchSize: 10,
-    maxBatchingWindowSeconds: 0,
+    // A second's wait fills batches under load (fewer invocations, receives and deletes per payment); the
+    // API has answered `pending` already, so no caller waits on it.
+    maxBatchingWindowSeconds: 1,
     // AWS asks for at least six times the consumer's timeout, so retries of a slow batch cannot overlap.
     visibilityTimeoutSeconds: 180,
     maxReceiveCount: 5,
@@ -278,11 +280,12 @@ export const queues = {
     visibilityTimeoutSeconds: 120,
     maxReceiveCount: 5,
   },
-  /** One message per recorded event: the fan-out to the merchant's subscribed endpoints. */
+  /** The events of recorded changes, a message per write: recorded, then fanned out to the subscribed endpoints. */
   webhookFanout: {
     consumer: 'webhookFanout',
     batchSize: 10,
-    maxBatchingWindowSeconds: 0,
+    // The batch's events are recorded and fanned out together (a request per 25 events, per 10 deliveries).
+    maxBatchingWindowSeconds: 1,
     visibilityTimeoutSeconds: 180,
     maxReceiveCount: 5,
   },
@@ -293,7 +296,8 @@ export const queues = {
   webhookDelivery: {
     consumer: 'webhookDelivery',
     batchSize: 10,
-    maxBatchingWindowSeconds: 0,
+    // One read per batch (delivery-reader.ts); a webhook waits at most a second more for it.
+    maxBatchingWindowSeconds: 1,
     visibilityTimeoutSeconds: 180,
     maxReceiveCount: 5,
   },

@@ -22,7 +22,7 @@
  * Single-item atomicity is used instead of TransactWriteItems, and the sweep instead of Streams, so that the
  * same code path runs on DynamoDB and on dynalite; README "Data model" weighs this against Streams.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { QueueName } from '../../lib/topology.ts';
@@ -71,7 +71,8 @@ export function eventEntry(event: GatewayEvent): EventEntry {
 }
 
 export function commandEntry(queue: QueueName, body: Record<string, unknown>, delaySeconds?: number): CommandEntry {
-  return { kind: 'command', id: `cmd_${randomUUID()}`, queue, body, ...(delaySeconds === undefined ? {} : { delaySeconds }) };
+  // Unique within one record's outbox, which is all it names: 60 random bits are plenty.
+  return { kind: 'command', id: `cmd_${randomBytes(8).toString('base64url').slice(0, 10)}`, queue, body, ...(delaySeconds === undefined ? {} : { delaySeconds }) };
 }
 
 /**
@@ -180,7 +181,7 @@ export class OutboxStore {
     for (const id of change.replaces ?? []) removeClauses.push(`#outbox.${name(id)}`);
     change.entries.forEach((entry) => {
       const placeholder = name(entry.id);
-      values[`:${placeholder.slice(1)}`] = entry;
+      values[`:${placeholder.slice(1)}`] = stored(entry);
       setClauses.push(`#outbox.${placeholder} = :${placeholder.slice(1)}`);
     });
     if (change.sweepable && change.entries.length > 0) {
@@ -355,11 +356,34 @@ export class OutboxStore {
   }
 }
 
-/** The outbox entries of a raw item, in the order they were made (entry ids of one write sort by kind). */
+/**
+ * An entry as the item keeps it: its id is its key in the `outbox` map and its merchant the record's own, so
+ * neither is repeated; an event keeps `type`, `created` and either `data` (whole) or `diff` (compact); a
+ * command keeps `queue`, `body` and its delay. Every write rewrites the whole item, so every byte here is paid
+ * for at each change of the record.
+ */
+type StoredEntry =
+  | { readonly type: string; readonly created: string; readonly data?: Record<string, unknown>; readonly diff?: Record<string, unknown> }
+  | { readonly queue: QueueName; readonly body: Record<string, unknown>; readonly delay?: number };
+
+function stored(entry: OutboxEntry): StoredEntry {
+  if (entry.kind === 'command') return { queue: entry.queue, body: entry.body, ...(entry.delaySeconds === undefined ? {} : { delay: entry.delaySeconds }) };
+  return { type: entry.type, created: entry.created, ...(entry.compact === true ? { diff: entry.data } : { data: entry.data }) };
+}
+
+/** The outbox entries of a raw item. */
 export function entriesOf(item: Record<string, unknown>): OutboxEntry[] {
   const outbox = item.outbox;
   if (typeof outbox !== 'object' || outbox === null) return [];
-  return Object.values(outbox as Record<string, OutboxEntry>);
+  const merchantId = String(item.merchantId);
+  return Object.entries(outbox as Record<string, StoredEntry>).map(([id, entry]): OutboxEntry => {
+    if ('queue' in entry) {
+      return { kind: 'command', id, queue: entry.queue, body: entry.body, ...(entry.delay === undefined ? {} : { delaySeconds: entry.delay }) };
+    }
+    return entry.diff === undefined
+      ? { kind: 'event', id, type: entry.type, merchantId, created: entry.created, data: entry.data ?? {} }
+      : { kind: 'event', id, type: entry.type, merchantId, created: entry.created, data: entry.diff, compact: true };
+  });
 }
 
 /**
@@ -379,8 +403,8 @@ function expanded(item: Record<string, unknown>, entries: readonly OutboxEntry[]
   });
 }
 
-function outboxMap(entries: readonly OutboxEntry[]): Record<string, OutboxEntry> {
-  return Object.fromEntries(entries.map((entry) => [entry.id, entry]));
+function outboxMap(entries: readonly OutboxEntry[]): Record<string, StoredEntry> {
+  return Object.fromEntries(entries.map((entry) => [entry.id, stored(entry)]));
 }
 
 function toGatewayEvent(entry: EventEntry): GatewayEvent {

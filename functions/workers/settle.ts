@@ -18,5 +18,5 @@ const orders = new OrderRepository(dynamoDocumentClient, tableName, outbox);
 
 export const handler = createSqsConsumer(z.object({ transaction_id: z.string(), outbox_entry: z.string().optional() }), async (message) => {
   const outcome = await settlePayment({ transactions, orders, now: () => new Date() }, message);
-  logger.info('Settlement handled', { transactionId: message.transaction_id, outcome });
+  logger.debug('Settlement handled', { transactionId: message.transaction_id, outcome });
 });

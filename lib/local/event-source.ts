@@ -111,18 +111,21 @@ async function poll(poller: Poller): Promise<void> {
   }
 }
 
-/** One receive that may wait for the first message; then, within the batching window, more until the batch is full. */
+/**
+ * One receive that may wait for the first message; then, with a batching window, the rest of the window for
+ * more to arrive, and receives of up to ten at a time until the batch is full or the queue has no more —
+ * as Lambda's event source mapping gathers a batch, without asking the queue again and again meanwhile.
+ */
 async function nextBatch(poller: Poller): Promise<Message[]> {
   const { batchSize, maxBatchingWindowSeconds } = poller.source;
   const batch = await receive(poller, Math.min(MAX_MESSAGES_PER_RECEIVE, batchSize), poller.waitTimeSeconds);
-  if (batch.length === 0 || maxBatchingWindowSeconds === 0) return batch;
-  const deadline = Date.now() + maxBatchingWindowSeconds * 1000;
+  if (batch.length === 0 || maxBatchingWindowSeconds === 0 || batch.length >= batchSize) return batch;
+  await pause(maxBatchingWindowSeconds * 1000, poller.signal);
   while (batch.length < batchSize && !poller.signal.aborted) {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) break;
-    const more = await receive(poller, Math.min(MAX_MESSAGES_PER_RECEIVE, batchSize - batch.length), 0);
-    if (more.length === 0) await pause(Math.min(poller.pollIntervalMs, remaining), poller.signal);
-    else batch.push(...more);
+    const wanted = Math.min(MAX_MESSAGES_PER_RECEIVE, batchSize - batch.length);
+    const more = await receive(poller, wanted, 0);
+    batch.push(...more);
+    if (more.length < wanted) break;
   }
   return batch;
 }
