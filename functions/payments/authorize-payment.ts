@@ -3,7 +3,7 @@ import { ProcessorUnavailableError, type CardProcessor } from '../core/processor
 import { SealedCardUnreadableError } from '../core/vault.ts';
 import type { Orders } from '../customers/ports.ts';
 import { confirmOrderClaim, markOrderPaidAfterCapture } from '../orders/orders.ts';
-import { settleCommand, type CardVault, type SealedCard, type TransactionMessage, type Transactions } from './ports.ts';
+import { settleCommand, type CardVault, type SealedCard, type ReceivedCommand, type Transactions } from './ports.ts';
 
 export interface AuthorizePaymentDeps {
   readonly transactions: Transactions;
@@ -25,14 +25,14 @@ export type AuthorizeOutcome = 'recorded' | 'already_recorded' | 'not_found';
  *
  * Errors it lets through (the circuit is open, KMS or DynamoDB unavailable) leave the message to be retried.
  */
-export async function authorizePayment(deps: AuthorizePaymentDeps, message: TransactionMessage): Promise<AuthorizeOutcome> {
-  const transactionId = message.transaction_id;
+export async function authorizePayment(deps: AuthorizePaymentDeps, command: ReceivedCommand): Promise<AuthorizeOutcome> {
+  const { transactionId } = command;
   const stored = await deps.transactions.get(transactionId);
   if (stored === undefined) return 'not_found';
   const { transaction: txn, sealedCard } = stored;
   if (txn.status !== 'pending') {
     // A message that comes back: the consumer that recorded the answer may have died before publishing it.
-    await deps.transactions.republish(transactionId);
+    if (command.redelivered) await deps.transactions.republish(transactionId);
     return 'already_recorded';
   }
 
@@ -41,7 +41,7 @@ export async function authorizePayment(deps: AuthorizePaymentDeps, message: Tran
   const transition = recordAuthorization(txn, outcome, deps.now());
   const captured = transition.transaction.status === 'captured';
   const commands = captured ? [settleCommand(txn.id)] : [];
-  if ((await deps.transactions.apply(txn, transition, commands, { outboxEntry: message.outbox_entry })) === 'written') {
+  if ((await deps.transactions.apply(txn, transition, commands, command)) === 'written') {
     // Not a reason to fail the message once the answer is recorded: the settle worker marks the order if this
     // does not (its command is in the write above).
     if (captured) await markOrderPaidAfterCapture(deps, transition.transaction);

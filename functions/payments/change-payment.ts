@@ -10,7 +10,7 @@ import {
 } from '../core/transaction.ts';
 import type { Orders } from '../customers/ports.ts';
 import { markOrderPaidAfterCapture, markOrderPaidBy } from '../orders/orders.ts';
-import { settleCommand, type QueueCommand, type TransactionMessage, type Transactions } from './ports.ts';
+import { settleCommand, type QueueCommand, type ReceivedCommand, type Transactions } from './ports.ts';
 
 export interface ChangePaymentDeps {
   readonly transactions: Transactions;
@@ -81,8 +81,8 @@ export async function refundPayment(
  * Settles a captured transaction. Anything else (already settled, refunded meanwhile, unknown) is not an
  * error for the settlement queue: the message is done.
  */
-export async function settlePayment(deps: CapturePaymentDeps, message: TransactionMessage): Promise<'settled' | 'skipped'> {
-  const transactionId = message.transaction_id;
+export async function settlePayment(deps: CapturePaymentDeps, command: ReceivedCommand): Promise<'settled' | 'skipped'> {
+  const { transactionId } = command;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
     const stored = await deps.transactions.get(transactionId);
     if (stored === undefined) return 'skipped';
@@ -92,12 +92,11 @@ export async function settlePayment(deps: CapturePaymentDeps, message: Transacti
     if (orderId !== undefined && amountCaptured > 0) await markOrderPaidBy(deps, orderId, stored.transaction);
     if (stored.transaction.status !== 'captured') {
       // Settled already, perhaps by a consumer that died before publishing its event: publish it again.
-      await deps.transactions.republish(transactionId);
+      if (command.redelivered) await deps.transactions.republish(transactionId);
       return 'skipped';
     }
     const transition = settle(stored.transaction, deps.now());
-    const receipt = { outboxEntry: message.outbox_entry };
-    if ((await deps.transactions.apply(stored.transaction, transition, [], receipt)) === 'written') return 'settled';
+    if ((await deps.transactions.apply(stored.transaction, transition, [], command)) === 'written') return 'settled';
   }
   throw new StateConflictError('transaction_busy', `Transaction ${transactionId} kept changing while settling`);
 }

@@ -34,6 +34,16 @@ export interface CommandReceipt {
   readonly outboxEntry: string | undefined;
 }
 
+/** A command message as its consumer received it. */
+export interface ReceivedCommand extends CommandReceipt {
+  readonly transactionId: string;
+  /**
+   * Received before (SQS's receive count above 1): its earlier consumer may have died after its write and
+   * before publishing it. A first receive that finds its work done is a duplicate, with nothing to repeat.
+   */
+  readonly redelivered: boolean;
+}
+
 export interface Transactions {
   create(transition: Transition, sealedCard: SealedCard, commands: readonly QueueCommand[]): Promise<WriteOutcome>;
   apply(previous: Transaction, transition: Transition, commands?: readonly QueueCommand[], receipt?: CommandReceipt): Promise<WriteOutcome>;

@@ -1,5 +1,4 @@
 /** The authorize worker: pending payments from the authorization queue, to the processor and back. */
-import * as z from 'zod';
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { sqsClient } from '../adapters/sqs-client.ts';
 import { KmsCardVault } from '../adapters/card-vault.ts';
@@ -15,6 +14,7 @@ import { logger } from '../observability/logger.ts';
 import { authorizePayment } from '../payments/authorize-payment.ts';
 import { logSignals } from '../observability/log-signals.ts';
 import { createSqsConsumer } from './sqs-consumer.ts';
+import { receivedCommand, transactionMessage } from './transaction-command.ts';
 
 const tableName = tableNameFromEnv();
 const outbox = new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, queueUrlsFromEnv(['settlement', 'webhookFanout'])));
@@ -28,7 +28,7 @@ const processor = new ResilientProcessor(new SandboxProcessor(), {
     logger.error(logSignals.processorCircuitChanged.message, { [logSignals.processorCircuitChanged.field]: status }),
 });
 
-export const handler = createSqsConsumer(z.object({ transaction_id: z.string(), outbox_entry: z.string().optional() }), async (message) => {
+export const handler = createSqsConsumer(transactionMessage, async (message, record) => {
   const outcome = await authorizePayment(
     {
       transactions,
@@ -38,7 +38,7 @@ export const handler = createSqsConsumer(z.object({ transaction_id: z.string(), 
       now: () => new Date(),
       afterProcessorAnswered: () => crashPoint('authorize.after-processor'),
     },
-    message,
+    receivedCommand(message, record),
   );
   logger.info('Authorization handled', { transactionId: message.transaction_id, outcome });
 });

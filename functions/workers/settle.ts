@@ -1,5 +1,4 @@
 /** The settle worker: captured payments from the settlement queue become settled, a batch at a time. */
-import * as z from 'zod';
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { sqsClient } from '../adapters/sqs-client.ts';
 import { OrderRepository } from '../adapters/order-repository.ts';
@@ -10,13 +9,14 @@ import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
 import { logger } from '../observability/logger.ts';
 import { settlePayment } from '../payments/change-payment.ts';
 import { createSqsConsumer } from './sqs-consumer.ts';
+import { receivedCommand, transactionMessage } from './transaction-command.ts';
 
 const tableName = tableNameFromEnv();
 const outbox = new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, queueUrlsFromEnv(['webhookFanout'])));
 const transactions = new TransactionRepository(dynamoDocumentClient, tableName, outbox);
 const orders = new OrderRepository(dynamoDocumentClient, tableName, outbox);
 
-export const handler = createSqsConsumer(z.object({ transaction_id: z.string(), outbox_entry: z.string().optional() }), async (message) => {
-  const outcome = await settlePayment({ transactions, orders, now: () => new Date() }, message);
+export const handler = createSqsConsumer(transactionMessage, async (message, record) => {
+  const outcome = await settlePayment({ transactions, orders, now: () => new Date() }, receivedCommand(message, record));
   logger.debug('Settlement handled', { transactionId: message.transaction_id, outcome });
 });

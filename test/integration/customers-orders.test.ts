@@ -73,7 +73,7 @@ describe('customers, saved cards and orders on the embedded DynamoDB and KMS', (
       { merchantId, body: { amount: 1050, currency: 'USD', capture: true, ...body }, newId },
     );
   const authorize = (transactionId: string, orderStore: Orders = orders) =>
-    authorizePayment({ transactions, orders: orderStore, vault, processor, now }, queue.messageFor('authorization', transactionId));
+    authorizePayment({ transactions, orders: orderStore, vault, processor, now }, queue.commandFor('authorization', transactionId));
   /** The events published for the merchant, each once (the fan-out records them). */
   const eventTypes = async (merchantId: string) =>
     queue
@@ -241,7 +241,7 @@ describe('customers, saved cards and orders on the embedded DynamoDB and KMS', (
 
     const outcome = await authorize(txn.id, failingOnPaid);
     const beforeSettle = await orders.get(order.id);
-    const settledOutcome = await settlePayment({ transactions, orders, now }, queue.messageFor('settlement', txn.id));
+    const settledOutcome = await settlePayment({ transactions, orders, now }, queue.commandFor('settlement', txn.id));
 
     expect(outcome).toBe('recorded');
     expect(beforeSettle?.status).toBe('open');
@@ -257,7 +257,7 @@ describe('customers, saved cards and orders on the embedded DynamoDB and KMS', (
 
     const captured = await capturePayment({ transactions, orders: failingOnPaid, now }, 'mer_capture_repair', txn.id, undefined);
     const beforeSettle = await orders.get(order.id);
-    await settlePayment({ transactions, orders, now }, queue.messageFor('settlement', txn.id));
+    await settlePayment({ transactions, orders, now }, queue.commandFor('settlement', txn.id));
 
     expect(captured).toMatchObject({ status: 'captured', amountCaptured: 1050 });
     expect(beforeSettle?.status).toBe('open');

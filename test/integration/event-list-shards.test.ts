@@ -41,7 +41,7 @@ describe("a merchant's events over sharded partitions", () => {
         { attempt: { attempt: 1, at: event.created, statusCode: 204, latencyMs: 3, error: null }, status: 'succeeded', now: start },
       );
     }
-    await events.record([{ event: { ...recorded[0]!, id: newId('event'), merchantId: 'mer_OTHER' }, endpointIds: [] }], start);
+    await events.record([{ event: { ...recordedAt(0), id: newId('event'), merchantId: 'mer_OTHER' }, endpointIds: [] }], start);
   });
   afterAll(() => table.close());
 
@@ -55,6 +55,11 @@ describe("a merchant's events over sharded partitions", () => {
       startingAfter = page.lastId;
     }
     throw new Error('the list never ended');
+  };
+  const recordedAt = (n: number): GatewayEvent => {
+    const event = recorded[n];
+    if (event === undefined) throw new Error(`no event ${n}`);
+    return event;
   };
   const newestFirst = (list: readonly GatewayEvent[]) => list.map((event) => event.id).sort().reverse();
 
@@ -77,8 +82,8 @@ describe("a merchant's events over sharded partitions", () => {
   });
 
   it('shows each event with its deliveries: attempted ones as recorded, the others as due', async () => {
-    const first = recorded[0]!;
-    const second = recorded[1]!;
+    const first = recordedAt(0);
+    const second = recordedAt(1);
 
     const [attempted, due] = await Promise.all([events.getOwned(merchantId, first.id), events.getOwned(merchantId, second.id)]);
 

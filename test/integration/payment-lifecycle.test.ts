@@ -69,8 +69,8 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
       .filter((event) => event.data.transaction_id === transactionId)
       .map((event) => event.type)
       .sort();
-  const authorization = (transactionId: string) => queue.messageFor('authorization', transactionId);
-  const settlement = (transactionId: string) => queue.messageFor('settlement', transactionId);
+  const authorization = (transactionId: string, redelivered = false) => queue.commandFor('authorization', transactionId, { redelivered });
+  const settlement = (transactionId: string) => queue.commandFor('settlement', transactionId);
 
   it('a worker that dies between the processor answer and the write, then is redelivered, authorizes once', async () => {
     const txn = await create('mer_crash');
@@ -81,18 +81,24 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
     await expect(
       authorizePayment({ transactions, orders, vault, processor, now, afterProcessorAnswered: crashOnce }, authorization(txn.id)),
     ).rejects.toThrow('killed');
-    const redelivered = await authorizePayment({ transactions, orders, vault, processor, now }, authorization(txn.id));
-    const again = await authorizePayment({ transactions, orders, vault, processor, now }, authorization(txn.id));
+    const redelivered = await authorizePayment({ transactions, orders, vault, processor, now }, authorization(txn.id, true));
+    const again = await authorizePayment({ transactions, orders, vault, processor, now }, authorization(txn.id, true));
+    const sentBeforeDuplicate = queue.sent.length;
+    const duplicate = await authorizePayment({ transactions, orders, vault, processor, now }, authorization(txn.id, false));
 
     expect(redelivered).toBe('recorded');
     expect(again).toBe('already_recorded');
+    // A first receive that finds the work done is a duplicate (the sweep's, say): there is nothing to repeat.
+    expect(duplicate).toBe('already_recorded');
+    expect(queue.sent.length).toBe(sentBeforeDuplicate);
     expect(processorCalls.filter((call) => call.reference === txn.id)).toHaveLength(2);
     expect(eventTypesOf(txn.id)).toEqual(['payment.authorized', 'payment.captured', 'payment.pending']);
     const stored = await transactions.get(txn.id);
     expect(stored?.transaction).toMatchObject({ status: 'captured', amountCaptured: 2500, version: 2 });
     expect(stored?.sealedCard.cvc).toBeUndefined();
-    // One settlement command (sent again by the redelivery that found it recorded, as a crash would need).
+    // One settlement command, sent twice: by the write's relay, and by the redelivery that found it recorded.
     const settlements = queue.sent.filter((m) => m.queue === 'settlement' && JSON.stringify(m.body).includes(txn.id));
+    expect(settlements).toHaveLength(2);
     expect(new Set(settlements.map((m) => JSON.stringify(m.body))).size).toBe(1);
   });
 

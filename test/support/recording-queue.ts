@@ -1,5 +1,6 @@
 import type { QueueName } from '../../lib/topology.ts';
 import type { OutgoingMessage, QueueSender } from '../../functions/adapters/queue-sender.ts';
+import type { ReceivedCommand } from '../../functions/payments/ports.ts';
 
 /** A QueueSender that keeps what it was asked to send, for assertions. */
 export class RecordingQueueSender implements QueueSender {
@@ -21,13 +22,13 @@ export class RecordingQueueSender implements QueueSender {
   }
 
   /**
-   * The message last sent to `queue` for a transaction: what its consumer receives. Without one (a payment
-   * that was never created), the bare message a stray or hand-made one would be.
+   * The command last sent to `queue` for a transaction, as its consumer receives it (first, or again after a
+   * crash). Without one (a payment that was never created), what a stray message would be.
    */
-  messageFor(queue: QueueName, transactionId: string): { transaction_id: string; outbox_entry?: string } {
+  commandFor(queue: QueueName, transactionId: string, receive: { redelivered: boolean } = { redelivered: false }): ReceivedCommand {
     const found = this.sent.filter((message) => message.queue === queue && (message.body as { transaction_id?: string }).transaction_id === transactionId);
-    const last = found[found.length - 1];
-    return last === undefined ? { transaction_id: transactionId } : (last.body as { transaction_id: string; outbox_entry?: string });
+    const body = found[found.length - 1]?.body as { outbox_entry?: string } | undefined;
+    return { transactionId, outboxEntry: body?.outbox_entry, redelivered: receive.redelivered };
   }
 
   async sendBatch(queue: QueueName, messages: readonly OutgoingMessage[]): Promise<void> {
