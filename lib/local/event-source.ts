@@ -121,13 +121,16 @@ async function nextBatch(poller: Poller): Promise<Message[]> {
   const batch = await receive(poller, Math.min(MAX_MESSAGES_PER_RECEIVE, batchSize), poller.waitTimeSeconds);
   if (batch.length === 0 || maxBatchingWindowSeconds === 0 || batch.length >= batchSize) return batch;
   await pause(maxBatchingWindowSeconds * 1000, poller.signal);
-  while (batch.length < batchSize && !poller.signal.aborted) {
-    const wanted = Math.min(MAX_MESSAGES_PER_RECEIVE, batchSize - batch.length);
+  // By message id: a window longer than the visibility timeout (a setting AWS warns against) could otherwise
+  // receive one message twice into one batch; its latest receipt is the one that counts.
+  const byId = new Map(batch.map((message) => [message.MessageId, message]));
+  while (byId.size < batchSize && !poller.signal.aborted) {
+    const wanted = Math.min(MAX_MESSAGES_PER_RECEIVE, batchSize - byId.size);
     const more = await receive(poller, wanted, 0);
-    batch.push(...more);
+    for (const message of more) byId.set(message.MessageId, message);
     if (more.length < wanted) break;
   }
-  return batch;
+  return [...byId.values()];
 }
 
 async function receive(poller: Poller, max: number, waitTimeSeconds: number): Promise<Message[]> {

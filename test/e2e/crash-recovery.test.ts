@@ -103,12 +103,16 @@ describe('crash recovery of the local runtime', () => {
       (r) => ['captured', 'settled'].includes(r.body?.status),
       { timeoutMs: 60_000 },
     );
-    const events = await call(second.url, 'GET', '/events?limit=100', key);
+    const types = await eventually(
+      async () =>
+        ((await call(second.url, 'GET', '/events?limit=100', key)).body as { type: string; data: { transaction_id: string } }[])
+          .filter((event) => event.data.transaction_id === id)
+          .map((event) => event.type),
+      (found) => found.includes('payment.captured'),
+      { timeoutMs: 30_000 },
+    );
 
     expect(final.body.amount_captured).toBe(1234);
-    const types = (events.body as { type: string; data: { transaction_id: string } }[])
-      .filter((event) => event.data.transaction_id === id)
-      .map((event) => event.type);
     expect(types.filter((type) => type === 'payment.authorized')).toHaveLength(1);
     expect(types.filter((type) => type === 'payment.captured')).toHaveLength(1);
     expect(types.filter((type) => type === 'payment.pending')).toHaveLength(1);

@@ -183,7 +183,12 @@ describe('a console session', () => {
       body: { amount: 700, card_number: '4242 4242 4242 4242', exp_month: 12, exp_year: 2031, cvc: '123' },
     });
 
-    const detail = await gateway.request('GET', `/console/transactions/${paid.body.transaction_id}`, { key: session.token });
+    // Events are recorded by the fan-out, within about a second of the change.
+    const detail = await eventually(
+      () => gateway.request('GET', `/console/transactions/${paid.body.transaction_id}`, { key: session.token }),
+      (read) => read.status !== 200 || (read.body.timeline as unknown[]).length > 0,
+      { timeoutMs: 15_000 },
+    );
 
     expect(detail.status, detail.text).toBe(200);
     expect(detail.body.timeline_complete).toBe(true);

@@ -131,7 +131,7 @@ describe('local runtime', () => {
       dataDir: freshDir('runtime-dlq'),
       overrides: handlers,
       demoMerchant: false,
-      queues: { authorization: { visibilityTimeoutSeconds: 1, maxReceiveCount: 2 } },
+      queues: { authorization: { visibilityTimeoutSeconds: 1, maxReceiveCount: 2, maxBatchingWindowSeconds: 0 } },
       waitTimeSeconds: 1,
       pollIntervalMs: 20,
     });
