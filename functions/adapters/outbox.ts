@@ -17,10 +17,11 @@
  * If the writer dies before publishing, what it wrote is found again in one of two ways. A write made for
  * an HTTP request sets `outbox_pending` (a sparse index, spread over `OUTBOX_SHARDS` partitions) and the
  * periodic sweep publishes it. A write made by a queue consumer needs no marker: its message comes back
- * after the visibility timeout, and the consumer republishes the record's entries (`republish`).
+ * after the visibility timeout as a redelivery, and the consumer republishes the record's entries
+ * (`publishPending`).
  *
- * Single-item atomicity is used instead of TransactWriteItems, and the sweep instead of Streams, so that the
- * same code path runs on DynamoDB and on dynalite; README "Data model" weighs this against Streams.
+ * Single-item writes and the sweep rather than TransactWriteItems and Streams: on the numbers, neither would
+ * make a payment cheaper (README "Data model" weighs them).
  */
 import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -227,16 +228,6 @@ export class OutboxStore {
         .filter((entry): entry is CommandEntry => entry.kind === 'command')
         .map((entry) => this.queues.send(entry.queue, JSON.stringify({ ...entry.body, [OUTBOX_ENTRY_FIELD]: entry.id }), entry.delaySeconds)),
     );
-  }
-
-  /**
-   * Publishes and, unless a command's consumer will replace them, clears the entries a write left — the
-   * relay that runs right after each write.
-   */
-  async relay(key: ItemKey, entries: readonly OutboxEntry[], whole: readonly OutboxEntry[] = entries): Promise<void> {
-    if (entries.length === 0) return;
-    await this.publish(whole);
-    if (!entries.some((entry) => entry.kind === 'command')) await this.clear(key, entries);
   }
 
   /**

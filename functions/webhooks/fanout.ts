@@ -37,7 +37,8 @@ export async function fanOutEvents(dependencies: FanoutDependencies, events: rea
     events.map(async (event) => ({
       event,
       endpointIds: (await dependencies.endpointsOf(event.merchantId))
-        .filter((endpoint) => subscribesTo(endpoint, event.type))
+        // An endpoint hears of what happens after it was registered, even when an event is published again.
+        .filter((endpoint) => subscribesTo(endpoint, event.type) && endpoint.created <= event.created)
         .map((endpoint) => endpoint.endpointId),
     })),
   );
