@@ -93,10 +93,10 @@ describe("a merchant's transactions over sharded index partitions", () => {
       }),
     );
 
-    // Assert: every transaction is in exactly one shard, and no shard holds them all.
+    // Assert: every transaction is in exactly one shard, every shard has some, none holds half of them.
     expect(counts.reduce((a, b) => a + b, 0)).toBe(created.length);
-    expect(counts.filter((count) => count > 0).length).toBeGreaterThanOrEqual(TRANSACTION_SHARDS / 2);
-    expect(Math.max(...counts)).toBeLessThan(created.length / 4);
+    expect(counts.every((count) => count > 0)).toBe(true);
+    expect(Math.max(...counts)).toBeLessThan(created.length / 2);
   });
 
   it.each([1, 7, 20, 100])('comes back newest first, with no repeat and no gap, %i to a page', async (limit) => {
