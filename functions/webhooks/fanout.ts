@@ -33,8 +33,10 @@ export interface FanoutDependencies {
 export type FanoutOutcome = { readonly recorded: number; readonly deliveries: number };
 
 export async function fanOutEvents(dependencies: FanoutDependencies, events: readonly GatewayEvent[]): Promise<FanoutOutcome> {
+  // Publishing is at least once: a batch may hold one event twice, which a batch write would refuse whole.
+  const unique = [...new Map(events.map((event) => [event.id, event])).values()];
   const routed = await Promise.all(
-    events.map(async (event) => ({
+    unique.map(async (event) => ({
       event,
       endpointIds: (await dependencies.endpointsOf(event.merchantId))
         // An endpoint hears of what happens after it was registered, even when an event is published again.

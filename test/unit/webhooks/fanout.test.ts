@@ -91,6 +91,18 @@ describe('fanOutEvents', () => {
     expect(outcome).toEqual({ recorded: 2, deliveries: 3 });
   });
 
+  it('records and delivers an event once when a batch holds it twice (it was published again)', async () => {
+    // Arrange
+    const { dependencies, queue, written } = harness([endpoint('we_all')]);
+
+    // Act
+    await fanOutEvents(dependencies, [event('evt_1'), event('evt_2'), event('evt_1')]);
+
+    // Assert
+    expect(written.map(({ event: recorded }) => recorded.id)).toEqual(['evt_1', 'evt_2']);
+    expect(queue.sent).toHaveLength(2);
+  });
+
   it('sends an endpoint nothing that happened before it was registered, even when the event is published again', async () => {
     // Arrange
     const { dependencies, queue, written } = harness([endpoint('we_later', { created: '2030-01-01T11:00:00.000Z' })]);
