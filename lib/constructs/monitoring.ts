@@ -1,8 +1,9 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -36,6 +37,21 @@ export class Monitoring extends Construct {
       masterKey: props.topicKey,
       enforceSSL: true,
     });
+    // A topic policy replaces SNS's default one, and enforceSSL writes a policy holding only its Deny: without
+    // this statement CloudWatch may not publish, and no alarm would ever reach on-call. Only this stack's
+    // alarms, whose names all start with the stage's prefix, may publish.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ThisStacksAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${props.prefix}-*` },
+        },
+      }),
+    );
     const notify = new actions.SnsAction(this.alarmTopic);
     const alarmOnAny = (id: string, metric: cloudwatch.IMetric, description: string): void => {
       const alarm = new cloudwatch.Alarm(this, id, {

@@ -154,6 +154,33 @@ describe('alarms', () => {
     expect(JSON.stringify(alarm?.Properties?.Metrics)).toContain('failures / attempts');
   });
 
+  it('may reach on-call: the topic policy lets CloudWatch publish, for this stack\'s alarms only, over TLS', () => {
+    const topicId = logicalIdOf(prod.stack.monitoring.alarmTopic);
+    const policies = ofType(prod.resources, 'AWS::SNS::TopicPolicy').filter(([, policy]) =>
+      references(policy.Properties?.Topics, topicId),
+    );
+    // One policy per topic: it replaces SNS's default policy, so it must allow every publisher itself.
+    expect(policies).toHaveLength(1);
+    const statements = (policies[0]?.[1].Properties?.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+    const cloudWatchPublishes = statements.filter(
+      (statement) =>
+        statement.Effect === 'Allow' &&
+        JSON.stringify(statement.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }) &&
+        statement.Action === 'sns:Publish' &&
+        JSON.stringify(statement.Resource) === JSON.stringify({ Ref: topicId }),
+    );
+    expect(cloudWatchPublishes).toHaveLength(1);
+    const sourceArn = JSON.stringify(cloudWatchPublishes[0]?.Condition);
+    expect(sourceArn).toContain(':alarm:payment-gateway-prod-*');
+    expect(sourceArn).toContain('aws:SourceAccount');
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+    for (const [id, alarm] of ofType(prod.resources, 'AWS::CloudWatch::Alarm')) {
+      expect(String(alarm.Properties?.AlarmName), id).toMatch(/^payment-gateway-prod-/);
+    }
+  });
+
   it('all notify the alarm topic, which is encrypted', () => {
     const topicId = logicalIdOf(prod.stack.monitoring.alarmTopic);
 
