@@ -64,6 +64,20 @@ describe('dev', () => {
   });
 });
 
+describe('TLS', () => {
+  it.each(['prod', 'dev'] as const)('the %s API refuses TLS 1.0 and 1.1 (PCI DSS 4.2.1): TLS 1.2 or 1.3 only', (stage) => {
+    const synthesized = stage === 'prod' ? prod : dev;
+    const api = synthesized.resources[logicalIdOf(synthesized.stack.api.api)];
+
+    expect(api?.Properties).toMatchObject({
+      SecurityPolicy: 'SecurityPolicy_TLS13_1_2_2021_06',
+      // Required with an enhanced policy; STRICT also refuses a TLS server name that is not the API's own.
+      EndpointAccessMode: 'STRICT',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+  });
+});
+
 describe('web application firewall', () => {
   it('guards the API stage with the AWS common rules and a per-IP rate limit', () => {
     const [webAclId, webAcl] = ofType(prod.resources, 'AWS::WAFv2::WebACL')[0] ?? [];
