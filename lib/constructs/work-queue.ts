@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { QueueSpec } from '../topology.ts';
@@ -11,19 +11,29 @@ export const deadLetterRetention = Duration.days(14);
  * carry ids only, never card data, so a customer-managed key would add KMS calls to every send and
  * receive without protecting anything sensitive. Both refuse any request that is not over TLS.
  */
+export interface WorkQueueProps {
+  readonly spec: QueueSpec;
+  /**
+   * Both queues, dead letters included: in prod they are kept when the stack goes, since a message still in
+   * flight (a pending payment's authorization command, a webhook waiting for its next attempt) or a dead
+   * letter waiting for an operator is work the table alone does not redo.
+   */
+  readonly removalPolicy: RemovalPolicy;
+}
+
 export class WorkQueue extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
 
-  constructor(scope: Construct, id: string, spec: QueueSpec) {
+  constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
+    const { spec, removalPolicy } = props;
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: deadLetterRetention,
-      // Queues hold work in flight, not records: the table is the record, so nothing is lost with them.
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy,
     });
 
     this.queue = new sqs.Queue(this, 'Queue', {
@@ -31,7 +41,7 @@ export class WorkQueue extends Construct {
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(spec.visibilityTimeoutSeconds),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: spec.maxReceiveCount },
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy,
     });
   }
 }

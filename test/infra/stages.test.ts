@@ -39,6 +39,15 @@ describe('prod', () => {
     expect(prod.resources[logicalIdOf(prod.stack.adminKeySecret)]?.DeletionPolicy).toBe('Retain');
   });
 
+  it('keeps every queue and dead-letter queue when the stack goes: messages in flight and dead letters are work to finish', () => {
+    const queues = ofType(prod.resources, 'AWS::SQS::Queue');
+
+    expect(queues).toHaveLength(2 * queueNames.length);
+    for (const [id, queue] of queues) {
+      expect(queue, id).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+  });
+
   it('keeps twelve months of every log, encrypted (PCI DSS 10.5.1)', () => {
     const logGroups = ofType(prod.resources, 'AWS::Logs::LogGroup');
 
@@ -53,6 +62,10 @@ describe('prod', () => {
 });
 
 describe('dev', () => {
+  it('deletes its queues with the stack', () => {
+    for (const [id, queue] of ofType(dev.resources, 'AWS::SQS::Queue')) expect(queue.DeletionPolicy, id).toBe('Delete');
+  });
+
   it('is disposable: the table and logs go with the stack, and a month of logs is kept', () => {
     const tableId = logicalIdOf(dev.stack.table);
 
