@@ -2,6 +2,11 @@
  * The shape every queue consumer shares: Powertools' batch processor runs one handler per message and
  * reports partial batch failures, so only the failed messages come back (and, after `maxReceiveCount`,
  * go to the queue's DLQ). Message bodies are validated; they are never logged.
+ *
+ * A batch whose every message failed is thrown (Powertools' FullBatchFailureError), not reported: Lambda then
+ * counts the invocation in the function's `Errors` metric, which the worker-error alarms watch, and returns
+ * the messages exactly as a report of every one would. Reporting it instead made a wholly failed batch a
+ * successful invocation, so no alarm could fire however long the worker kept failing.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -35,5 +40,5 @@ export function createSqsConsumer<Schema extends z.ZodType>(
     }
   };
   return (event, context) =>
-    processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
+    processPartialResponse(event, handleRecord, processor, { context });
 }
