@@ -202,6 +202,7 @@ export class GatewayStack extends Stack {
       api: this.api.api,
       functions: this.functions,
       queues: this.queues,
+      table: this.table,
       topicKey: platformKey,
     });
 

@@ -4,8 +4,8 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { queueNames } from '../../lib/topology.ts';
-import { arnOf, logicalIdOf, ofType, references, synthesize, type Synthesized } from './synth.ts';
+import { functionNames, queueNames, workerFunctions } from '../../lib/topology.ts';
+import { arnOf, logicalIdOf, ofType, references, synthesize, type CfnResourceJson, type Synthesized } from './synth.ts';
 
 let prod: Synthesized;
 let dev: Synthesized;
@@ -143,6 +143,59 @@ describe('alarms', () => {
     expect(alarmsOn(prod, '5XXError', logicalIdOf(prod.stack.api.api.deploymentStage))).toHaveLength(1);
     expect(alarmsOn(prod, 'Errors', logicalIdOf(prod.stack.functions.authorizer.function))).toHaveLength(1);
     expect(alarmsOn(prod, 'Errors', logicalIdOf(prod.stack.functions.authorizeWorker.function))).toHaveLength(1);
+  });
+
+  it('page on any error of every worker: a batch that failed as a whole is a function error', () => {
+    for (const name of workerFunctions()) {
+      expect(alarmsOn(prod, 'Errors', logicalIdOf(prod.stack.functions[name].function)), name).toHaveLength(1);
+    }
+    expect(workerFunctions().sort()).toEqual(['authorizeWorker', 'outboxRelay', 'settleWorker', 'webhookDelivery', 'webhookFanout']);
+  });
+
+  it('page when a message has waited too long in any queue, before it would reach the dead-letter queue', () => {
+    for (const queue of queueNames) {
+      const queueId = logicalIdOf(prod.stack.queues[queue].queue);
+      const alarms = ofType(prod.resources, 'AWS::CloudWatch::Alarm').filter(
+        ([, alarm]) =>
+          alarm.Properties?.MetricName === 'ApproximateAgeOfOldestMessage' && references(alarm.Properties.Dimensions, queueId),
+      );
+
+      expect(alarms, queue).toHaveLength(1);
+      expect(alarms[0]?.[1].Properties).toMatchObject({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      // Minutes, not seconds: long enough not to page on a normal batch, short enough to beat any payment's patience.
+      expect(alarms[0]?.[1].Properties?.Threshold, queue).toBeGreaterThanOrEqual(300);
+      expect(alarms[0]?.[1].Properties?.Threshold, queue).toBeLessThanOrEqual(1800);
+    }
+  });
+
+  it('page on any throttle of any function: the account ran out of concurrency', () => {
+    for (const name of functionNames) {
+      expect(alarmsOn(prod, 'Throttles', logicalIdOf(prod.stack.functions[name].function)), name).toHaveLength(1);
+    }
+  });
+
+  it('page on DynamoDB throttling and system errors on the table, for every operation the functions use', () => {
+    const tableId = logicalIdOf(prod.stack.table);
+    const metricsOf = (alarm: CfnResourceJson): { MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }[] =>
+      (alarm.Properties?.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }[] | undefined) ?? [];
+    const onTable = (metricName: string) =>
+      ofType(prod.resources, 'AWS::CloudWatch::Alarm').filter(([, alarm]) =>
+        metricsOf(alarm).some(
+          (metric) => metric.MetricStat?.Metric.MetricName === metricName && references(metric.MetricStat.Metric.Dimensions, tableId),
+        ),
+      );
+
+    for (const metricName of ['ThrottledRequests', 'SystemErrors']) {
+      const alarms = onTable(metricName);
+      expect(alarms, metricName).toHaveLength(1);
+      const operations = metricsOf(alarms[0]?.[1] as CfnResourceJson).flatMap((metric) =>
+        JSON.stringify(metric.MetricStat?.Metric.Dimensions ?? []).match(/"Value":"(\w+)"/g) ?? [],
+      );
+      for (const operation of ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem']) {
+        expect(operations.join(), `${metricName} ${operation}`).toContain(`"Value":"${operation}"`);
+      }
+      expect(alarms[0]?.[1].Properties?.Threshold).toBe(1);
+    }
   });
 
   it('page when the processor circuit opens, matching the very line the authorize worker logs', () => {
