@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import {
   env,
   functions,
+  queues as queueSpecs,
   table as tableSpec,
   type FunctionAccess,
   type FunctionName,
@@ -21,6 +22,10 @@ import {
   type QueueSpec,
 } from '../topology.ts';
 import { acknowledge } from '../nag.ts';
+
+function consumesAQueue(name: FunctionName): boolean {
+  return Object.values<QueueSpec>(queueSpecs).some((queue) => queue.consumer === name);
+}
 
 /** The newest Node.js runtime this aws-cdk-lib knows; pinned, not NODEJS_LATEST, so a CDK upgrade never changes it silently. */
 export const functionRuntime = lambda.Runtime.NODEJS_24_X;
@@ -128,6 +133,10 @@ export class GatewayFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: spec.memoryMb,
       timeout: Duration.seconds(spec.timeoutSeconds),
+      // A queue consumer's limit goes on its event source instead (consume), where it throttles nothing.
+      ...(spec.maxConcurrency !== undefined && !consumesAQueue(props.name)
+        ? { reservedConcurrentExecutions: spec.maxConcurrency }
+        : {}),
       tracing: lambda.Tracing.ACTIVE,
       role: this.role.withoutPolicyUpdates(),
       logGroup: this.logGroup,
@@ -204,6 +213,7 @@ export class GatewayFunction extends Construct {
         batchSize: spec.batchSize,
         maxBatchingWindow: Duration.seconds(spec.maxBatchingWindowSeconds),
         reportBatchItemFailures: true,
+        ...(functions[this.name].maxConcurrency === undefined ? {} : { maxConcurrency: functions[this.name].maxConcurrency }),
       }),
     );
   }

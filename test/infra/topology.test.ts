@@ -12,6 +12,7 @@ import {
   routes,
   schedules,
   table,
+  workerFunctions,
   type FunctionAccess,
   type ScheduleSpec,
 } from '../../lib/topology.ts';
@@ -162,6 +163,19 @@ describe('queues', () => {
     expect(props(mappings[0]?.[1]).MaximumBatchingWindowInSeconds ?? 0).toBe(spec.maxBatchingWindowSeconds);
   });
 
+  it.each(queueNames)('%s is consumed by at most its consumer\'s maxConcurrency instances at once', (name) => {
+    const spec = queues[name];
+    const queueId = logicalIdOf(synthesized.stack.queues[name].queue);
+    const [, mapping] =
+      ofType(resources, 'AWS::Lambda::EventSourceMapping').find(([, candidate]) => references(props(candidate).EventSourceArn, queueId)) ?? [];
+    const maxConcurrency: number | undefined = functions[spec.consumer].maxConcurrency;
+
+    expect(maxConcurrency).toBeGreaterThanOrEqual(2);
+    expect(props(mapping).ScalingConfig).toEqual({ MaximumConcurrency: maxConcurrency });
+    // On the event source, not reserved: reserved concurrency would throttle the poller and return messages.
+    expect(props(resources[functionId(spec.consumer)]).ReservedConcurrentExecutions).toBeUndefined();
+  });
+
   it('refuses requests that are not over TLS, on every queue and dead-letter queue', () => {
     const guarded = ofType(resources, 'AWS::SQS::QueuePolicy').flatMap(([, policy]) => {
       const statements = (props(policy).PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
@@ -192,6 +206,23 @@ describe('functions', () => {
         Timeout: functions[name].timeoutSeconds,
         Handler: 'index.handler',
       });
+    }
+  });
+
+  it('limits every worker, so that together they leave the API and the authorizer most of the account\'s 1,000', () => {
+    const limits = workerFunctions().map((name) => {
+      const limit: number | undefined = functions[name].maxConcurrency;
+      expect(limit, name).toBeGreaterThanOrEqual(1);
+      return limit ?? Infinity;
+    });
+    const scheduledOnly = workerFunctions().filter((name) => !queueNames.some((queue) => queues[queue].consumer === name));
+
+    expect(limits.reduce((sum, limit) => sum + limit, 0)).toBeLessThanOrEqual(100);
+    for (const name of scheduledOnly) {
+      expect(props(resources[functionId(name)]).ReservedConcurrentExecutions, name).toBe(functions[name].maxConcurrency);
+    }
+    for (const name of functionNames.filter((candidate) => !workerFunctions().includes(candidate))) {
+      expect(props(resources[functionId(name)]).ReservedConcurrentExecutions, name).toBeUndefined();
     }
   });
 
