@@ -162,7 +162,7 @@ export class GatewayStack extends Stack {
 
     for (const name of queueNames) {
       const spec = queueSpecs[name];
-      this.functions[spec.consumer].consume(this.queues[name].queue, spec);
+      this.functions[spec.consumer].consume(name, this.queues[name].queue, spec);
     }
 
     for (const [name, spec] of Object.entries<ScheduleSpec>(schedules)) {

@@ -105,6 +105,18 @@ export interface QueueSpec {
   readonly visibilityTimeoutSeconds: number;
   /** Receives before SQS moves a message to this queue's dead-letter queue. */
   readonly maxReceiveCount: number;
+  /**
+   * How the consumer waits out an outage of what it calls, instead of letting the redrive policy dead-letter
+   * its messages within minutes: it returns each message with a growing delay (ChangeMessageVisibility), from
+   * `firstRetrySeconds` up to `maxRetrySeconds`, until the work is `giveUpAfterSeconds` old; then it gives the work
+   * its final state. `maxReceiveCount` and the queue's retention must cover that many receives and that long
+   * (test/infra/topology.test.ts checks both).
+   */
+  readonly outageRetry?: {
+    readonly firstRetrySeconds: number;
+    readonly maxRetrySeconds: number;
+    readonly giveUpAfterSeconds: number;
+  };
 }
 
 export interface ScheduleSpec {
@@ -285,7 +297,11 @@ export const queues = {
     maxBatchingWindowSeconds: 0,
     // AWS asks for at least six times the consumer's timeout, so retries of a slow batch cannot overlap.
     visibilityTimeoutSeconds: 180,
-    maxReceiveCount: 5,
+    // An acquirer outage of up to 12 hours is ridden out: a payment is asked again after 30 s, then after as long
+    // again as it has waited, at most every 15 minutes, and ends `failed` (`processor_unavailable`) 12 hours after
+    // it was created. That is about 60 receives; the rest leaves room for other failures (KMS, the table) on the way.
+    outageRetry: { firstRetrySeconds: 30, maxRetrySeconds: 900, giveUpAfterSeconds: 12 * 3_600 },
+    maxReceiveCount: 100,
   },
   /** Captured payments waiting to settle. */
   settlement: {

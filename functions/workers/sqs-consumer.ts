@@ -13,9 +13,29 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { z } from 'zod';
 import { logger } from '../observability/logger.ts';
 
+export interface SqsConsumerOptions {
+  /**
+   * Makes a message visible again after `seconds` (ChangeMessageVisibility on its queue). With it, a handler
+   * that throws an error carrying `retryAfterSeconds` (e.g. ProcessorOutageError) has its message come back
+   * after that long instead of after the queue's visibility timeout; the message is still reported failed, so
+   * it is not deleted. If the change itself fails, the message comes back after the queue's timeout.
+   */
+  readonly changeVisibility?: (record: SQSRecord, seconds: number) => Promise<void>;
+}
+
+/** The delay a handler's error asks for its message, if it asks for one. */
+function retryAfterOf(error: unknown): number | undefined {
+  const seconds = error instanceof Error ? (error as { retryAfterSeconds?: unknown }).retryAfterSeconds : undefined;
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? seconds : undefined;
+}
+
+/** SQS takes a visibility timeout of whole seconds from 0 to 12 hours. */
+const MAX_VISIBILITY_SECONDS = 43_200;
+
 export function createSqsConsumer<Schema extends z.ZodType>(
   messageSchema: Schema,
   handleMessage: (message: z.output<Schema>, record: SQSRecord) => Promise<void>,
+  options: SqsConsumerOptions = {},
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS);
   const handleRecord = async (record: SQSRecord): Promise<void> => {
@@ -35,7 +55,22 @@ export function createSqsConsumer<Schema extends z.ZodType>(
     try {
       await handleMessage(parsed.data, record);
     } catch (error) {
-      logger.warn('Message failed; it will be redelivered', { messageId: record.messageId, receiveCount, error });
+      const retryAfter = retryAfterOf(error);
+      if (retryAfter === undefined || options.changeVisibility === undefined) {
+        logger.warn('Message failed; it will be redelivered', { messageId: record.messageId, receiveCount, error });
+        throw error;
+      }
+      const seconds = Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(retryAfter)));
+      try {
+        await options.changeVisibility(record, seconds);
+        logger.warn('Message put off', { messageId: record.messageId, receiveCount, retryAfterSeconds: seconds, reason: String(error) });
+      } catch (changeError) {
+        logger.error('Message could not be put off; it comes back after the queue visibility timeout', {
+          messageId: record.messageId,
+          receiveCount,
+          error: changeError,
+        });
+      }
       throw error;
     }
   };

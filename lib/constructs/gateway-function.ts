@@ -199,8 +199,12 @@ export class GatewayFunction extends Construct {
     this.function.addEnvironment(env.usagePlanName, usagePlanName);
   }
 
-  /** Makes this function the consumer of `queue`, with the batching the topology sets for it. */
-  consume(queue: sqs.IQueue, spec: QueueSpec): void {
+  /**
+   * Makes this function the consumer of `queue`, with the batching the topology sets for it. It also gets the
+   * queue's URL (under the topology's name), to return a message later than the queue's visibility timeout.
+   */
+  consume(name: QueueName, queue: sqs.IQueue, spec: QueueSpec): void {
+    this.function.addEnvironment(env.queueUrl(name), queue.queueUrl);
     this.policy.addStatements(
       new iam.PolicyStatement({
         sid: 'ConsumeOwnQueue',

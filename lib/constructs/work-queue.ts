@@ -7,6 +7,12 @@ import type { QueueSpec } from '../topology.ts';
 export const deadLetterRetention = Duration.days(14);
 
 /**
+ * How long a message may wait in a work queue (SQS's default, written out): longer than any consumer keeps a
+ * message coming back (the authorization queue's outage deadline, lib/topology.ts), so none expires unhandled.
+ */
+export const messageRetention = Duration.days(4);
+
+/**
  * A topology queue and its dead-letter queue. Both are encrypted at rest with SQS-managed keys: messages
  * carry ids only, never card data, so a customer-managed key would add KMS calls to every send and
  * receive without protecting anything sensitive. Both refuse any request that is not over TLS.
@@ -40,6 +46,7 @@ export class WorkQueue extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(spec.visibilityTimeoutSeconds),
+      retentionPeriod: messageRetention,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: spec.maxReceiveCount },
       removalPolicy,
     });

@@ -52,4 +52,65 @@ describe('a queue consumer', () => {
   it('fails the invocation for a batch of one failed message, the usual batch at low traffic', async () => {
     await expect(consumer(new Set(['a']))(batch('a'), context)).rejects.toThrow();
   });
+
+  describe('putting a message off', () => {
+    class ComeBackLater extends Error {
+      constructor(readonly retryAfterSeconds: number) {
+        super('the acquirer is out');
+      }
+    }
+    const putOff = (delays: Record<string, number>, changeVisibility?: (record: SQSRecord, seconds: number) => Promise<void>) =>
+      createSqsConsumer(
+        z.object({ id: z.string() }),
+        async (message) => {
+          await Promise.resolve();
+          const delay = delays[message.id];
+          if (delay !== undefined) throw new ComeBackLater(delay);
+        },
+        changeVisibility === undefined ? {} : { changeVisibility },
+      );
+
+    it('sets the visibility timeout the handler asked for, in whole seconds, and still reports the message failed', async () => {
+      const changes: [string, number][] = [];
+
+      const response = await putOff({ b: 29.2 }, async (record, seconds) => {
+        changes.push([record.receiptHandle, seconds]);
+      })(batch('a', 'b'), context);
+
+      expect(changes).toEqual([['handle-b', 30]]);
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'b' }] });
+    });
+
+    it('never asks SQS for more than its 12-hour maximum', async () => {
+      const changes: number[] = [];
+
+      await putOff({ a: 50_000, b: 0 }, async (_record, seconds) => {
+        changes.push(seconds);
+      })(batch('a', 'b', 'c'), context);
+
+      expect(changes.sort((x, y) => x - y)).toEqual([0, 43_200]);
+    });
+
+    it('still fails the message, to come back after the queue timeout, when the visibility change fails', async () => {
+      const response = await putOff({ a: 60 }, () => Promise.reject(new Error('SQS unavailable')))(batch('a', 'b'), context);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'a' }] });
+    });
+
+    it('changes nothing for errors that ask for no delay, or without a way to change visibility', async () => {
+      const changes: number[] = [];
+      const failing = createSqsConsumer(
+        z.object({ id: z.string() }),
+        async () => {
+          await Promise.resolve();
+          throw new Error('plain failure');
+        },
+        { changeVisibility: async (_record, seconds) => void changes.push(seconds) },
+      );
+
+      await expect(failing(batch('a'), context)).rejects.toThrow();
+      await expect(putOff({ a: 60 })(batch('a', 'b'), context)).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: 'a' }] });
+      expect(changes).toEqual([]);
+    });
+  });
 });
