@@ -9,7 +9,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { GatewayApi, type ApiThrottle } from './constructs/gateway-api.ts';
-import { GatewayFunction, type GatewayResources } from './constructs/gateway-function.ts';
+import { allowCardKeyUses, cardKeyPolicy } from './constructs/card-key.ts';
+import { cardKeyUses, GatewayFunction, type GatewayResources } from './constructs/gateway-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { PlatformKey } from './constructs/platform-key.ts';
 import { WorkQueue } from './constructs/work-queue.ts';
@@ -120,6 +121,8 @@ export class GatewayStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: settings.removalPolicy,
       pendingWindow: Duration.days(30),
+      // The account administers it; the roles that may use it are named below, once they exist.
+      policy: cardKeyPolicy(),
     });
 
     this.table = this.createTable(settings);
@@ -159,6 +162,11 @@ export class GatewayStack extends Stack {
           logRemovalPolicy: settings.removalPolicy,
         }),
     );
+
+    // The card key's policy names each role that may use it, for exactly what its IAM policy allows.
+    for (const name of functionNames) {
+      allowCardKeyUses(this.cardKey, this.functions[name].role, pascal(name), cardKeyUses(functionSpecs[name].access));
+    }
 
     for (const name of queueNames) {
       const spec = queueSpecs[name];

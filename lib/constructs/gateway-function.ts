@@ -64,6 +64,51 @@ const merchantContextKey = 'kms:EncryptionContext:merchant_id';
 const purposeContextKey = 'kms:EncryptionContext:purpose';
 
 /**
+ * What the card key protects, each told apart by its encryption context, and the condition that admits only
+ * that one. Card data keys carry `merchant_id` and no `purpose` (functions/adapters/card-vault.ts); everything
+ * else sealed under this key names its `purpose`. So a grant for card data cannot open a webhook signing secret
+ * (context `purpose=webhook_secret, merchant_id, endpoint_id`), and a grant for a purpose cannot open card data.
+ */
+export const cardKeyPurposes = {
+  cardData: { Null: { [merchantContextKey]: 'false', [purposeContextKey]: 'true' } },
+  fingerprint: { StringEquals: { [purposeContextKey]: 'fingerprint' } },
+  webhookSecret: { StringEquals: { [purposeContextKey]: 'webhook_secret' } },
+  idempotentResponse: { StringEquals: { [purposeContextKey]: 'idempotent_response' } },
+} as const satisfies Record<string, Record<string, Record<string, string>>>;
+
+/** One use of the card key that a function's access allows: the same in its IAM policy and in the key policy. */
+export interface CardKeyUse {
+  readonly sid: string;
+  readonly actions: readonly string[];
+  readonly conditions: (typeof cardKeyPurposes)[keyof typeof cardKeyPurposes];
+}
+
+/** The uses of the card key a topology `access` allows, each under its purpose's condition. */
+export function cardKeyUses(access: FunctionAccess): CardKeyUse[] {
+  const uses: CardKeyUse[] = [];
+  // A card data key is always bound to the merchant that owns the card.
+  if (access.cardKey?.includes('encrypt') === true) {
+    uses.push({ sid: 'GenerateCardDataKeys', actions: ['kms:GenerateDataKey'], conditions: cardKeyPurposes.cardData });
+  }
+  if (access.cardKey?.includes('decrypt') === true) {
+    uses.push({ sid: 'DecryptCardDataKeys', actions: ['kms:Decrypt'], conditions: cardKeyPurposes.cardData });
+  }
+  if (access.fingerprintKey === true) {
+    uses.push({ sid: 'UseFingerprintKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], conditions: cardKeyPurposes.fingerprint });
+  }
+  const webhookSecretActions = (access.webhookSecrets ?? []).map((use) => (use === 'encrypt' ? 'kms:Encrypt' : 'kms:Decrypt'));
+  if (webhookSecretActions.length > 0) {
+    // Only webhook signing secrets: never a card data key or the fingerprint key.
+    uses.push({ sid: 'UseWebhookSecrets', actions: webhookSecretActions, conditions: cardKeyPurposes.webhookSecret });
+  }
+  if (access.idempotentResponses === true) {
+    // Only stored responses that hold a secret: never a card data key, the fingerprint key or a webhook secret.
+    uses.push({ sid: 'SealIdempotentResponses', actions: ['kms:Encrypt', 'kms:Decrypt'], conditions: cardKeyPurposes.idempotentResponse });
+  }
+  return uses;
+}
+
+/**
  * One gateway Lambda function with every default the project relies on: bundled from its topology entry
  * with local esbuild, arm64 on a pinned Node.js runtime, X-Ray tracing, its own encrypted log group with
  * a retention period, and a role whose only policy is built from the function's topology `access`.
@@ -277,60 +322,9 @@ export function accessStatements(access: FunctionAccess, resources: GatewayResou
   }
 
   const cardKeyArn = resources.cardKey.keyArn;
-  if (access.cardKey?.includes('encrypt') === true) {
+  for (const use of cardKeyUses(access)) {
     statements.push(
-      new iam.PolicyStatement({
-        sid: 'GenerateCardDataKeys',
-        actions: ['kms:GenerateDataKey'],
-        resources: [cardKeyArn],
-        // A card data key is always bound to the merchant that owns the card.
-        conditions: { Null: { [merchantContextKey]: 'false' } },
-      }),
-    );
-  }
-  if (access.cardKey?.includes('decrypt') === true) {
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'DecryptCardDataKeys',
-        actions: ['kms:Decrypt'],
-        resources: [cardKeyArn],
-        conditions: { Null: { [merchantContextKey]: 'false' } },
-      }),
-    );
-  }
-  if (access.fingerprintKey === true) {
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'UseFingerprintKey',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [cardKeyArn],
-        conditions: { StringEquals: { [purposeContextKey]: 'fingerprint' } },
-      }),
-    );
-  }
-
-  const webhookSecretActions = (access.webhookSecrets ?? []).map((use) => (use === 'encrypt' ? 'kms:Encrypt' : 'kms:Decrypt'));
-  if (webhookSecretActions.length > 0) {
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'UseWebhookSecrets',
-        actions: webhookSecretActions,
-        resources: [cardKeyArn],
-        // Only webhook signing secrets: never a card data key or the fingerprint key.
-        conditions: { StringEquals: { [purposeContextKey]: 'webhook_secret' } },
-      }),
-    );
-  }
-
-  if (access.idempotentResponses === true) {
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'SealIdempotentResponses',
-        actions: ['kms:Encrypt', 'kms:Decrypt'],
-        resources: [cardKeyArn],
-        // Only stored responses that hold a secret: never a card data key, the fingerprint key or a webhook secret.
-        conditions: { StringEquals: { [purposeContextKey]: 'idempotent_response' } },
-      }),
+      new iam.PolicyStatement({ sid: use.sid, actions: [...use.actions], resources: [cardKeyArn], conditions: use.conditions }),
     );
   }
 
