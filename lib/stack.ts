@@ -9,7 +9,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { GatewayApi, type ApiThrottle } from './constructs/gateway-api.ts';
-import { GatewayFunction, type GatewayResources } from './constructs/gateway-function.ts';
+import { allowCardKeyUses, cardKeyPolicy } from './constructs/card-key.ts';
+import { cardKeyUses, GatewayFunction, type GatewayResources } from './constructs/gateway-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { PlatformKey } from './constructs/platform-key.ts';
 import { WorkQueue } from './constructs/work-queue.ts';
@@ -22,6 +23,7 @@ import {
   queues as queueSpecs,
   schedules,
   table as tableSpec,
+  type FunctionAccess,
   type FunctionName,
   projectionOf,
   type IndexSpec,
@@ -36,7 +38,7 @@ export type StageName = (typeof stageNames)[number];
 export interface StageSettings {
   /** PCI DSS 10.5.1 asks for twelve months of audit log history; dev keeps a month. */
   readonly logRetention: logs.RetentionDays;
-  /** Table, keys, secret and logs: kept when the stack is deleted in prod, deleted with it in dev. */
+  /** Table, keys, secret, logs and queues: kept when the stack is deleted in prod, deleted with it in dev. */
   readonly removalPolicy: RemovalPolicy;
   /** Point-in-time recovery and deletion protection on the table. */
   readonly protectData: boolean;
@@ -120,6 +122,8 @@ export class GatewayStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: settings.removalPolicy,
       pendingWindow: Duration.days(30),
+      // The account administers it; the roles that may use it are named below, once they exist.
+      policy: cardKeyPolicy(),
     });
 
     this.table = this.createTable(settings);
@@ -138,7 +142,7 @@ export class GatewayStack extends Stack {
         'which takes effect within the authorizer cache TTL.',
     );
 
-    this.queues = recordOf(queueNames, (name) => new WorkQueue(this, `${pascal(name)}Queue`, queueSpecs[name]));
+    this.queues = recordOf(queueNames, (name) => new WorkQueue(this, `${pascal(name)}Queue`, { spec: queueSpecs[name], removalPolicy: settings.removalPolicy }));
 
     const resources: GatewayResources = {
       table: this.table,
@@ -160,9 +164,14 @@ export class GatewayStack extends Stack {
         }),
     );
 
+    // The card key's policy names each role that may use it, for exactly what its IAM policy allows.
+    for (const name of functionNames) {
+      allowCardKeyUses(this.cardKey, this.functions[name].role, pascal(name), cardKeyUses(functionSpecs[name].access));
+    }
+
     for (const name of queueNames) {
       const spec = queueSpecs[name];
-      this.functions[spec.consumer].consume(this.queues[name].queue, spec);
+      this.functions[spec.consumer].consume(name, this.queues[name].queue, spec);
     }
 
     for (const [name, spec] of Object.entries<ScheduleSpec>(schedules)) {
@@ -202,6 +211,7 @@ export class GatewayStack extends Stack {
       api: this.api.api,
       functions: this.functions,
       queues: this.queues,
+      table: this.table,
       topicKey: platformKey,
     });
 
@@ -251,19 +261,50 @@ export class GatewayStack extends Stack {
     return table;
   }
 
-  /** Lambda functions run outside a VPC by design; the reason is the same for each, the finding is per function. */
+  /**
+   * Lambda functions run outside a VPC by design. The finding is per function, and so is the reason: what
+   * each one reaches beyond AWS differs (see `networkReachOf`).
+   */
   private acknowledgeServerlessNetworking(): void {
-    for (const fn of Object.values(this.functions)) {
+    for (const name of functionNames) {
       acknowledge(
-        fn.function.node.defaultChild as lambda.CfnFunction,
+        this.functions[name].function.node.defaultChild as lambda.CfnFunction,
         'PCI.DSS.321-LambdaInsideVPC',
-        'The function has no inbound network path (it is invoked only through the Lambda API under IAM) ' +
-          'and reaches only AWS service endpoints over TLS with SigV4. A VPC would add NAT or interface ' +
-          'endpoints without adding a network boundary around cardholder data, which is protected by KMS ' +
-          'envelope encryption and per-function least-privilege roles.',
+        `${networkReachOf(name)} A VPC would add NAT or interface endpoints without adding a network boundary ` +
+          'around cardholder data, which is protected by KMS envelope encryption, key policy and per-function ' +
+          'least-privilege roles; the function has no inbound network path (it is invoked only through the ' +
+          'Lambda API under IAM).',
       );
     }
   }
+}
+
+/**
+ * Where a function's own network connections go, as the LambdaInsideVPC acknowledgement states it. Functions
+ * that handle webhook URLs (topology access `webhookSecrets`) reach beyond AWS; every other one reaches only AWS
+ * service endpoints. A function that starts reaching something else (a real acquirer behind the authorize
+ * worker) must be given its own reason here.
+ */
+export function networkReachOf(name: FunctionName): string {
+  const webhookSecrets: FunctionAccess['webhookSecrets'] = functionSpecs[name].access.webhookSecrets;
+  if (webhookSecrets?.includes('decrypt') === true) {
+    return (
+      'This function connects to the internet: it POSTs signed events to the public HTTPS endpoints that ' +
+      "merchants register, besides AWS service endpoints over TLS with SigV4. Those hosts are arbitrary, so a " +
+      'VPC egress allow-list could not name them; the boundary is in the code instead: before every POST the ' +
+      'URL must be https, every address its name resolves to must be public (no private, loopback, link-local, ' +
+      'CGNAT, multicast or metadata address), the vetted address is the one connected to, and redirects are not ' +
+      'followed. Its role opens no card data: its only KMS use is decrypting webhook signing secrets.'
+    );
+  }
+  if (webhookSecrets !== undefined) {
+    return (
+      'This function reaches AWS service endpoints over TLS with SigV4, and resolves the host name of a webhook ' +
+      'URL a merchant registers (a DNS lookup through the Lambda resolver, to refuse private addresses); it ' +
+      'opens no connection to that host.'
+    );
+  }
+  return 'This function reaches only AWS service endpoints, over TLS with SigV4.';
 }
 
 /** A record with exactly the given keys, built in order (construct ids follow topology order). */

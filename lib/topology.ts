@@ -80,6 +80,13 @@ export interface FunctionSpec {
   readonly access: FunctionAccess;
   /** A folder of the repository copied as is beside the function's bundle, which reads it at run time. */
   readonly staticFiles?: string;
+  /**
+   * At most this many instances at once, so that a worker can neither take the account's concurrency from the
+   * API and the authorizer nor flood what it calls. For a queue consumer, the event source's maximum concurrency
+   * (Lambda polls no faster; nothing is throttled and no message is returned for it); for a scheduled function,
+   * reserved concurrency. Every worker has one (test/infra); API functions share what the workers leave.
+   */
+  readonly maxConcurrency?: number;
 }
 
 export interface RouteSpec {
@@ -98,6 +105,18 @@ export interface QueueSpec {
   readonly visibilityTimeoutSeconds: number;
   /** Receives before SQS moves a message to this queue's dead-letter queue. */
   readonly maxReceiveCount: number;
+  /**
+   * How the consumer waits out an outage of what it calls, instead of letting the redrive policy dead-letter
+   * its messages within minutes: it returns each message with a growing delay (ChangeMessageVisibility), from
+   * `firstRetrySeconds` up to `maxRetrySeconds`, until the work is `giveUpAfterSeconds` old; then it gives the work
+   * its final state. `maxReceiveCount` and the queue's retention must cover that many receives and that long
+   * (test/infra/topology.test.ts checks both).
+   */
+  readonly outageRetry?: {
+    readonly firstRetrySeconds: number;
+    readonly maxRetrySeconds: number;
+    readonly giveUpAfterSeconds: number;
+  };
 }
 
 export interface ScheduleSpec {
@@ -124,11 +143,18 @@ const api = (entry: string, description: string, access: FunctionAccess): Functi
   access,
 });
 
-const worker = (entry: string, description: string, timeoutSeconds: number, access: FunctionAccess): FunctionSpec => ({
+const worker = (
+  entry: string,
+  description: string,
+  timeoutSeconds: number,
+  maxConcurrency: number,
+  access: FunctionAccess,
+): FunctionSpec => ({
   entry: `functions/workers/${entry}.ts`,
   description,
   memoryMb: 512,
   timeoutSeconds,
+  maxConcurrency,
   access,
 });
 
@@ -161,13 +187,15 @@ export const functions = {
     sendTo: ['webhookFanout'],
   }),
   // Worst case per payment: 3 processor attempts of 5 s plus backoff, about 19 s; the batch runs in parallel.
-  authorizeWorker: worker('authorize', 'Authorizes pending payments with the processor', 30, {
+  // 10 instances of batches of 10: at most 100 authorizations at the acquirer at once.
+  authorizeWorker: worker('authorize', 'Authorizes pending payments with the processor', 30, 10, {
     table: 'readwrite',
     sendTo: ['settlement', 'webhookFanout'],
     cardKey: ['decrypt'],
   }),
-  settleWorker: worker('settle', 'Moves captured payments to settled', 20, { table: 'readwrite', sendTo: ['webhookFanout'] }),
-  outboxRelay: worker('outbox-relay', 'Publishes outbox entries that an interrupted writer left behind', 60, {
+  settleWorker: worker('settle', 'Moves captured payments to settled', 20, 5, { table: 'readwrite', sendTo: ['webhookFanout'] }),
+  // One sweep at a time: a sweep still running when the next minute comes makes the next one wait, not overlap.
+  outboxRelay: worker('outbox-relay', 'Publishes outbox entries that an interrupted writer left behind', 60, 1, {
     table: 'readwrite',
     sendTo: ['authorization', 'settlement', 'webhookFanout'],
   }),
@@ -175,12 +203,13 @@ export const functions = {
     table: 'readwrite',
     webhookSecrets: ['encrypt'],
   }),
-  webhookFanout: worker('webhook-fanout', 'Records events and turns each into one delivery per subscribed endpoint', 30, {
+  webhookFanout: worker('webhook-fanout', 'Records events and turns each into one delivery per subscribed endpoint', 30, 5, {
     table: 'readwrite',
     sendTo: ['webhookDelivery'],
   }),
-  // A batch of 10 deliveries runs in parallel, each at most one 10 s POST plus a few table writes.
-  webhookDelivery: worker('webhook-delivery', 'POSTs signed events to webhook endpoints, on the retry schedule', 30, {
+  // A batch of 10 deliveries runs in parallel, each at most one 10 s POST plus a few table writes; 10 instances:
+  // at most 100 POSTs in flight.
+  webhookDelivery: worker('webhook-delivery', 'POSTs signed events to webhook endpoints, on the retry schedule', 30, 10, {
     table: 'readwrite',
     sendTo: ['webhookDelivery'],
     webhookSecrets: ['decrypt'],
@@ -270,7 +299,11 @@ export const queues = {
     maxBatchingWindowSeconds: 1,
     // AWS asks for at least six times the consumer's timeout, so retries of a slow batch cannot overlap.
     visibilityTimeoutSeconds: 180,
-    maxReceiveCount: 5,
+    // An acquirer outage of up to 12 hours is ridden out: a payment is asked again after 30 s, then after as long
+    // again as it has waited, at most every 15 minutes, and ends `failed` (`processor_unavailable`) 12 hours after
+    // it was created. That is about 60 receives; the rest leaves room for other failures (KMS, the table) on the way.
+    outageRetry: { firstRetrySeconds: 30, maxRetrySeconds: 900, giveUpAfterSeconds: 12 * 3_600 },
+    maxReceiveCount: 100,
   },
   /** Captured payments waiting to settle. */
   settlement: {

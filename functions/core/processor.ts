@@ -21,14 +21,24 @@ export type AuthorizationResult =
   | { readonly outcome: 'approved'; readonly authorizationCode: string }
   | { readonly outcome: 'declined'; readonly declineCode: string };
 
-/** Why the processor could not answer. Both are worth another try: the outcome is unknown, not negative. */
-export type UnavailableReason = 'timeout' | 'processing_error';
+/**
+ * Why the processor could not answer. `timeout` and `processing_error` are worth another try: the outcome is
+ * unknown, not negative. `processor_unavailable` is the end of trying: the processor stayed unreachable until the
+ * payment's deadline (functions/adapters/resilient-processor.ts), and the payment ends `failed` with it.
+ */
+export type UnavailableReason = 'timeout' | 'processing_error' | 'processor_unavailable';
+
+const unavailableMessages: Readonly<Record<UnavailableReason, string>> = {
+  timeout: 'The card processor did not answer in time.',
+  processing_error: 'The card processor failed to process the request.',
+  processor_unavailable: 'The card processor stayed unavailable until the payment\'s deadline.',
+};
 
 /** The processor gave no answer (it failed or timed out): retriable, unlike a decline. */
 export class ProcessorUnavailableError extends Error {
   constructor(
     readonly reason: UnavailableReason,
-    message = reason === 'timeout' ? 'The card processor did not answer in time.' : 'The card processor failed to process the request.',
+    message = unavailableMessages[reason],
     options?: { cause?: unknown },
   ) {
     super(message, options);

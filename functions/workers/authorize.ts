@@ -1,4 +1,8 @@
 /** The authorize worker: pending payments from the authorization queue, to the processor and back. */
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import { decodeTime } from 'ulid';
+import { queues } from '../../lib/topology.ts';
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { sqsClient } from '../adapters/sqs-client.ts';
 import { KmsCardVault } from '../adapters/card-vault.ts';
@@ -18,15 +22,40 @@ import { receivedCommand, transactionMessage } from './transaction-command.ts';
 
 const tableName = tableNameFromEnv();
 const outbox = new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, queueUrlsFromEnv(['settlement', 'webhookFanout'])));
+/** Its own queue, to return a message later than the queue's visibility timeout. */
+const ownQueueUrl = queueUrlsFromEnv(['authorization']).authorization;
 const transactions = new TransactionRepository(dynamoDocumentClient, tableName, outbox);
 const orders = new OrderRepository(dynamoDocumentClient, tableName, outbox);
 const vault = new KmsCardVault();
-// The sandbox stands where an acquirer's client would; both sit behind the same timeouts, retries and breaker.
+// The sandbox stands where an acquirer's client would; both sit behind the same timeouts, retries and breaker,
+// and ride out an outage as the authorization queue's settings say (lib/topology.ts): a payment the processor
+// cannot answer comes back later and later, and ends failed (processor_unavailable) at its deadline.
 const processor = new ResilientProcessor(new SandboxProcessor(), {
   onRetry: ({ attempt, delayMs, reason }) => logger.warn('Processor retry', { attempt, delayMs, reason }),
   onCircuitChange: (status) =>
     logger.error(logSignals.processorCircuitChanged.message, { [logSignals.processorCircuitChanged.field]: status }),
+  outage: { ...queues.authorization.outageRetry, createdAt: (request) => createdAtOf(request.reference) },
 });
+
+/**
+ * When a transaction was created: the time part of its id (a ULID, functions/core/ids.ts), which a retried
+ * request keeps too. An id that is not one waits as if created now, and so at worst until the redrive policy
+ * dead-letters it.
+ */
+function createdAtOf(transactionId: string): number {
+  try {
+    return decodeTime(transactionId.slice(transactionId.indexOf('_') + 1));
+  } catch {
+    return Date.now();
+  }
+}
+
+/** Returns a message whose payment waits out an outage after the delay the processor asked for. */
+async function changeVisibility(record: SQSRecord, seconds: number): Promise<void> {
+  await sqsClient.send(
+    new ChangeMessageVisibilityCommand({ QueueUrl: ownQueueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }),
+  );
+}
 
 export const handler = createSqsConsumer(transactionMessage, async (message, record) => {
   const outcome = await authorizePayment(
@@ -41,4 +70,4 @@ export const handler = createSqsConsumer(transactionMessage, async (message, rec
     receivedCommand(message, record),
   );
   logger.info('Authorization handled', { transactionId: message.transaction_id, outcome });
-});
+}, { changeVisibility });

@@ -2,17 +2,42 @@
  * The shape every queue consumer shares: Powertools' batch processor runs one handler per message and
  * reports partial batch failures, so only the failed messages come back (and, after `maxReceiveCount`,
  * go to the queue's DLQ). Message bodies are validated; they are never logged.
+ *
+ * A batch whose every message failed is thrown (Powertools' FullBatchFailureError), not reported: Lambda then
+ * counts the invocation in the function's `Errors` metric, which the worker-error alarms watch, and returns
+ * the messages exactly as a report of every one would. Reporting it instead made a wholly failed batch a
+ * successful invocation, so no alarm could fire however long the worker kept failing.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
 import { logger } from '../observability/logger.ts';
 
+export interface SqsConsumerOptions {
+  /**
+   * Makes a message visible again after `seconds` (ChangeMessageVisibility on its queue). With it, a handler
+   * that throws an error carrying `retryAfterSeconds` (e.g. ProcessorOutageError) has its message come back
+   * after that long instead of after the queue's visibility timeout; the message is still reported failed, so
+   * it is not deleted. If the change itself fails, the message comes back after the queue's timeout.
+   */
+  readonly changeVisibility?: (record: SQSRecord, seconds: number) => Promise<void>;
+}
+
+/** The delay a handler's error asks for its message, if it asks for one. */
+function retryAfterOf(error: unknown): number | undefined {
+  const seconds = error instanceof Error ? (error as { retryAfterSeconds?: unknown }).retryAfterSeconds : undefined;
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? seconds : undefined;
+}
+
+/** SQS takes a visibility timeout of whole seconds from 0 to 12 hours. */
+const MAX_VISIBILITY_SECONDS = 43_200;
+
 export function createSqsConsumer<Schema extends z.ZodType>(
   messageSchema: Schema,
   handleMessage: (message: z.output<Schema>, record: SQSRecord) => Promise<void>,
+  options: SqsConsumerOptions = {},
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
-  return createSqsBatchConsumer(messageSchema, async () => undefined, (message, record) => handleMessage(message, record));
+  return createSqsBatchConsumer(messageSchema, async () => undefined, (message, record) => handleMessage(message, record), options);
 }
 
 /**
@@ -23,6 +48,7 @@ export function createSqsBatchConsumer<Schema extends z.ZodType, Prepared>(
   messageSchema: Schema,
   prepare: (messages: readonly z.output<Schema>[]) => Promise<Prepared>,
   handleMessage: (message: z.output<Schema>, record: SQSRecord, prepared: Prepared) => Promise<void>,
+  options: SqsConsumerOptions = {},
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS);
   const parse = (record: SQSRecord): z.ZodSafeParseResult<z.output<Schema>> => {
@@ -34,26 +60,45 @@ export function createSqsBatchConsumer<Schema extends z.ZodType, Prepared>(
     }
     return messageSchema.safeParse(body);
   };
+  /** A failed message comes back after the delay its error asks for, or after the queue's visibility timeout. */
+  const putOff = async (record: SQSRecord, error: unknown): Promise<void> => {
+    const receiveCount = record.attributes.ApproximateReceiveCount;
+    const retryAfter = retryAfterOf(error);
+    if (retryAfter === undefined || options.changeVisibility === undefined) {
+      logger.warn('Message failed; it will be redelivered', { messageId: record.messageId, receiveCount, error });
+      return;
+    }
+    const seconds = Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(retryAfter)));
+    try {
+      await options.changeVisibility(record, seconds);
+      logger.warn('Message put off', { messageId: record.messageId, receiveCount, retryAfterSeconds: seconds, reason: String(error) });
+    } catch (changeError) {
+      logger.error('Message could not be put off; it comes back after the queue visibility timeout', {
+        messageId: record.messageId,
+        receiveCount,
+        error: changeError,
+      });
+    }
+  };
   return async (event, context) => {
     const valid = event.Records.map(parse).flatMap((parsed) => (parsed.success ? [parsed.data] : []));
     const prepared = valid.length === 0 ? undefined : prepare(valid);
     // Settled here too, so that a failed preparation is each message's failure, never an unhandled rejection.
     prepared?.catch(() => undefined);
     const handleRecord = async (record: SQSRecord): Promise<void> => {
-      const receiveCount = record.attributes.ApproximateReceiveCount;
       const parsed = parse(record);
       if (!parsed.success || prepared === undefined) {
         // A malformed message will never succeed: fail it, and the redrive policy moves it to the DLQ.
-        logger.error('Malformed queue message', { messageId: record.messageId, receiveCount });
+        logger.error('Malformed queue message', { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount });
         throw new Error(`Malformed message ${record.messageId}`);
       }
       try {
         await handleMessage(parsed.data, record, await prepared);
       } catch (error) {
-        logger.warn('Message failed; it will be redelivered', { messageId: record.messageId, receiveCount, error });
+        await putOff(record, error);
         throw error;
       }
     };
-    return processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
+    return processPartialResponse(event, handleRecord, processor, { context });
   };
 }

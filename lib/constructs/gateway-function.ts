@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import {
   env,
   functions,
+  queues as queueSpecs,
   table as tableSpec,
   type FunctionAccess,
   type FunctionName,
@@ -21,6 +22,10 @@ import {
   type QueueSpec,
 } from '../topology.ts';
 import { acknowledge } from '../nag.ts';
+
+function consumesAQueue(name: FunctionName): boolean {
+  return Object.values<QueueSpec>(queueSpecs).some((queue) => queue.consumer === name);
+}
 
 /** The newest Node.js runtime this aws-cdk-lib knows; pinned, not NODEJS_LATEST, so a CDK upgrade never changes it silently. */
 export const functionRuntime = lambda.Runtime.NODEJS_24_X;
@@ -59,6 +64,53 @@ const merchantContextKey = 'kms:EncryptionContext:merchant_id';
 /** The day a card data key seals for (functions/adapters/card-data-keys.ts): new keys always carry it. */
 const periodContextKey = 'kms:EncryptionContext:data_key_period';
 const purposeContextKey = 'kms:EncryptionContext:purpose';
+
+/**
+ * What the card key protects, each told apart by its encryption context, and the condition that admits only
+ * that one. Card data keys carry `merchant_id` and no `purpose` (functions/adapters/card-vault.ts); everything
+ * else sealed under this key names its `purpose`. So a grant for card data cannot open a webhook signing secret
+ * (context `purpose=webhook_secret, merchant_id, endpoint_id`), and a grant for a purpose cannot open card data.
+ */
+export const cardKeyPurposes = {
+  cardData: { Null: { [merchantContextKey]: 'false', [purposeContextKey]: 'true' } },
+  /** New card data keys are made for a merchant and a day; older ones (format v1) carry no day, and still open. */
+  newCardData: { Null: { [merchantContextKey]: 'false', [periodContextKey]: 'false', [purposeContextKey]: 'true' } },
+  fingerprint: { StringEquals: { [purposeContextKey]: 'fingerprint' } },
+  webhookSecret: { StringEquals: { [purposeContextKey]: 'webhook_secret' } },
+  idempotentResponse: { StringEquals: { [purposeContextKey]: 'idempotent_response' } },
+} as const satisfies Record<string, Record<string, Record<string, string>>>;
+
+/** One use of the card key that a function's access allows: the same in its IAM policy and in the key policy. */
+export interface CardKeyUse {
+  readonly sid: string;
+  readonly actions: readonly string[];
+  readonly conditions: (typeof cardKeyPurposes)[keyof typeof cardKeyPurposes];
+}
+
+/** The uses of the card key a topology `access` allows, each under its purpose's condition. */
+export function cardKeyUses(access: FunctionAccess): CardKeyUse[] {
+  const uses: CardKeyUse[] = [];
+  // A card data key is always bound to the merchant that owns the card, and a new one to the day it seals for.
+  if (access.cardKey?.includes('encrypt') === true) {
+    uses.push({ sid: 'GenerateCardDataKeys', actions: ['kms:GenerateDataKey'], conditions: cardKeyPurposes.newCardData });
+  }
+  if (access.cardKey?.includes('decrypt') === true) {
+    uses.push({ sid: 'DecryptCardDataKeys', actions: ['kms:Decrypt'], conditions: cardKeyPurposes.cardData });
+  }
+  if (access.fingerprintKey === true) {
+    uses.push({ sid: 'UseFingerprintKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], conditions: cardKeyPurposes.fingerprint });
+  }
+  const webhookSecretActions = (access.webhookSecrets ?? []).map((use) => (use === 'encrypt' ? 'kms:Encrypt' : 'kms:Decrypt'));
+  if (webhookSecretActions.length > 0) {
+    // Only webhook signing secrets: never a card data key or the fingerprint key.
+    uses.push({ sid: 'UseWebhookSecrets', actions: webhookSecretActions, conditions: cardKeyPurposes.webhookSecret });
+  }
+  if (access.idempotentResponses === true) {
+    // Only stored responses that hold a secret: never a card data key, the fingerprint key or a webhook secret.
+    uses.push({ sid: 'SealIdempotentResponses', actions: ['kms:Encrypt', 'kms:Decrypt'], conditions: cardKeyPurposes.idempotentResponse });
+  }
+  return uses;
+}
 
 /**
  * One gateway Lambda function with every default the project relies on: bundled from its topology entry
@@ -130,6 +182,10 @@ export class GatewayFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: spec.memoryMb,
       timeout: Duration.seconds(spec.timeoutSeconds),
+      // A queue consumer's limit goes on its event source instead (consume), where it throttles nothing.
+      ...(spec.maxConcurrency !== undefined && !consumesAQueue(props.name)
+        ? { reservedConcurrentExecutions: spec.maxConcurrency }
+        : {}),
       tracing: lambda.Tracing.ACTIVE,
       role: this.role.withoutPolicyUpdates(),
       logGroup: this.logGroup,
@@ -192,8 +248,12 @@ export class GatewayFunction extends Construct {
     this.function.addEnvironment(env.usagePlanName, usagePlanName);
   }
 
-  /** Makes this function the consumer of `queue`, with the batching the topology sets for it. */
-  consume(queue: sqs.IQueue, spec: QueueSpec): void {
+  /**
+   * Makes this function the consumer of `queue`, with the batching the topology sets for it. It also gets the
+   * queue's URL (under the topology's name), to return a message later than the queue's visibility timeout.
+   */
+  consume(name: QueueName, queue: sqs.IQueue, spec: QueueSpec): void {
+    this.function.addEnvironment(env.queueUrl(name), queue.queueUrl);
     this.policy.addStatements(
       new iam.PolicyStatement({
         sid: 'ConsumeOwnQueue',
@@ -206,6 +266,7 @@ export class GatewayFunction extends Construct {
         batchSize: spec.batchSize,
         maxBatchingWindow: Duration.seconds(spec.maxBatchingWindowSeconds),
         reportBatchItemFailures: true,
+        ...(functions[this.name].maxConcurrency === undefined ? {} : { maxConcurrency: functions[this.name].maxConcurrency }),
       }),
     );
   }
@@ -265,60 +326,9 @@ export function accessStatements(access: FunctionAccess, resources: GatewayResou
   }
 
   const cardKeyArn = resources.cardKey.keyArn;
-  if (access.cardKey?.includes('encrypt') === true) {
+  for (const use of cardKeyUses(access)) {
     statements.push(
-      new iam.PolicyStatement({
-        sid: 'GenerateCardDataKeys',
-        actions: ['kms:GenerateDataKey'],
-        resources: [cardKeyArn],
-        // A card data key is always bound to the merchant that owns the card and the day it seals for.
-        conditions: { Null: { [merchantContextKey]: 'false', [periodContextKey]: 'false' } },
-      }),
-    );
-  }
-  if (access.cardKey?.includes('decrypt') === true) {
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'DecryptCardDataKeys',
-        actions: ['kms:Decrypt'],
-        resources: [cardKeyArn],
-        conditions: { Null: { [merchantContextKey]: 'false' } },
-      }),
-    );
-  }
-  if (access.fingerprintKey === true) {
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'UseFingerprintKey',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [cardKeyArn],
-        conditions: { StringEquals: { [purposeContextKey]: 'fingerprint' } },
-      }),
-    );
-  }
-
-  const webhookSecretActions = (access.webhookSecrets ?? []).map((use) => (use === 'encrypt' ? 'kms:Encrypt' : 'kms:Decrypt'));
-  if (webhookSecretActions.length > 0) {
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'UseWebhookSecrets',
-        actions: webhookSecretActions,
-        resources: [cardKeyArn],
-        // Only webhook signing secrets: never a card data key or the fingerprint key.
-        conditions: { StringEquals: { [purposeContextKey]: 'webhook_secret' } },
-      }),
-    );
-  }
-
-  if (access.idempotentResponses === true) {
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'SealIdempotentResponses',
-        actions: ['kms:Encrypt', 'kms:Decrypt'],
-        resources: [cardKeyArn],
-        // Only stored responses that hold a secret: never a card data key, the fingerprint key or a webhook secret.
-        conditions: { StringEquals: { [purposeContextKey]: 'idempotent_response' } },
-      }),
+      new iam.PolicyStatement({ sid: use.sid, actions: [...use.actions], resources: [cardKeyArn], conditions: use.conditions }),
     );
   }
 

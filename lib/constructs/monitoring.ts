@@ -1,13 +1,22 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { logSignals } from '../../functions/observability/log-signals.ts';
-import type { FunctionName, QueueName } from '../topology.ts';
+import {
+  functionNames,
+  queueNames,
+  queues as queueSpecs,
+  workerFunctions,
+  type FunctionName,
+  type QueueName,
+} from '../topology.ts';
 import type { GatewayFunction } from './gateway-function.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -16,7 +25,37 @@ export interface MonitoringProps {
   readonly api: apigw.RestApi;
   readonly functions: Readonly<Record<FunctionName, GatewayFunction>>;
   readonly queues: Readonly<Record<QueueName, WorkQueue>>;
+  readonly table: dynamodb.ITable;
   readonly topicKey: kms.IKey;
+}
+
+/**
+ * How long a message may wait in each queue before on-call hears of it. Authorizations and fan-outs are
+ * consumed within seconds; settlement batches for 5 s and is not urgent; webhook deliveries wait out their
+ * retry delays in hops of up to 15 minutes (functions/webhooks/retry-schedule.ts).
+ */
+const oldestMessageAlarmAge: Readonly<Record<QueueName, Duration>> = {
+  authorization: Duration.minutes(5),
+  settlement: Duration.minutes(15),
+  webhookFanout: Duration.minutes(5),
+  webhookDelivery: Duration.minutes(30),
+};
+
+/** What an operator does, besides reading the logs, when a worker fails a whole batch (or a run). */
+const workerErrorAdvice: Readonly<Partial<Record<FunctionName, string>>> = {
+  authorizeWorker:
+    'An acquirer outage shows here too, with processor-circuit-open: payments then wait, retried with a growing ' +
+    'delay, and end failed (processor_unavailable) at their deadline. Otherwise check KMS and the table.',
+  settleWorker: 'Captured payments wait to settle; check the table.',
+  outboxRelay: 'Outbox entries a writer left behind wait for the next sweep; check the table and SQS.',
+  webhookFanout: 'Events wait to be turned into deliveries; check the table and SQS.',
+  webhookDelivery:
+    'A delivery that used up its attempts also counts here, on its way to the dead-letter queue; otherwise check ' +
+    'KMS (webhook secrets) and the table.',
+};
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }
 
 /**
@@ -36,13 +75,28 @@ export class Monitoring extends Construct {
       masterKey: props.topicKey,
       enforceSSL: true,
     });
+    // A topic policy replaces SNS's default one, and enforceSSL writes a policy holding only its Deny: without
+    // this statement CloudWatch may not publish, and no alarm would ever reach on-call. Only this stack's
+    // alarms, whose names all start with the stage's prefix, may publish.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ThisStacksAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${props.prefix}-*` },
+        },
+      }),
+    );
     const notify = new actions.SnsAction(this.alarmTopic);
-    const alarmOnAny = (id: string, metric: cloudwatch.IMetric, description: string): void => {
+    const alarmOnAny = (id: string, metric: cloudwatch.IMetric, description: string, threshold = 1): void => {
       const alarm = new cloudwatch.Alarm(this, id, {
         alarmName: `${props.prefix}-${id}`,
         alarmDescription: description,
         metric,
-        threshold: 1,
+        threshold,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -75,11 +129,59 @@ export class Monitoring extends Construct {
       'The authorizer failed: merchants get 500s on every authenticated route. Check its logs, the table and ' +
         'the admin key secret.',
     );
+    // Every worker: a batch that failed as a whole is a function error (functions/workers/sqs-consumer.ts), and
+    // so is a sweep that threw.
+    for (const name of workerFunctions()) {
+      alarmOnAny(
+        `${kebab(name)}-errors`,
+        props.functions[name].function.metricErrors({ period: oneMinute, statistic: 'Sum' }),
+        `${name} failed a whole batch (or a run); its messages come back after their visibility timeout. Read ` +
+          `its logs for the error. ${workerErrorAdvice[name] ?? ''}`,
+      );
+    }
+    for (const name of queueNames) {
+      const maxAge = oldestMessageAlarmAge[name];
+      alarmOnAny(
+        `${name}-oldest-message-age`,
+        props.queues[name].queue.metricApproximateAgeOfOldestMessage({ period: oneMinute, statistic: 'Maximum' }),
+        `A ${name} message has waited more than ${maxAge.toHumanString()} to be consumed: its consumer ` +
+          `(${queueSpecs[name].consumer}) is not keeping up or not running. Check that function's errors and ` +
+          'throttles, its event source mapping (enabled?) and its logs.',
+        maxAge.toSeconds(),
+      );
+    }
+    for (const name of functionNames) {
+      alarmOnAny(
+        `${kebab(name)}-throttles`,
+        props.functions[name].function.metricThrottles({ period: oneMinute, statistic: 'Sum' }),
+        `Lambda refused to run ${name} for want of concurrency: the account's concurrency is exhausted (or the ` +
+          "function's own limit reached). API callers get 5xx or 429 meanwhile. Find which functions use it (ConcurrentExecutions " +
+          "per function), then lower a worker's maximum concurrency (lib/topology.ts) or ask AWS for a higher quota.",
+      );
+    }
+    const tableOperations = [
+      dynamodb.Operation.GET_ITEM,
+      dynamodb.Operation.BATCH_GET_ITEM,
+      dynamodb.Operation.QUERY,
+      dynamodb.Operation.PUT_ITEM,
+      dynamodb.Operation.UPDATE_ITEM,
+      dynamodb.Operation.DELETE_ITEM,
+      dynamodb.Operation.BATCH_WRITE_ITEM,
+    ];
     alarmOnAny(
-      'authorize-worker-errors',
-      props.functions.authorizeWorker.function.metricErrors({ period: oneMinute, statistic: 'Sum' }),
-      'An authorization batch failed as a whole (not one declined card): pending payments are waiting. Check ' +
-        'the worker logs, the processor and KMS.',
+      'table-throttled-requests',
+      props.table.metricThrottledRequestsForOperations({ operations: tableOperations, period: oneMinute, statistic: 'Sum' }),
+      'DynamoDB throttled requests to the table (the table or an index was over its on-demand limits, or a hot ' +
+        'partition): the SDK retries, but callers see latency and, once retries run out, 5xx and redelivered ' +
+        "messages. Check the table's and the indexes' throttle metrics per operation and which function's traffic " +
+        'grew; on-demand capacity adapts within minutes, a hot key does not.',
+    );
+    alarmOnAny(
+      'table-system-errors',
+      props.table.metricSystemErrorsForOperations({ operations: tableOperations, period: oneMinute, statistic: 'Sum' }),
+      'DynamoDB answered 5xx (an error on the AWS side): requests are retried by the SDK and by the queues, ' +
+        'but API calls may fail. Check the AWS Health Dashboard for DynamoDB in this region; nothing to fix here ' +
+        'unless it persists.',
     );
 
     const circuit = logSignals.processorCircuitChanged;

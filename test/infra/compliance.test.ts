@@ -13,6 +13,7 @@ import { CfnResource, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, PCIDSS321Checks } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StageName } from '../../lib/stack.ts';
+import { functionNames } from '../../lib/topology.ts';
 import { cdkJson, synthesize } from './synth.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -49,6 +50,36 @@ describe.each<StageName>(['dev', 'prod'])('the %s stack', (stage) => {
       expect(reason.length, `${rule} on ${construct.node.path}`).toBeGreaterThanOrEqual(80);
       // A multi-finding rule (IAM4, IAM5) must name the one finding it accepts.
       if (/AwsSolutions-IAM[45]/.test(rule)) expect(rule, construct.node.path).toMatch(/\[.+\]$/);
+    }
+  });
+});
+
+describe('acknowledgements that make a claim about the function', () => {
+  const lambdaInsideVpcReasons = (): Map<string, string> => {
+    const { stack } = synthesize('prod');
+    return new Map(
+      functionNames.map((name) => {
+        const acknowledged = Object.assign(
+          {},
+          ...(stack.functions[name].function.node.defaultChild?.node.metadata ?? [])
+            .filter((metadata) => metadata.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+            .map((metadata) => metadata.data as Record<string, string>),
+        ) as Record<string, string>;
+        const rule = Object.keys(acknowledged).find((key) => key.endsWith('PCI.DSS.321-LambdaInsideVPC'));
+        return [name, rule === undefined ? '' : String(acknowledged[rule])];
+      }),
+    );
+  };
+
+  it('say the webhook delivery worker reaches the internet, and only the functions that reach nothing but AWS say so', () => {
+    const reasons = lambdaInsideVpcReasons();
+
+    expect(reasons.get('webhookDelivery')).toContain('connects to the internet');
+    expect(reasons.get('webhookDelivery')).not.toContain('only AWS service endpoints');
+    // It resolves the names of the URLs merchants register: a DNS lookup, no connection.
+    expect(reasons.get('webhooks')).toContain('DNS lookup');
+    for (const name of functionNames.filter((candidate) => !['webhookDelivery', 'webhooks'].includes(candidate))) {
+      expect(reasons.get(name), name).toContain('reaches only AWS service endpoints');
     }
   });
 });

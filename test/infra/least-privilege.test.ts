@@ -4,12 +4,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { functionNames, functions, queueNames, queues, type FunctionAccess, type FunctionName } from '../../lib/topology.ts';
+import { cardKeyPurposes } from '../../lib/constructs/gateway-function.ts';
 import { logicalIdOf, ofType, references, synthesize, type Synthesized } from './synth.ts';
 
 interface Statement {
   readonly Effect: string;
   readonly Action: string[];
   readonly Resource: unknown[];
+  readonly Principal?: unknown;
   readonly Condition?: Record<string, Record<string, unknown>>;
 }
 
@@ -73,39 +75,62 @@ describe('function roles', () => {
 });
 
 describe('card key', () => {
-  it('can decrypt card data only from the authorize worker', () => {
-    const cardKeyId = logicalIdOf(synthesized.stack.cardKey);
-    const isFingerprintOnly = (statement: Statement): boolean =>
-      ['fingerprint', 'webhook_secret', 'idempotent_response'].includes(
-        String(statement.Condition?.StringEquals?.['kms:EncryptionContext:purpose']),
-      );
+  /** What each kind of sealed value carries as its KMS encryption context (the adapters that seal them). */
+  const contexts = {
+    cardData: { merchant_id: 'mer_1' },
+    newCardData: { merchant_id: 'mer_1', data_key_period: '20300101' },
+    fingerprint: { purpose: 'fingerprint' },
+    webhookSecret: { purpose: 'webhook_secret', merchant_id: 'mer_1', endpoint_id: 'we_1' },
+    idempotentResponse: { purpose: 'idempotent_response', scope: 'mer_1', key: 'c0ffee' },
+  } as const satisfies Record<keyof typeof cardKeyPurposes, Record<string, string>>;
 
-    const decrypters = functionNames.filter((name) =>
-      allows(statementsOf(name), 'kms:Decrypt', cardKeyId).some((statement) => !isFingerprintOnly(statement)),
+  /** IAM's evaluation of the condition operators these statements use, for a request with this context. */
+  const admits = (condition: Statement['Condition'], context: Readonly<Record<string, string>>): boolean =>
+    Object.entries(condition ?? {}).every(([operator, tests]) =>
+      Object.entries(tests).every(([conditionKey, expected]) => {
+        const contextKey = conditionKey.replace(/^kms:EncryptionContext:/, '');
+        if (contextKey === conditionKey) throw new Error(`unexpected condition key ${conditionKey}`);
+        const actual = context[contextKey];
+        if (operator === 'Null') return String(expected) === String(actual === undefined);
+        if (operator === 'StringEquals') return actual === expected;
+        throw new Error(`unexpected condition operator ${operator}`);
+      }),
     );
+  const canUse = (statements: Statement[], action: string, context: Readonly<Record<string, string>>, keyId: string): boolean =>
+    allows(statements, action, keyId).some((statement) => admits(statement.Condition, context));
 
-    expect(decrypters).toEqual(['authorizeWorker']);
+  it('decrypts each kind of sealed value only from the functions whose access lists it', () => {
+    const cardKeyId = logicalIdOf(synthesized.stack.cardKey);
+    const decrypters = (context: Readonly<Record<string, string>>): FunctionName[] =>
+      functionNames.filter((name) => canUse(statementsOf(name), 'kms:Decrypt', context, cardKeyId));
+
+    expect(decrypters(contexts.cardData)).toEqual(['authorizeWorker']);
+    expect(decrypters(contexts.newCardData)).toEqual(['authorizeWorker']);
+    // The authorize worker's card-data grant does not open a webhook signing secret, which also names a merchant.
+    expect(decrypters(contexts.webhookSecret)).toEqual(['webhookDelivery']);
+    expect(decrypters(contexts.fingerprint)).toEqual(functionNames.filter((name) => functions[name].access.fingerprintKey === true));
+    expect(decrypters(contexts.idempotentResponse)).toEqual(['merchants', 'sessions']);
   });
 
-  it('is used only under an encryption context: a merchant id for card data, purpose=fingerprint for the HMAC key', () => {
+  it('makes card data keys only from the functions that seal cards, and only bound to a merchant and a day', () => {
+    const cardKeyId = logicalIdOf(synthesized.stack.cardKey);
+    const makers = functionNames.filter((name) => canUse(statementsOf(name), 'kms:GenerateDataKey', contexts.newCardData, cardKeyId));
+
+    expect(makers).toEqual(functionNames.filter((name) => functions[name].access.cardKey?.includes('encrypt') === true));
+    for (const name of makers) {
+      expect(canUse(statementsOf(name), 'kms:GenerateDataKey', {}, cardKeyId), name).toBe(false);
+      expect(canUse(statementsOf(name), 'kms:GenerateDataKey', contexts.cardData, cardKeyId), name).toBe(false);
+    }
+  });
+
+  it('is used only under one of the purposes\' conditions, and only by functions whose access uses it', () => {
     const cardKeyId = logicalIdOf(synthesized.stack.cardKey);
 
     for (const name of functionNames) {
       const uses = statementsOf(name).filter((statement) =>
         statement.Resource.some((resource) => references(resource, cardKeyId)),
       );
-      for (const statement of uses) {
-        expect(
-          [
-            { Null: { 'kms:EncryptionContext:merchant_id': 'false' } },
-            { Null: { 'kms:EncryptionContext:merchant_id': 'false', 'kms:EncryptionContext:data_key_period': 'false' } },
-            { StringEquals: { 'kms:EncryptionContext:purpose': 'fingerprint' } },
-            { StringEquals: { 'kms:EncryptionContext:purpose': 'webhook_secret' } },
-            { StringEquals: { 'kms:EncryptionContext:purpose': 'idempotent_response' } },
-          ],
-          name,
-        ).toContainEqual(statement.Condition);
-      }
+      for (const statement of uses) expect(Object.values(cardKeyPurposes), name).toContainEqual(statement.Condition);
       const access: FunctionAccess = functions[name].access;
       const expectsUse =
         access.cardKey !== undefined ||
@@ -114,6 +139,59 @@ describe('card key', () => {
         access.idempotentResponses === true;
       expect(uses.length > 0, name).toBe(expectsUse);
     }
+  });
+
+  describe('its key policy', () => {
+    const keyPolicy = (): Statement[] => {
+      const key = synthesized.resources[logicalIdOf(synthesized.stack.cardKey)];
+      const statements = (key?.Properties?.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+      return statements.map((statement) => ({
+        Effect: String(statement.Effect),
+        Action: (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).map(String),
+        Resource: [statement.Resource],
+        Principal: statement.Principal,
+        ...(statement.Condition === undefined ? {} : { Condition: statement.Condition as Record<string, Record<string, unknown>> }),
+      }));
+    };
+    const roleOf = (name: FunctionName): unknown => ({ AWS: { 'Fn::GetAtt': [logicalIdOf(synthesized.stack.functions[name].role), 'Arn'] } });
+    const isAccountRoot = (principal: unknown): boolean => JSON.stringify(principal).includes(':root');
+    const cryptographic = /^kms:(\*|Decrypt|Encrypt|GenerateDataKey|ReEncrypt|CreateGrant|GenerateMac|Sign|Derive)/;
+
+    it('lets the account administer the key but not use it: no kms:*, no decrypt, no grant', () => {
+      const rootStatements = keyPolicy().filter((statement) => isAccountRoot(statement.Principal));
+
+      expect(rootStatements).toHaveLength(1);
+      expect(rootStatements[0]?.Action).toContain('kms:PutKeyPolicy');
+      expect(rootStatements[0]?.Action.filter((action) => cryptographic.test(action) || action.includes('*'))).toEqual([]);
+    });
+
+    it('names the roles that may decrypt card data, and no other: the authorize worker\'s', () => {
+      const decrypters = keyPolicy()
+        .filter((statement) => statement.Action.includes('kms:Decrypt') && admits(statement.Condition, contexts.cardData))
+        .map((statement) => statement.Principal);
+
+      expect(decrypters).toEqual([roleOf('authorizeWorker')]);
+    });
+
+    it('names each role for exactly what its IAM policy allows on the key, under the same conditions', () => {
+      const cardKeyId = logicalIdOf(synthesized.stack.cardKey);
+      const uses = keyPolicy().filter((statement) => !isAccountRoot(statement.Principal));
+
+      for (const statement of uses) {
+        expect(statement.Effect).toBe('Allow');
+        expect(functionNames.some((name) => JSON.stringify(statement.Principal) === JSON.stringify(roleOf(name))), JSON.stringify(statement)).toBe(true);
+      }
+      for (const name of functionNames) {
+        const inKeyPolicy = uses
+          .filter((statement) => JSON.stringify(statement.Principal) === JSON.stringify(roleOf(name)))
+          .map(({ Action, Condition }) => ({ Action: [...Action].sort(), Condition }));
+        const inIam = statementsOf(name)
+          .filter((statement) => statement.Resource.some((resource) => references(resource, cardKeyId)))
+          .map(({ Action, Condition }) => ({ Action: [...Action].sort(), Condition }));
+
+        expect(inKeyPolicy, name).toEqual(inIam);
+      }
+    });
   });
 });
 
@@ -182,23 +260,6 @@ describe('admin key secret', () => {
     );
 
     expect(readers).toEqual(functionNames.filter((name) => functions[name].access.adminKey === true));
-  });
-});
-
-describe('card data keys', () => {
-  it('are made only for a merchant and a day, and every function that seals card data can make them but not open them', () => {
-    const cardKeyId = logicalIdOf(synthesized.stack.cardKey);
-    const purposeOnly = (statement: Statement): boolean => statement.Condition?.StringEquals?.['kms:EncryptionContext:purpose'] !== undefined;
-    const sealers = functionNames.filter((name) => (functions[name].access.cardKey ?? []).includes('encrypt'));
-
-    for (const name of sealers) {
-      const generating = allows(statementsOf(name), 'kms:GenerateDataKey', cardKeyId).filter((statement) => !purposeOnly(statement));
-      expect(generating.map((statement) => statement.Condition)).toEqual([
-        { Null: { 'kms:EncryptionContext:merchant_id': 'false', 'kms:EncryptionContext:data_key_period': 'false' } },
-      ]);
-      expect(allows(statementsOf(name), 'kms:Decrypt', cardKeyId).every(purposeOnly)).toBe(true);
-    }
-    expect(sealers.length).toBeGreaterThan(0);
   });
 });
 

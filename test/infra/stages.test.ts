@@ -4,8 +4,8 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { queueNames } from '../../lib/topology.ts';
-import { arnOf, logicalIdOf, ofType, references, synthesize, type Synthesized } from './synth.ts';
+import { functionNames, queueNames, workerFunctions } from '../../lib/topology.ts';
+import { arnOf, logicalIdOf, ofType, references, synthesize, type CfnResourceJson, type Synthesized } from './synth.ts';
 
 let prod: Synthesized;
 let dev: Synthesized;
@@ -39,6 +39,15 @@ describe('prod', () => {
     expect(prod.resources[logicalIdOf(prod.stack.adminKeySecret)]?.DeletionPolicy).toBe('Retain');
   });
 
+  it('keeps every queue and dead-letter queue when the stack goes: messages in flight and dead letters are work to finish', () => {
+    const queues = ofType(prod.resources, 'AWS::SQS::Queue');
+
+    expect(queues).toHaveLength(2 * queueNames.length);
+    for (const [id, queue] of queues) {
+      expect(queue, id).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+  });
+
   it('keeps twelve months of every log, encrypted (PCI DSS 10.5.1)', () => {
     const logGroups = ofType(prod.resources, 'AWS::Logs::LogGroup');
 
@@ -53,6 +62,10 @@ describe('prod', () => {
 });
 
 describe('dev', () => {
+  it('deletes its queues with the stack', () => {
+    for (const [id, queue] of ofType(dev.resources, 'AWS::SQS::Queue')) expect(queue.DeletionPolicy, id).toBe('Delete');
+  });
+
   it('is disposable: the table and logs go with the stack, and a month of logs is kept', () => {
     const tableId = logicalIdOf(dev.stack.table);
 
@@ -61,6 +74,20 @@ describe('dev', () => {
     for (const [id, logGroup] of ofType(dev.resources, 'AWS::Logs::LogGroup')) {
       expect(logGroup, id).toMatchObject({ DeletionPolicy: 'Delete', Properties: { RetentionInDays: 30 } });
     }
+  });
+});
+
+describe('TLS', () => {
+  it.each(['prod', 'dev'] as const)('the %s API refuses TLS 1.0 and 1.1 (PCI DSS 4.2.1): TLS 1.2 or 1.3 only', (stage) => {
+    const synthesized = stage === 'prod' ? prod : dev;
+    const api = synthesized.resources[logicalIdOf(synthesized.stack.api.api)];
+
+    expect(api?.Properties).toMatchObject({
+      SecurityPolicy: 'SecurityPolicy_TLS13_1_2_2021_06',
+      // Required with an enhanced policy; STRICT also refuses a TLS server name that is not the API's own.
+      EndpointAccessMode: 'STRICT',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
   });
 });
 
@@ -118,6 +145,59 @@ describe('alarms', () => {
     expect(alarmsOn(prod, 'Errors', logicalIdOf(prod.stack.functions.authorizeWorker.function))).toHaveLength(1);
   });
 
+  it('page on any error of every worker: a batch that failed as a whole is a function error', () => {
+    for (const name of workerFunctions()) {
+      expect(alarmsOn(prod, 'Errors', logicalIdOf(prod.stack.functions[name].function)), name).toHaveLength(1);
+    }
+    expect(workerFunctions().sort()).toEqual(['authorizeWorker', 'outboxRelay', 'settleWorker', 'webhookDelivery', 'webhookFanout']);
+  });
+
+  it('page when a message has waited too long in any queue, before it would reach the dead-letter queue', () => {
+    for (const queue of queueNames) {
+      const queueId = logicalIdOf(prod.stack.queues[queue].queue);
+      const alarms = ofType(prod.resources, 'AWS::CloudWatch::Alarm').filter(
+        ([, alarm]) =>
+          alarm.Properties?.MetricName === 'ApproximateAgeOfOldestMessage' && references(alarm.Properties.Dimensions, queueId),
+      );
+
+      expect(alarms, queue).toHaveLength(1);
+      expect(alarms[0]?.[1].Properties).toMatchObject({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      // Minutes, not seconds: long enough not to page on a normal batch, short enough to beat any payment's patience.
+      expect(alarms[0]?.[1].Properties?.Threshold, queue).toBeGreaterThanOrEqual(300);
+      expect(alarms[0]?.[1].Properties?.Threshold, queue).toBeLessThanOrEqual(1800);
+    }
+  });
+
+  it('page on any throttle of any function: the account ran out of concurrency', () => {
+    for (const name of functionNames) {
+      expect(alarmsOn(prod, 'Throttles', logicalIdOf(prod.stack.functions[name].function)), name).toHaveLength(1);
+    }
+  });
+
+  it('page on DynamoDB throttling and system errors on the table, for every operation the functions use', () => {
+    const tableId = logicalIdOf(prod.stack.table);
+    const metricsOf = (alarm: CfnResourceJson): { MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }[] =>
+      (alarm.Properties?.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }[] | undefined) ?? [];
+    const onTable = (metricName: string) =>
+      ofType(prod.resources, 'AWS::CloudWatch::Alarm').filter(([, alarm]) =>
+        metricsOf(alarm).some(
+          (metric) => metric.MetricStat?.Metric.MetricName === metricName && references(metric.MetricStat.Metric.Dimensions, tableId),
+        ),
+      );
+
+    for (const metricName of ['ThrottledRequests', 'SystemErrors']) {
+      const alarms = onTable(metricName);
+      expect(alarms, metricName).toHaveLength(1);
+      const operations = metricsOf(alarms[0]?.[1] as CfnResourceJson).flatMap((metric) =>
+        JSON.stringify(metric.MetricStat?.Metric.Dimensions ?? []).match(/"Value":"(\w+)"/g) ?? [],
+      );
+      for (const operation of ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem']) {
+        expect(operations.join(), `${metricName} ${operation}`).toContain(`"Value":"${operation}"`);
+      }
+      expect(alarms[0]?.[1].Properties?.Threshold).toBe(1);
+    }
+  });
+
   it('page when the processor circuit opens, matching the very line the authorize worker logs', () => {
     const logGroupId = logicalIdOf(prod.stack.functions.authorizeWorker.logGroup);
     const filters = ofType(prod.resources, 'AWS::Logs::MetricFilter').filter(([, filter]) =>
@@ -152,6 +232,33 @@ describe('alarms', () => {
     expect(patterns.filter((pattern) => pattern.includes('"retry_scheduled"'))).toHaveLength(2);
     expect(alarm?.Properties).toMatchObject({ Threshold: 0.2, EvaluationPeriods: 3, ComparisonOperator: 'GreaterThanThreshold' });
     expect(JSON.stringify(alarm?.Properties?.Metrics)).toContain('failures / attempts');
+  });
+
+  it('may reach on-call: the topic policy lets CloudWatch publish, for this stack\'s alarms only, over TLS', () => {
+    const topicId = logicalIdOf(prod.stack.monitoring.alarmTopic);
+    const policies = ofType(prod.resources, 'AWS::SNS::TopicPolicy').filter(([, policy]) =>
+      references(policy.Properties?.Topics, topicId),
+    );
+    // One policy per topic: it replaces SNS's default policy, so it must allow every publisher itself.
+    expect(policies).toHaveLength(1);
+    const statements = (policies[0]?.[1].Properties?.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+    const cloudWatchPublishes = statements.filter(
+      (statement) =>
+        statement.Effect === 'Allow' &&
+        JSON.stringify(statement.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }) &&
+        statement.Action === 'sns:Publish' &&
+        JSON.stringify(statement.Resource) === JSON.stringify({ Ref: topicId }),
+    );
+    expect(cloudWatchPublishes).toHaveLength(1);
+    const sourceArn = JSON.stringify(cloudWatchPublishes[0]?.Condition);
+    expect(sourceArn).toContain(':alarm:payment-gateway-prod-*');
+    expect(sourceArn).toContain('aws:SourceAccount');
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+    for (const [id, alarm] of ofType(prod.resources, 'AWS::CloudWatch::Alarm')) {
+      expect(String(alarm.Properties?.AlarmName), id).toMatch(/^payment-gateway-prod-/);
+    }
   });
 
   it('all notify the alarm topic, which is encrypted', () => {

@@ -12,9 +12,11 @@ import {
   routes,
   schedules,
   table,
+  workerFunctions,
   type FunctionAccess,
   type ScheduleSpec,
 } from '../../lib/topology.ts';
+import { outageRetryDelaySeconds } from '../../functions/adapters/resilient-processor.ts';
 import { arnOf, logicalIdOf, ofType, references, synthesize, type CfnResourceJson, type Synthesized } from './synth.ts';
 
 let synthesized: Synthesized;
@@ -146,6 +148,26 @@ describe('queues', () => {
     expect(props(resources[deadLetterId])).toMatchObject({ MessageRetentionPeriod: 14 * 24 * 3600 });
   });
 
+  it('authorization keeps a pending payment through a 12-hour acquirer outage: enough receives and retention for it', () => {
+    const spec = queues.authorization;
+    const outage = spec.outageRetry;
+    // The worker's own schedule, at its shortest (all jitter taken off), from a payment's creation to its deadline.
+    let waited = 0;
+    let receives = 1;
+    while (waited < outage.giveUpAfterSeconds) {
+      waited += outageRetryDelaySeconds(waited, outage, 1);
+      receives += 1;
+    }
+    const retention = Number(props(resources[logicalIdOf(synthesized.stack.queues.authorization.queue)]).MessageRetentionPeriod);
+
+    expect(outage.giveUpAfterSeconds).toBe(12 * 3_600);
+    // The last receive gives the payment its final state; another 20 receives leave room for other failures.
+    expect(spec.maxReceiveCount).toBeGreaterThanOrEqual(receives + 20);
+    expect(retention).toBeGreaterThanOrEqual(outage.giveUpAfterSeconds + outage.maxRetrySeconds + spec.visibilityTimeoutSeconds * 20);
+    // A single hop may not exceed what SQS allows one visibility timeout to be.
+    expect(outage.maxRetrySeconds).toBeLessThanOrEqual(43_200);
+  });
+
   it.each(queueNames)('%s feeds its consumer in batches that report partial failures', (name) => {
     const spec = queues[name];
     const queueId = logicalIdOf(synthesized.stack.queues[name].queue);
@@ -160,6 +182,19 @@ describe('queues', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
     expect(props(mappings[0]?.[1]).MaximumBatchingWindowInSeconds ?? 0).toBe(spec.maxBatchingWindowSeconds);
+  });
+
+  it.each(queueNames)('%s is consumed by at most its consumer\'s maxConcurrency instances at once', (name) => {
+    const spec = queues[name];
+    const queueId = logicalIdOf(synthesized.stack.queues[name].queue);
+    const [, mapping] =
+      ofType(resources, 'AWS::Lambda::EventSourceMapping').find(([, candidate]) => references(props(candidate).EventSourceArn, queueId)) ?? [];
+    const maxConcurrency: number | undefined = functions[spec.consumer].maxConcurrency;
+
+    expect(maxConcurrency).toBeGreaterThanOrEqual(2);
+    expect(props(mapping).ScalingConfig).toEqual({ MaximumConcurrency: maxConcurrency });
+    // On the event source, not reserved: reserved concurrency would throttle the poller and return messages.
+    expect(props(resources[functionId(spec.consumer)]).ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it('refuses requests that are not over TLS, on every queue and dead-letter queue', () => {
@@ -195,6 +230,23 @@ describe('functions', () => {
     }
   });
 
+  it('limits every worker, so that together they leave the API and the authorizer most of the account\'s 1,000', () => {
+    const limits = workerFunctions().map((name) => {
+      const limit: number | undefined = functions[name].maxConcurrency;
+      expect(limit, name).toBeGreaterThanOrEqual(1);
+      return limit ?? Infinity;
+    });
+    const scheduledOnly = workerFunctions().filter((name) => !queueNames.some((queue) => queues[queue].consumer === name));
+
+    expect(limits.reduce((sum, limit) => sum + limit, 0)).toBeLessThanOrEqual(100);
+    for (const name of scheduledOnly) {
+      expect(props(resources[functionId(name)]).ReservedConcurrentExecutions, name).toBe(functions[name].maxConcurrency);
+    }
+    for (const name of functionNames.filter((candidate) => !workerFunctions().includes(candidate))) {
+      expect(props(resources[functionId(name)]).ReservedConcurrentExecutions, name).toBeUndefined();
+    }
+  });
+
   it('gives each function the environment its access needs, under the topology names, and no more', () => {
     const expectedNames = (access: FunctionAccess): string[] => [
       ...(access.table === undefined ? [] : [env.tableName]),
@@ -209,13 +261,16 @@ describe('functions', () => {
       ...(access.usagePlanKeys === true ? [env.usagePlanName] : []),
       ...(access.sendTo ?? []).map(env.queueUrl),
     ];
+    // A consumer also knows its own queue, to return a message later than the queue's visibility timeout.
+    const consumed = (name: (typeof functionNames)[number]): string[] =>
+      queueNames.filter((queue) => queues[queue].consumer === name).map(env.queueUrl);
 
     for (const name of functionNames) {
       const variables = (props(resources[functionId(name)]).Environment as { Variables: Record<string, unknown> })
         .Variables;
       const gatewayVariables = Object.keys(variables).filter((variable) => variable !== 'NODE_OPTIONS');
 
-      expect(gatewayVariables.sort(), name).toEqual(expectedNames(functions[name].access).sort());
+      expect(gatewayVariables.sort(), name).toEqual([...new Set([...expectedNames(functions[name].access), ...consumed(name)])].sort());
     }
   });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { startEventSources, type EventSources } from '../../lib/local/event-source.ts';
 import { LocalLambdas } from '../../lib/local/lambda.ts';
@@ -165,4 +165,37 @@ describe('SQS event source mapping', () => {
 
     expect(batchSizes).toEqual([15]);
   });
+
+  it.each([
+    ['throws', 'throw'],
+    ['reports it failed', 'report'],
+  ] as const)(
+    'keeps the visibility timeout a consumer set on its message before it %s: it comes back then, not after the queue default',
+    async (_label, failure) => {
+      const receivedAt: number[] = [];
+      let queue = '';
+      const { endpoint, client, queueUrl } = await consume(
+        async (event) => {
+          const [record] = event.Records;
+          if (record === undefined) return;
+          receivedAt.push(Date.now());
+          if (receivedAt.length > 1) return;
+          // As the authorize worker does while the acquirer is down: come back later than the queue's default.
+          await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: queue, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 4 }));
+          if (failure === 'throw') throw new Error('acquirer unavailable');
+          return { batchItemFailures: [{ itemIdentifier: record.messageId }] };
+        },
+        { visibilityTimeoutSeconds: 1, maxReceiveCount: 5 },
+      );
+      queue = queueUrl;
+
+      await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'pending payment' }));
+      await waitFor(() => endpoint.depth('work'), (depth) => receivedAt.length === 2 && depth.visible + depth.inFlight === 0, 15_000);
+
+      const [first = 0, second = 0] = receivedAt;
+      // The queue's own timeout is 1 s: had the event source reset it, the message would be back after about 1 s.
+      expect(second - first).toBeGreaterThanOrEqual(3_500);
+      expect(endpoint.depth('work-dlq').visible).toBe(0);
+    },
+  );
 });

@@ -1,8 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ProcessorCircuitOpenError,
+  ProcessorOutageError,
   ResilientProcessor,
+  outageRetryDelaySeconds,
   type CircuitStatus,
+  type OutagePolicy,
   type ResilienceOptions,
 } from '../../../functions/adapters/resilient-processor.ts';
 import {
@@ -297,6 +300,147 @@ describe('the resilient processor', () => {
       expect(trial).toBeInstanceOf(ProcessorUnavailableError);
       expect(next).toBeInstanceOf(ProcessorCircuitOpenError);
       expect(inner.calls).toBe(4);
+    });
+  });
+
+  describe('riding out an outage (the authorize worker\'s policy)', () => {
+    const hour = 3_600;
+    const createdAt = Date.UTC(2030, 0, 1);
+    /** 30 s first, 15 min at most, 12 hours in all; no jitter unless a test asks. */
+    const outage: OutagePolicy = {
+      createdAt: () => createdAt,
+      firstRetrySeconds: 30,
+      maxRetrySeconds: 900,
+      giveUpAfterSeconds: 12 * hour,
+      random: () => 0,
+    };
+    const at = (secondsAfterCreation: number): void => {
+      vi.setSystemTime(createdAt + secondsAfterCreation * 1000);
+    };
+    const timeout = (): ProcessorUnavailableError => new ProcessorUnavailableError('timeout');
+
+    it('puts a payment off, without failing it, when the circuit is open', async () => {
+      // Arrange
+      at(0);
+      const resilient = new ResilientProcessor(new ScriptedProcessor([unavailable()]), { attempts: 1, breakerThreshold: 1, outage });
+      await settle(resilient);
+
+      // Act
+      const next = await settle(resilient);
+
+      // Assert
+      expect(resilient.circuit).toBe('open');
+      expect(next).toBeInstanceOf(ProcessorOutageError);
+      expect(next).not.toBeInstanceOf(ProcessorUnavailableError);
+      expect(next).toMatchObject({ retryAfterSeconds: 30 });
+    });
+
+    it('puts off the payment whose failure opened the circuit: the processor is out, not its card', async () => {
+      // Arrange
+      at(0);
+      const resilient = new ResilientProcessor(new ScriptedProcessor([unavailable()]), { attempts: 1, breakerThreshold: 2, outage });
+      const first = await settle(resilient);
+
+      // Act
+      const second = await settle(resilient);
+
+      // Assert: the first failed alone, with the circuit closed; the second opened it.
+      expect(first).toMatchObject({ reason: 'processing_error' });
+      expect(first).toBeInstanceOf(ProcessorUnavailableError);
+      expect(second).toBeInstanceOf(ProcessorOutageError);
+    });
+
+    it('puts a payment off when its tries got no answer at all, even with the circuit closed: the outcome is unknown', async () => {
+      // Arrange
+      at(0);
+      const inner = new ScriptedProcessor([timeout()]);
+
+      // Act
+      const result = await settle(new ResilientProcessor(inner, { outage }));
+
+      // Assert
+      expect(result).toBeInstanceOf(ProcessorOutageError);
+      expect(inner.calls).toBe(3);
+    });
+
+    it('still fails a payment the processor answers with a processing error while it answers others (sandbox card 0119)', async () => {
+      // Arrange
+      at(0);
+      const inner = new ScriptedProcessor([unavailable()]);
+
+      // Act
+      const result = await settle(new ResilientProcessor(inner, { outage }));
+
+      // Assert
+      expect(result).toBeInstanceOf(ProcessorUnavailableError);
+      expect(result).toMatchObject({ reason: 'processing_error' });
+    });
+
+    it('waits longer the longer the payment has waited: as long again, from 30 s up to 15 min', () => {
+      const delays = [0, 20, 60, 300, 600, 900, 3 * hour].map((waited) => outageRetryDelaySeconds(waited, outage, 0));
+
+      expect(delays).toEqual([30, 30, 60, 300, 600, 900, 900]);
+    });
+
+    it('takes at most a tenth off a wait for jitter, and never waits past the deadline', () => {
+      expect(outageRetryDelaySeconds(600, outage, 0.999)).toBe(541);
+      expect(outageRetryDelaySeconds(12 * hour - 100, outage, 0)).toBe(100);
+      expect(outageRetryDelaySeconds(12 * hour - 0.2, outage, 0)).toBe(1);
+    });
+
+    it('fails the payment with processor_unavailable once it is 12 hours old and the processor is still out', async () => {
+      // Arrange
+      const resilient = new ResilientProcessor(new ScriptedProcessor([timeout()]), { attempts: 1, outage });
+
+      // Act
+      at(12 * hour - 1);
+      const justBefore = await settle(resilient);
+      at(12 * hour);
+      const atDeadline = await settle(resilient);
+
+      // Assert
+      expect(justBefore).toBeInstanceOf(ProcessorOutageError);
+      expect(justBefore).toMatchObject({ retryAfterSeconds: 1 });
+      expect(atDeadline).toBeInstanceOf(ProcessorUnavailableError);
+      expect(atDeadline).toMatchObject({ reason: 'processor_unavailable' });
+    });
+
+    /**
+     * One payment through a whole outage, as the queue replays it: each put-off brings it back after the delay
+     * it asked for (the worker sets it as its message's visibility timeout).
+     */
+    async function lifeOfAPaymentThrough(outageHours: number): Promise<{ result: AuthorizationResult | Error; asks: number; endedAt: number }> {
+      const upAgainAt = createdAt + outageHours * hour * 1000;
+      const inner: CardProcessor = {
+        authorize: () => (Date.now() < upAgainAt ? Promise.reject(timeout()) : Promise.resolve(approved)),
+      };
+      const resilient = new ResilientProcessor(inner, { outage: { ...outage, random: Math.random } });
+      let now = 0;
+      for (let asks = 1; ; asks += 1) {
+        at(now);
+        const result = await settle(resilient);
+        if (!(result instanceof ProcessorOutageError)) return { result, asks, endedAt: (Date.now() - createdAt) / 1000 };
+        now = (Date.now() - createdAt) / 1000 + (result.retryAfterSeconds ?? Number.NaN);
+      }
+    }
+
+    it('authorizes a payment caught in an 11-hour outage within 15 minutes of the processor coming back', async () => {
+      const { result, asks, endedAt } = await lifeOfAPaymentThrough(11);
+
+      expect(result).toEqual(approved);
+      expect(endedAt).toBeGreaterThanOrEqual(11 * hour);
+      expect(endedAt).toBeLessThanOrEqual(11 * hour + 900 + 60);
+      // The queue must allow this many receives (lib/topology.ts authorization.maxReceiveCount, test/infra).
+      expect(asks).toBeLessThan(70);
+    });
+
+    it('ends a payment caught in a longer outage failed, processor_unavailable, at its 12-hour deadline', async () => {
+      const { result, endedAt } = await lifeOfAPaymentThrough(13);
+
+      expect(result).toBeInstanceOf(ProcessorUnavailableError);
+      expect(result).toMatchObject({ reason: 'processor_unavailable' });
+      expect(endedAt).toBeGreaterThanOrEqual(12 * hour);
+      expect(endedAt).toBeLessThanOrEqual(12 * hour + 60);
     });
   });
 });

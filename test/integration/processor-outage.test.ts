@@ -1,0 +1,128 @@
+/**
+ * An acquirer outage as the authorize worker meets it: the resilient processor with the authorization queue's
+ * outage policy (lib/topology.ts), in front of the real use case and repositories on the embedded DynamoDB and
+ * KMS. A payment caught in the outage stays pending and is put off (its message comes back later); it is
+ * authorized once the acquirer answers again, or ends failed (processor_unavailable) at its deadline.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { decodeTime } from 'ulid';
+import { KmsCardVault } from '../../functions/adapters/card-vault.ts';
+import { CustomerRepository } from '../../functions/adapters/customer-repository.ts';
+import { OrderRepository } from '../../functions/adapters/order-repository.ts';
+import { OutboxStore } from '../../functions/adapters/outbox.ts';
+import { ProcessorOutageError, ResilientProcessor } from '../../functions/adapters/resilient-processor.ts';
+import { newId } from '../../functions/core/ids.ts';
+import { ProcessorUnavailableError, type CardProcessor } from '../../functions/core/processor.ts';
+import { authorizePayment } from '../../functions/payments/authorize-payment.ts';
+import { createPayment } from '../../functions/payments/create-payment.ts';
+import { TransactionRepository } from '../../functions/adapters/transaction-repository.ts';
+import { queues } from '../../lib/topology.ts';
+import { localCredentials } from '../../lib/local/dynamo.ts';
+import { startKmsEndpoint } from '../../lib/local/kms-endpoint.ts';
+import { startTestTable, type TestTable } from '../support/dynamo.ts';
+import { RecordingQueueSender } from '../support/recording-queue.ts';
+
+describe('an acquirer outage, ridden out by the authorize worker', () => {
+  let table: TestTable;
+  let kms: Awaited<ReturnType<typeof startKmsEndpoint>>;
+  let transactions: TransactionRepository;
+  let customers: CustomerRepository;
+  let orders: OrderRepository;
+  let queue: RecordingQueueSender;
+  let vault: KmsCardVault;
+  const now = () => new Date();
+  /** The acquirer: out (every call times out) until `acquirerUp`. */
+  let acquirerUp = false;
+  const acquirer: CardProcessor = {
+    authorize: () =>
+      acquirerUp
+        ? Promise.resolve({ outcome: 'approved', authorizationCode: 'A1B2C3' })
+        : Promise.reject(new ProcessorUnavailableError('timeout')),
+  };
+  /** How old the worker believes each payment is: its id's time, shifted back by `ageSeconds`. */
+  const processorAged = (ageSeconds: number) =>
+    new ResilientProcessor(acquirer, {
+      attempts: 1,
+      outage: {
+        ...queues.authorization.outageRetry,
+        createdAt: (request) => decodeTime(request.reference.slice('txn_'.length)) - ageSeconds * 1000,
+        random: () => 0,
+      },
+    });
+
+  beforeAll(async () => {
+    table = await startTestTable();
+    kms = await startKmsEndpoint({});
+    queue = new RecordingQueueSender();
+    const outbox = new OutboxStore(table.db, table.tableName, queue);
+    transactions = new TransactionRepository(table.db, table.tableName, outbox);
+    customers = new CustomerRepository(table.db, table.tableName, outbox);
+    orders = new OrderRepository(table.db, table.tableName, outbox);
+    vault = new KmsCardVault({
+      kms: new KMSClient({ endpoint: kms.url, region: 'local', credentials: localCredentials }),
+      keyId: kms.keyId,
+      db: table.db,
+      tableName: table.tableName,
+    });
+  });
+  afterAll(async () => {
+    await kms.close();
+    await table.close();
+  });
+
+  const create = (merchantId: string) =>
+    createPayment(
+      { transactions, customers, orders, vault, fingerprints: { fingerprint: async () => 'fp_test' }, defaultCurrency: async () => 'USD', now },
+      { merchantId, body: { amount: 2500, card_number: '4242 4242 4242 4242', expiration_date: '2030-12-31', capture: true }, newId },
+    );
+  /** The events published for the merchant, each once (the fan-out records them). */
+  const eventTypesOf = async (merchantId: string) =>
+    queue
+      .events()
+      .filter((event) => event.merchantId === merchantId)
+      .map((event) => event.type)
+      .sort();
+  const authorization = (transactionId: string) => queue.commandFor('authorization', transactionId);
+
+  it('keeps a payment pending while the acquirer is out, asks for it again later, and authorizes it once it is back', async () => {
+    acquirerUp = false;
+    const txn = await create('mer_outage');
+    const processor = processorAged(0);
+
+    const duringOutage = await authorizePayment({ transactions, orders, vault, processor, now }, authorization(txn.id)).catch((error: unknown) => error);
+    const stillPending = (await transactions.get(txn.id))?.transaction;
+    acquirerUp = true;
+    const afterOutage = await authorizePayment({ transactions, orders, vault, processor, now }, authorization(txn.id));
+
+    expect(duringOutage).toBeInstanceOf(ProcessorOutageError);
+    expect(duringOutage).toMatchObject({ retryAfterSeconds: 30 });
+    expect(stillPending).toMatchObject({ status: 'pending' });
+    expect(afterOutage).toBe('recorded');
+    expect((await transactions.get(txn.id))?.transaction).toMatchObject({ status: 'captured' });
+    expect(await eventTypesOf('mer_outage')).toEqual(['payment.authorized', 'payment.captured', 'payment.pending']);
+  });
+
+  it('puts a payment off for longer the longer it has waited, up to 15 minutes', async () => {
+    acquirerUp = false;
+    const txn = await create('mer_longer');
+
+    const outcome = await authorizePayment({ transactions, orders, vault, processor: processorAged(2 * 3_600), now }, authorization(txn.id)).catch(
+      (error: unknown) => error,
+    );
+
+    expect(outcome).toMatchObject({ retryAfterSeconds: 900 });
+    expect((await transactions.get(txn.id))?.transaction).toMatchObject({ status: 'pending' });
+  });
+
+  it('ends a payment failed, processor_unavailable, with its event, once it is 12 hours old and the acquirer is still out', async () => {
+    acquirerUp = false;
+    const txn = await create('mer_deadline');
+
+    const outcome = await authorizePayment({ transactions, orders, vault, processor: processorAged(12 * 3_600), now }, authorization(txn.id));
+
+    expect(outcome).toBe('recorded');
+    expect((await transactions.get(txn.id))?.transaction).toMatchObject({ status: 'failed', failureCode: 'processor_unavailable' });
+    expect(await eventTypesOf('mer_deadline')).toEqual(['payment.failed', 'payment.pending']);
+  });
+});

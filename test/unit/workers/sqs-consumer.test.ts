@@ -1,0 +1,116 @@
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { createSqsConsumer } from '../../../functions/workers/sqs-consumer.ts';
+
+const context = { functionName: 'worker', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+
+function record(id: string, body: unknown): SQSRecord {
+  return {
+    messageId: id,
+    receiptHandle: `handle-${id}`,
+    body: JSON.stringify(body),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(Date.now()),
+      SenderId: 'sender',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:authorization',
+    awsRegion: 'eu-west-1',
+  };
+}
+
+const batch = (...ids: string[]): SQSEvent => ({ Records: ids.map((id) => record(id, { id })) });
+
+/** A consumer whose handler fails the messages whose id is in `failing`. */
+function consumer(failing: ReadonlySet<string>) {
+  return createSqsConsumer(z.object({ id: z.string() }), async (message) => {
+    await Promise.resolve();
+    if (failing.has(message.id)) throw new Error(`cannot handle ${message.id}`);
+  });
+}
+
+describe('a queue consumer', () => {
+  it('reports only the messages that failed, so the others are deleted', async () => {
+    const response = await consumer(new Set(['b']))(batch('a', 'b', 'c'), context);
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'b' }] });
+  });
+
+  it('answers an empty report when every message succeeded', async () => {
+    await expect(consumer(new Set())(batch('a', 'b'), context)).resolves.toEqual({ batchItemFailures: [] });
+  });
+
+  it('fails the invocation when every message failed, so Lambda counts a function error and the alarm can fire', async () => {
+    await expect(consumer(new Set(['a', 'b']))(batch('a', 'b'), context)).rejects.toThrow(/All records failed/);
+  });
+
+  it('fails the invocation for a batch of one failed message, the usual batch at low traffic', async () => {
+    await expect(consumer(new Set(['a']))(batch('a'), context)).rejects.toThrow();
+  });
+
+  describe('putting a message off', () => {
+    class ComeBackLater extends Error {
+      constructor(readonly retryAfterSeconds: number) {
+        super('the acquirer is out');
+      }
+    }
+    const putOff = (delays: Record<string, number>, changeVisibility?: (record: SQSRecord, seconds: number) => Promise<void>) =>
+      createSqsConsumer(
+        z.object({ id: z.string() }),
+        async (message) => {
+          await Promise.resolve();
+          const delay = delays[message.id];
+          if (delay !== undefined) throw new ComeBackLater(delay);
+        },
+        changeVisibility === undefined ? {} : { changeVisibility },
+      );
+
+    it('sets the visibility timeout the handler asked for, in whole seconds, and still reports the message failed', async () => {
+      const changes: [string, number][] = [];
+
+      const response = await putOff({ b: 29.2 }, async (record, seconds) => {
+        changes.push([record.receiptHandle, seconds]);
+      })(batch('a', 'b'), context);
+
+      expect(changes).toEqual([['handle-b', 30]]);
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'b' }] });
+    });
+
+    it('never asks SQS for more than its 12-hour maximum', async () => {
+      const changes: number[] = [];
+
+      await putOff({ a: 50_000, b: 0 }, async (_record, seconds) => {
+        changes.push(seconds);
+      })(batch('a', 'b', 'c'), context);
+
+      expect(changes.sort((x, y) => x - y)).toEqual([0, 43_200]);
+    });
+
+    it('still fails the message, to come back after the queue timeout, when the visibility change fails', async () => {
+      const response = await putOff({ a: 60 }, () => Promise.reject(new Error('SQS unavailable')))(batch('a', 'b'), context);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'a' }] });
+    });
+
+    it('changes nothing for errors that ask for no delay, or without a way to change visibility', async () => {
+      const changes: number[] = [];
+      const failing = createSqsConsumer(
+        z.object({ id: z.string() }),
+        async () => {
+          await Promise.resolve();
+          throw new Error('plain failure');
+        },
+        { changeVisibility: async (_record, seconds) => void changes.push(seconds) },
+      );
+
+      await expect(failing(batch('a'), context)).rejects.toThrow();
+      await expect(putOff({ a: 60 })(batch('a', 'b'), context)).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: 'a' }] });
+      expect(changes).toEqual([]);
+    });
+  });
+});
