@@ -105,19 +105,20 @@ export class TransactionRepository implements Transactions {
         ...withoutVersion(txn),
         sealed_number: sealedCard.number,
         ...(sealedCard.recordId === undefined ? {} : { sealed_record_id: sealedCard.recordId }),
-        ...(sealedCard.cvc === undefined ? {} : { sealed_cvc: sealedCard.cvc }),
       },
       entries,
     );
     crashPoint('transactions.after-create');
-    // Its authorization command's consumer takes the entries out; nothing to clear here.
-    if (outcome === 'written') await this.outbox.publish(expandFor(txn, entries));
+    // Its authorization command's consumer takes the entries out; nothing to clear here. The sealed CVC goes
+    // in the command's message and nowhere else (ports.ts `SealedCard`).
+    if (outcome === 'written') await this.outbox.publish(withSealedCvc(expandFor(txn, entries), sealedCard.cvc));
     return outcome;
   }
 
   /**
    * Applies a transition computed from `previous`, on the condition that nobody changed it meanwhile.
-   * Leaving `pending` deletes the sealed CVC in the same write: it never outlives authorization.
+   * Leaving `pending` deletes a sealed CVC that an item written before the CVC rode only in its message
+   * still holds, in the same write: it never outlives authorization.
    *
    * `receipt` is given by a queue consumer: its write needs no sweep marker (a crash brings the message back,
    * and `republish` then sends what it wrote), and if the outbox it read holds the batch of the command it
@@ -312,6 +313,14 @@ export class TransactionRepository implements Transactions {
 /** The transaction's compact events made whole, from the transaction they were written with. */
 function expandFor(txn: Transaction, entries: readonly OutboxEntry[]): OutboxEntry[] {
   return entries.map((entry) => (entry.kind === 'event' && entry.compact === true ? { ...entry, data: wholeEventData(txn, entry) } : entry));
+}
+
+/** The authorization command of `entries` carrying the sealed CVC, for the message only. */
+function withSealedCvc(entries: readonly OutboxEntry[], sealedCvc: string | undefined): OutboxEntry[] {
+  if (sealedCvc === undefined) return [...entries];
+  return entries.map((entry) =>
+    entry.kind === 'command' && entry.queue === 'authorization' ? { ...entry, body: { ...entry.body, sealed_cvc: sealedCvc } } : entry,
+  );
 }
 
 /** The top-level fields of `data` whose value differs from `base`'s (compared as JSON). */

@@ -36,7 +36,8 @@ export async function authorizePayment(deps: AuthorizePaymentDeps, command: Rece
     return 'already_recorded';
   }
 
-  const outcome = await confirmOrderThenAsk(deps, transactionId, txn, sealedCard);
+  const cvc = command.sealedCvc ?? sealedCard.cvc;
+  const outcome = await confirmOrderThenAsk(deps, transactionId, txn, { ...sealedCard, ...(cvc === undefined ? {} : { cvc }) });
   deps.afterProcessorAnswered?.();
   const transition = recordAuthorization(txn, outcome, deps.now());
   const captured = transition.transaction.status === 'captured';

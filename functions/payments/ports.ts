@@ -15,7 +15,11 @@ export interface SealedCard {
    * same KMS encryption context opens it.
    */
   readonly recordId?: string;
-  /** Present only until the authorization result is recorded. */
+  /**
+   * Sealed for the transaction. Never stored with it (the table's backups would keep it for weeks): it rides
+   * in the authorization command's message only, and dies with it. Items written before that may hold one;
+   * their authorization deletes it.
+   */
   readonly cvc?: string;
 }
 
@@ -37,6 +41,8 @@ export interface CommandReceipt {
 /** A command message as its consumer received it. */
 export interface ReceivedCommand extends CommandReceipt {
   readonly transactionId: string;
+  /** The sealed CVC an authorization command carries, when the card was typed in with one. */
+  readonly sealedCvc?: string | undefined;
   /**
    * Received before (SQS's receive count above 1): its earlier consumer may have died after its write and
    * before publishing it. A first receive that finds its work done is a duplicate, with nothing to repeat.
@@ -58,6 +64,11 @@ export interface TransactionMessage {
   readonly transaction_id: string;
   /** The outbox entry the message was sent from (outbox.ts `OUTBOX_ENTRY_FIELD`). */
   readonly outbox_entry?: string;
+  /**
+   * Authorization only: the sealed CVC, added by the relay right after the create and never stored. A command
+   * sent again by the sweep (its writer died first) has none, and the payment is authorized without its CVC.
+   */
+  readonly sealed_cvc?: string;
 }
 
 export const authorizeCommand = (transactionId: string): QueueCommand => ({

@@ -102,17 +102,28 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
     expect(new Set(settlements.map((m) => JSON.stringify(m.body))).size).toBe(1);
   });
 
-  it('keeps the sealed CVC only until authorization, and never the number in clear', async () => {
+  it('keeps the sealed CVC out of the table (and its backups): it rides in the authorization message only', async () => {
     const txn = await create('mer_cvc');
-    const before = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.transaction(txn.id) }));
+    const stored = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.transaction(txn.id) }));
+    const message = queue.sent.find((sent) => sent.queue === 'authorization' && JSON.stringify(sent.body).includes(txn.id));
 
-    await authorizePayment({ transactions, orders, vault, processor, now }, authorization(txn.id));
-    const after = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.transaction(txn.id) }));
+    await authorizePayment({ transactions, orders, vault, processor, now }, queue.commandFor('authorization', txn.id, { redelivered: false }));
 
-    expect(typeof before.Item?.sealed_cvc).toBe('string');
-    expect(after.Item?.sealed_cvc).toBeUndefined();
-    expect(JSON.stringify(after.Item)).not.toContain('4242424242424242');
-    expect(JSON.stringify(before.Item)).not.toMatch(/"123"/);
+    expect(stored.Item?.sealed_cvc).toBeUndefined();
+    expect(JSON.stringify(stored.Item)).not.toContain('4242424242424242');
+    expect(JSON.stringify(stored.Item)).not.toMatch(/"123"/);
+    const sealedCvc = (message?.body as { sealed_cvc?: string } | undefined)?.sealed_cvc;
+    expect(sealedCvc).toMatch(/^v2\./);
+    expect(JSON.stringify(message?.body)).not.toMatch(/"123"/);
+    expect(processorCalls.find((call) => call.reference === txn.id)?.card.cvc).toBe('123');
+  });
+
+  it('authorizes without the CVC when the command was sent again by the sweep (its writer died before sending it)', async () => {
+    const txn = await create('mer_swept');
+    const swept = { transactionId: txn.id, outboxEntry: undefined, redelivered: false };
+
+    expect(await authorizePayment({ transactions, orders, vault, processor, now }, swept)).toBe('recorded');
+    expect(processorCalls.find((call) => call.reference === txn.id)?.card.cvc).toBeUndefined();
   });
 
   it('a manual capture, a partial refund and settlement each apply once however often they are retried', async () => {

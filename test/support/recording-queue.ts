@@ -27,8 +27,8 @@ export class RecordingQueueSender implements QueueSender {
    */
   commandFor(queue: QueueName, transactionId: string, receive: { redelivered: boolean } = { redelivered: false }): ReceivedCommand {
     const found = this.sent.filter((message) => message.queue === queue && (message.body as { transaction_id?: string }).transaction_id === transactionId);
-    const body = found[found.length - 1]?.body as { outbox_entry?: string } | undefined;
-    return { transactionId, outboxEntry: body?.outbox_entry, redelivered: receive.redelivered };
+    const body = found[found.length - 1]?.body as { outbox_entry?: string; sealed_cvc?: string } | undefined;
+    return { transactionId, outboxEntry: body?.outbox_entry, sealedCvc: body?.sealed_cvc, redelivered: receive.redelivered };
   }
 
   async sendBatch(queue: QueueName, messages: readonly OutgoingMessage[]): Promise<void> {
