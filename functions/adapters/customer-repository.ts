@@ -27,7 +27,7 @@ export class CustomerRepository implements Customers {
     const { customer } = transition;
     const entries = this.entriesFor(transition);
     const outcome = await this.outbox.create({ ...keys.customer(customer.id), ...withoutVersion(customer) }, entries);
-    if (outcome === 'written') await this.outbox.publishAndClear(keys.customer(customer.id), entries);
+    if (outcome === 'written') await this.outbox.publishAndClear(keys.customer(customer.id), entries, 1);
     return outcome;
   }
 
@@ -44,7 +44,7 @@ export class CustomerRepository implements Customers {
       entries,
       sweepable: true,
     });
-    if (outcome === 'written') await this.outbox.publishAndClear(keys.customer(next.id), entries);
+    if (outcome === 'written') await this.outbox.publishAndClear(keys.customer(next.id), entries, previous.version + 1);
     return outcome;
   }
 

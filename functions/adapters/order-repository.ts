@@ -36,7 +36,7 @@ export class OrderRepository implements Orders {
       entries,
       sweepable: true,
     });
-    if (outcome === 'written') await this.outbox.publishAndClear(keys.order(next.id), entries);
+    if (outcome === 'written') await this.outbox.publishAndClear(keys.order(next.id), entries, previous.version + 1);
     return outcome;
   }
 
@@ -56,7 +56,8 @@ export class OrderRepository implements Orders {
   private entriesFor(order: Order, events: readonly OrderEvent[]): OutboxEntry[] {
     const created = this.clock().toISOString();
     return events.map((event) =>
-      eventEntry({ id: newEventIdAbout(order.id), type: event.type, merchantId: order.merchantId, created, data: { ...event.data } }),
+      // In the paying transaction's event shard, so its timeline shows the order paid.
+      eventEntry({ id: newEventIdAbout(order.transactionId ?? order.id), type: event.type, merchantId: order.merchantId, created, data: { ...event.data } }),
     );
   }
 }

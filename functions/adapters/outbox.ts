@@ -240,7 +240,7 @@ export class OutboxStore {
     const entries = entriesOf(Item);
     if (entries.length === 0) {
       // Empty but still marked: another relay published and cleared the entries first.
-      await this.clear(key, []);
+      await this.clear(key, [], Number(Item.version));
       return 0;
     }
     await this.publish(expanded(Item, entries, expand));
@@ -248,7 +248,7 @@ export class OutboxStore {
       // Its consumer clears it; until then the sweep waits a grace period before sending it again.
       if (Item.outbox_pending !== undefined) await this.touch(key, Number(Item.version));
     } else {
-      await this.clear(key, entries);
+      await this.clear(key, entries, Number(Item.version));
     }
     return entries.length;
   }
@@ -280,47 +280,68 @@ export class OutboxStore {
     return published;
   }
 
-  /** The relay of a write whose entries no consumer takes out: publishes them, then clears them. */
-  async publishAndClear(key: ItemKey, entries: readonly OutboxEntry[]): Promise<void> {
+  /** The relay of a write (at `version`) whose entries no consumer takes out: publishes them, then clears them. */
+  async publishAndClear(key: ItemKey, entries: readonly OutboxEntry[], version: number): Promise<void> {
     if (entries.length === 0) return;
     await this.publish(entries);
-    await this.clear(key, entries);
+    await this.clear(key, entries, version);
   }
 
   /** Removes published entries; the item leaves the sparse index once its outbox is empty. */
-  async clear(key: ItemKey, published: readonly OutboxEntry[]): Promise<void> {
-    const names: Record<string, string> = { '#outbox': 'outbox' };
+  async clear(key: ItemKey, published: readonly OutboxEntry[], version: number): Promise<void> {
+    const names: Record<string, string> = { '#outbox': 'outbox', '#version': 'version' };
     const removals = published.map((entry, i) => {
       names[`#o${i}`] = entry.id;
       return `#outbox.#o${i}`;
     });
     try {
-      // The usual case, one write: these were all the entries, so the item leaves the index too.
+      // The usual case, one write: these were all the entries of the version they were written with, so the
+      // item leaves the index too. A newer write may have set a marker of its own, which must stay.
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
           UpdateExpression: `REMOVE ${[...removals, 'outbox_pending', 'outbox_at'].join(', ')}`,
-          ConditionExpression: 'size(#outbox) = :count',
+          ConditionExpression: '#version = :version AND size(#outbox) = :count',
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':count': published.length },
+          ExpressionAttributeValues: { ':count': published.length, ':version': version },
         }),
       );
       return;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
-    // A newer change added entries meanwhile: remove only ours; the item stays indexed for the rest.
+    // A newer change wrote meanwhile: remove only ours (if still there); the item stays indexed for the rest.
     if (removals.length === 0) return;
+    const { '#version': _version, ...entryNames } = names;
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: key,
         UpdateExpression: `REMOVE ${removals.join(', ')}`,
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: names,
+        ExpressionAttributeNames: entryNames,
       }),
     );
+  }
+
+  /** Takes an item out of the sweep, if it is still at `version`: its entries are in good hands. */
+  async unmark(key: ItemKey, version: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'REMOVE outbox_pending, outbox_at',
+          ConditionExpression: '#version = :version AND attribute_exists(outbox_pending)',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':version': version },
+        }),
+      );
+    } catch (error) {
+      // Changed meanwhile: whoever changed it answers for its outbox.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   /** Restarts the grace period of a marked outbox that waits for its command's consumer. */

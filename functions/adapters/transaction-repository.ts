@@ -81,7 +81,7 @@ function wholeEventData(txn: Transaction, entry: EventEntry): Record<string, unk
 
 export class TransactionRepository implements Transactions {
   /** The outbox each transaction handed out by `get` was read with: what a change of it must account for. */
-  private readonly outboxRead = new WeakMap<Transaction, readonly OutboxEntry[]>();
+  private readonly outboxRead = new WeakMap<Transaction, { readonly entries: readonly OutboxEntry[]; readonly marked: boolean }>();
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -133,7 +133,7 @@ export class TransactionRepository implements Transactions {
   ): Promise<WriteOutcome> {
     if (transition.transaction === previous) return 'written';
     const next = transition.transaction;
-    const read = this.outboxRead.get(previous) ?? (await this.readOutbox(previous));
+    const read = (this.outboxRead.get(previous) ?? (await this.readOutbox(previous))).entries;
     const consumed = isConsumedBatch(read, receipt?.outboxEntry);
     const unproven = read.filter((entry) => !(consumed && (entry.kind === 'event' || entry.id === receipt?.outboxEntry)));
     if (unproven.length > 0) await this.outbox.publish(expandFor(previous, unproven));
@@ -153,8 +153,21 @@ export class TransactionRepository implements Transactions {
     await this.outbox.publish(expandFor(next, entries));
     // A command's consumer takes out its batch; a consumer's own entries stay until the next write, which
     // finds them unproven and publishes them again (idempotently) — cheaper than a clear on every payment.
-    if (sweepable && !entries.some((entry) => entry.kind === 'command')) await this.outbox.clear(keys.transaction(next.id), entries);
+    if (sweepable && !entries.some((entry) => entry.kind === 'command')) {
+      await this.outbox.clear(keys.transaction(next.id), entries, previous.version + 1);
+    }
     return outcome;
+  }
+
+  /**
+   * Tells the outbox that the consumer of the batch's command has its message, which now carries the work
+   * (it comes back until it succeeds, or goes to the DLQ): the sweep need not send that batch again. Without
+   * this, a payment waiting out an acquirer outage would be sent again every sweep for hours.
+   */
+  async acknowledge(previous: Transaction, receipt: CommandReceipt): Promise<void> {
+    const read = this.outboxRead.get(previous);
+    if (read === undefined || !read.marked || !isConsumedBatch(read.entries, receipt.outboxEntry)) return;
+    await this.outbox.unmark(keys.transaction(previous.id), previous.version);
   }
 
   /** Publishes again what the transaction's last write recorded: for a consumer whose message came back. */
@@ -168,7 +181,7 @@ export class TransactionRepository implements Transactions {
     );
     if (Item === undefined) return undefined;
     const transaction = toTransaction(Item);
-    this.outboxRead.set(transaction, entriesOf(Item));
+    this.outboxRead.set(transaction, { entries: entriesOf(Item), marked: Item.outbox_pending !== undefined });
     return {
       transaction,
       sealedCard: {
@@ -193,6 +206,8 @@ export class TransactionRepository implements Transactions {
    */
   async list(filter: ListFilter): Promise<TransactionPage> {
     const upper = [filter.startingAfter, filter.idBefore].filter((id): id is string => id !== undefined).sort()[0];
+    // An empty range (a lower bound at or past the upper one) holds nothing, and DynamoDB refuses the query.
+    if (upper !== undefined && filter.idFrom !== undefined && filter.idFrom >= upper) return { transactions: [], lastId: undefined };
     // A page needs at most one more id than it shows from any one shard; a status filter may need more rounds.
     const bounds = { from: filter.idFrom, upper, pageSize: filter.limit + 1 };
     const readers =
@@ -302,11 +317,11 @@ export class TransactionRepository implements Transactions {
     ];
   }
 
-  private async readOutbox(txn: Transaction): Promise<readonly OutboxEntry[]> {
+  private async readOutbox(txn: Transaction): Promise<{ entries: readonly OutboxEntry[]; marked: boolean }> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.transaction(txn.id), ConsistentRead: true, ProjectionExpression: 'outbox' }),
+      new GetCommand({ TableName: this.tableName, Key: keys.transaction(txn.id), ConsistentRead: true, ProjectionExpression: 'outbox, outbox_pending, merchantId' }),
     );
-    return Item === undefined ? [] : entriesOf(Item);
+    return Item === undefined ? { entries: [], marked: false } : { entries: entriesOf(Item), marked: Item.outbox_pending !== undefined };
   }
 }
 

@@ -104,5 +104,6 @@ export function seededIdFactory(seed: string, digest: (input: string) => Uint8Ar
  * `id >= idBoundary(kind, T)` — a key condition, not a filter.
  */
 export function idBoundary(kind: IdKind, time: number): string {
-  return `${idPrefixes[kind]}_${encodeTime(time, 10)}${'0'.repeat(16)}`;
+  // Before 1970 no id was made: the boundary is the first possible one.
+  return `${idPrefixes[kind]}_${encodeTime(Math.max(0, time), 10)}${'0'.repeat(16)}`;
 }

@@ -37,7 +37,14 @@ export async function authorizePayment(deps: AuthorizePaymentDeps, command: Rece
   }
 
   const cvc = command.sealedCvc ?? sealedCard.cvc;
-  const outcome = await confirmOrderThenAsk(deps, transactionId, txn, { ...sealedCard, ...(cvc === undefined ? {} : { cvc }) });
+  let outcome: AuthorizationOutcome;
+  try {
+    outcome = await confirmOrderThenAsk(deps, transactionId, txn, { ...sealedCard, ...(cvc === undefined ? {} : { cvc }) });
+  } catch (error) {
+    // The message comes back (an acquirer outage puts it off for longer): it, not the sweep, carries the work.
+    await deps.transactions.acknowledge(txn, command);
+    throw error;
+  }
   deps.afterProcessorAnswered?.();
   const transition = recordAuthorization(txn, outcome, deps.now());
   const captured = transition.transaction.status === 'captured';

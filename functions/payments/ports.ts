@@ -55,6 +55,8 @@ export interface Transactions {
   apply(previous: Transaction, transition: Transition, commands?: readonly QueueCommand[], receipt?: CommandReceipt): Promise<WriteOutcome>;
   /** Publishes again what the transaction's latest write recorded (a consumer's message came back). */
   republish(transactionId: string): Promise<void>;
+  /** A consumer that cannot finish yet holds the command of `previous`'s outbox: its message carries the work. */
+  acknowledge(previous: Transaction, receipt: CommandReceipt): Promise<void>;
   get(transactionId: string): Promise<{ transaction: Transaction; sealedCard: SealedCard } | undefined>;
   getOwned(merchantId: string, transactionId: string): Promise<Transaction | undefined>;
 }

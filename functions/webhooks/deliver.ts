@@ -2,8 +2,8 @@
  * One delivery attempt, as the delivery worker runs it for a message `{merchant_id, event_id, endpoint_id,
  * round, attempt}` with what it read for it (one read per batch of messages, see delivery-reader.ts):
  *   stale (another round, an attempt already made, a finished delivery) → dropped;
- *   one attempt behind (its worker recorded the attempt, then died before sending the next message) →
- *     the next message is sent, then this one dropped;
+ *   one attempt behind and received again (its worker recorded the attempt, then died before sending the
+ *     next message) → the next message is sent, then this one dropped;
  *   not yet due (a wait longer than one 15-minute SQS hop) → sent on again, delayed;
  *   due → POSTed signed, and the outcome recorded on the condition that no other worker recorded this
  *     attempt; then the next attempt's message, if any.
@@ -69,6 +69,7 @@ export async function deliverAttempt(
   dependencies: DeliverDependencies,
   message: DeliveryMessage,
   context: DeliveryContext,
+  receipt: { readonly redelivered: boolean },
 ): Promise<DeliveryOutcome> {
   const ids = { merchantId: message.merchant_id, eventId: message.event_id, endpointId: message.endpoint_id };
   // No item yet: the first attempt of the first round is due as soon as the event is recorded.
@@ -78,7 +79,9 @@ export async function deliverAttempt(
   if (delivery.status === 'failed' && delivery.failureReason === 'retries_exhausted' && delivery.nextAttempt === message.attempt) {
     return 'dead_letter';
   }
-  if (delivery.status === 'pending' && delivery.nextAttempt === message.attempt + 1) {
+  // Only a message that comes back can be one whose worker died between its record and the next message; a
+  // first receive one attempt behind is a copy (an event published again), and the next message exists.
+  if (receipt.redelivered && delivery.status === 'pending' && delivery.nextAttempt === message.attempt + 1) {
     await sendFor(dependencies, { ...message, attempt: delivery.nextAttempt }, delivery.nextAttemptAt - dependencies.now());
     return 'next_resent';
   }

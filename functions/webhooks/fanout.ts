@@ -4,8 +4,8 @@
  *
  * A message carries the events themselves (outbox.ts), so nothing is read back: the fan-out records them
  * (with the endpoints each goes to) and sends each delivery's first message. Both steps are idempotent, so a
- * message that comes back after a crash runs them again; the delivery worker drops a second message for an
- * attempt already recorded. A redelivery request starts a new round for each finished delivery, once per
+ * message that comes back after a crash runs them again; the delivery worker drops a second first-attempt
+ * message once that attempt is recorded (two copies in flight at once may both POST: at least once). A redelivery request starts a new round for each finished delivery, once per
  * request id.
  */
 import type { EventRepository } from '../adapters/event-repository.ts';

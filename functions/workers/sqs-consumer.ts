@@ -48,7 +48,10 @@ export function createSqsBatchConsumer<Schema extends z.ZodType, Prepared>(
   messageSchema: Schema,
   prepare: (messages: readonly z.output<Schema>[]) => Promise<Prepared>,
   handleMessage: (message: z.output<Schema>, record: SQSRecord, prepared: Prepared) => Promise<void>,
-  options: SqsConsumerOptions = {},
+  options: SqsConsumerOptions & {
+    /** Runs once every message of a batch was handled (or failed), with what `prepare` made: e.g. a summary. */
+    readonly afterBatch?: (prepared: Prepared) => void;
+  } = {},
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS);
   const parse = (record: SQSRecord): z.ZodSafeParseResult<z.output<Schema>> => {
@@ -99,6 +102,13 @@ export function createSqsBatchConsumer<Schema extends z.ZodType, Prepared>(
         throw error;
       }
     };
-    return processPartialResponse(event, handleRecord, processor, { context });
+    try {
+      return await processPartialResponse(event, handleRecord, processor, { context });
+    } finally {
+      if (prepared !== undefined && options.afterBatch !== undefined) {
+        const { afterBatch } = options;
+        await prepared.then(afterBatch, () => undefined);
+      }
+    }
   };
 }

@@ -12,7 +12,7 @@ import { sqsClient } from '../adapters/sqs-client.ts';
 import { SqsQueueSender } from '../adapters/queue-sender.ts';
 import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
 import { logger } from '../observability/logger.ts';
-import { deliverAttempt } from '../webhooks/deliver.ts';
+import { deliverAttempt, type DeliveryOutcome } from '../webhooks/deliver.ts';
 import { contextKey, DeliveryReader } from '../webhooks/delivery-reader.ts';
 import { DeliveryStore } from '../webhooks/delivery-store.ts';
 import { WebhookEndpointStore } from '../webhooks/endpoint-store.ts';
@@ -46,18 +46,32 @@ export const deliveryMessage = z.object({
   attempt: z.number().int().min(1),
 });
 
+const summary = logSignals.webhookDeliveriesHandled;
+const failed = logSignals.webhookAttemptFailed;
+const isOneOf = (values: readonly string[], outcome: DeliveryOutcome): boolean => values.includes(outcome);
+
 export const handler = createSqsBatchConsumer(
   deliveryMessage,
-  (messages) => reader.read(messages),
-  async (message, record, contexts) => {
+  async (messages) => ({ contexts: await reader.read(messages), outcomes: [] as DeliveryOutcome[] }),
+  async (message, record, { contexts, outcomes }) => {
     const context = contexts.get(contextKey(message)) ?? { event: undefined, delivery: undefined, endpoint: undefined };
-    const outcome = await deliverAttempt(dependencies, message, context);
-    const signal = logSignals.webhookDeliveryHandled;
-    logger.info(signal.message, { eventId: message.event_id, endpointId: message.endpoint_id, attempt: message.attempt, [signal.field]: outcome });
+    const outcome = await deliverAttempt(dependencies, message, context, { redelivered: Number(record.attributes.ApproximateReceiveCount) > 1 });
+    outcomes.push(outcome);
+    if (isOneOf(summary.failureValues, outcome)) {
+      logger.warn(failed.message, { eventId: message.event_id, endpointId: message.endpoint_id, attempt: message.attempt, [failed.field]: outcome });
+    }
     if (outcome !== 'dead_letter') return;
     await sqsClient.send(
       new ChangeMessageVisibilityCommand({ QueueUrl: queueUrls.webhookDelivery, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 }),
     );
     throw new Error(`Delivery ${message.event_id}/${message.endpoint_id} used up its attempts; it goes to the dead-letter queue`);
+  },
+  {
+    afterBatch: ({ outcomes }) =>
+      logger.info(summary.message, {
+        [summary.attemptsField]: outcomes.filter((outcome) => isOneOf(summary.attemptValues, outcome)).length,
+        [summary.failuresField]: outcomes.filter((outcome) => isOneOf(summary.failureValues, outcome)).length,
+        messages: outcomes.length,
+      }),
   },
 );

@@ -212,21 +212,19 @@ export class Monitoring extends Construct {
    * gateway (a single flaky endpoint retries quietly; the DLQ alarm covers deliveries that give up).
    */
   private alarmOnWebhookFailureRate(props: MonitoringProps, notify: actions.SnsAction): void {
-    const signal = logSignals.webhookDeliveryHandled;
-    const countOf = (id: string, values: readonly string[]) =>
+    const signal = logSignals.webhookDeliveriesHandled;
+    // The delivery worker logs one summary a batch; each metric adds up one of its counts.
+    const sumOf = (id: string, field: string) =>
       new logs.MetricFilter(this, id, {
         logGroup: props.functions.webhookDelivery.logGroup,
-        filterPattern: logs.FilterPattern.all(
-          logs.FilterPattern.stringValue('$.message', '=', signal.message),
-          logs.FilterPattern.any(...values.map((value) => logs.FilterPattern.stringValue(`$.${signal.field}`, '=', value))),
-        ),
+        filterPattern: logs.FilterPattern.stringValue('$.message', '=', signal.message),
         metricNamespace: `${props.prefix}/webhooks`,
         metricName: id,
-        metricValue: '1',
+        metricValue: `$.${field}`,
       }).metric({ period: Duration.minutes(5), statistic: 'Sum' });
     const rate = new cloudwatch.MathExpression({
       expression: 'IF(attempts > 0, failures / attempts, 0)',
-      usingMetrics: { attempts: countOf('WebhookAttempts', signal.attemptValues), failures: countOf('WebhookFailures', signal.failureValues) },
+      usingMetrics: { attempts: sumOf('WebhookAttempts', signal.attemptsField), failures: sumOf('WebhookFailures', signal.failuresField) },
       period: Duration.minutes(5),
       label: 'Webhook delivery failure rate',
     });

@@ -130,6 +130,7 @@ describe('a checkout link', () => {
       create: (...args) => transactions.create(...args),
       apply: (...args) => transactions.apply(...args),
       republish: (id) => transactions.republish(id),
+      acknowledge: (...args) => transactions.acknowledge(...args),
       get: (id) => transactions.get(id),
       getOwned: async (merchantId, id) => {
         const found = await transactions.getOwned(merchantId, id);

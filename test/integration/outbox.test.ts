@@ -57,7 +57,7 @@ describe('outbox on single-item writes', () => {
     await outbox.create({ ...keys.transaction(txnId), status: 'pending' }, entries);
 
     // Act
-    await outbox.publishAndClear(keys.transaction(txnId), entries);
+    await outbox.publishAndClear(keys.transaction(txnId), entries, 1);
 
     // Assert
     expect(sentTo('webhookFanout')).toHaveLength(1);
@@ -114,6 +114,32 @@ describe('outbox on single-item writes', () => {
     expect(await outbox.sweep()).toBe(0);
   });
 
+  it("leaves a newer write's sweep marker when an older write's relay clears its own entries late", async () => {
+    // Arrange: W1 writes E1 (marked); W2 publishes E1 itself and replaces it with E2 (marked); then W1's
+    // relay, late, clears what it wrote. W2 dies before publishing E2.
+    const txnId = newId('transaction');
+    const first = [eventFor('mer_g', txnId)];
+    await outbox.create({ ...keys.transaction(txnId), status: 'captured' }, first);
+    const second = [eventFor('mer_g', txnId)];
+    await outbox.update({
+      key: keys.transaction(txnId),
+      set: { status: 'refunded' },
+      expectedVersion: 1,
+      entries: second,
+      replaces: first.map((entry) => entry.id),
+      sweepable: true,
+    });
+
+    // Act
+    await outbox.clear(keys.transaction(txnId), first, 1);
+    now += SWEEP_GRACE_MS + 1;
+    const swept = await outbox.sweep();
+
+    // Assert: E2 is still marked, and the sweep publishes it.
+    expect(swept).toBe(1);
+    expect(queue.events().map((event) => event.id)).toEqual(second.map((entry) => entry.id));
+  });
+
   it('refuses a change based on a stale version and changes nothing', async () => {
     // Arrange
     const txnId = newId('transaction');
@@ -142,7 +168,7 @@ describe('outbox on single-item writes', () => {
     await outbox.create({ ...keys.transaction(txnId), status: 'pending' }, entries);
 
     // Act
-    await Promise.all([outbox.publishAndClear(keys.transaction(txnId), entries), outbox.publishPending(keys.transaction(txnId))]);
+    await Promise.all([outbox.publishAndClear(keys.transaction(txnId), entries, 1), outbox.publishPending(keys.transaction(txnId))]);
     now += SWEEP_GRACE_MS + 1;
     await outbox.sweep();
 

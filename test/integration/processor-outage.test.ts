@@ -6,8 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeTime } from 'ulid';
 import { KmsCardVault } from '../../functions/adapters/card-vault.ts';
+import { keys } from '../../functions/adapters/keys.ts';
 import { CustomerRepository } from '../../functions/adapters/customer-repository.ts';
 import { OrderRepository } from '../../functions/adapters/order-repository.ts';
 import { OutboxStore } from '../../functions/adapters/outbox.ts';
@@ -84,17 +86,25 @@ describe('an acquirer outage, ridden out by the authorize worker', () => {
       .map((event) => event.type)
       .sort();
   const authorization = (transactionId: string) => queue.commandFor('authorization', transactionId);
+  const sweepMarkerOf = async (transactionId: string) =>
+    (await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.transaction(transactionId), ConsistentRead: true }))).Item
+      ?.outbox_pending;
 
   it('keeps a payment pending while the acquirer is out, asks for it again later, and authorizes it once it is back', async () => {
     acquirerUp = false;
     const txn = await create('mer_outage');
     const processor = processorAged(0);
 
+    const markedBefore = await sweepMarkerOf(txn.id);
     const duringOutage = await authorizePayment({ transactions, orders, vault, processor, now }, authorization(txn.id)).catch((error: unknown) => error);
     const stillPending = (await transactions.get(txn.id))?.transaction;
+    // The message, put off, now carries the payment: the sweep must not send it again every minute for hours.
+    const markedDuring = await sweepMarkerOf(txn.id);
     acquirerUp = true;
     const afterOutage = await authorizePayment({ transactions, orders, vault, processor, now }, authorization(txn.id));
 
+    expect(markedBefore).toBeDefined();
+    expect(markedDuring).toBeUndefined();
     expect(duringOutage).toBeInstanceOf(ProcessorOutageError);
     expect(duringOutage).toMatchObject({ retryAfterSeconds: 30 });
     expect(stillPending).toMatchObject({ status: 'pending' });

@@ -88,7 +88,7 @@ describe('deliverAttempt', () => {
   it('POSTs a due attempt and records its success', async () => {
     const { dependencies, context, posts, recorded } = harness({ delivery: pendingDelivery() });
 
-    const outcome = await deliverAttempt(dependencies, messageFor(), context);
+    const outcome = await deliverAttempt(dependencies, messageFor(), context, { redelivered: false });
 
     expect(outcome).toBe('succeeded');
     expect(posts).toEqual([endpoint.url]);
@@ -98,7 +98,7 @@ describe('deliverAttempt', () => {
   it('POSTs the first attempt before any delivery is recorded, and records it', async () => {
     const { dependencies, context, posts, recorded } = harness({ delivery: undefined });
 
-    const outcome = await deliverAttempt(dependencies, messageFor(), context);
+    const outcome = await deliverAttempt(dependencies, messageFor(), context, { redelivered: false });
 
     expect(outcome).toBe('succeeded');
     expect(posts).toEqual([endpoint.url]);
@@ -108,7 +108,7 @@ describe('deliverAttempt', () => {
   it('sends a message not yet due on again, delayed by at most one SQS hop, without POSTing', async () => {
     const { dependencies, context, posts, queue } = harness({ delivery: pendingDelivery({ nextAttemptAt: NOW + 3_600_000 }) });
 
-    const outcome = await deliverAttempt(dependencies, messageFor(), context);
+    const outcome = await deliverAttempt(dependencies, messageFor(), context, { redelivered: false });
 
     expect(outcome).toBe('not_due');
     expect(posts).toEqual([]);
@@ -118,7 +118,7 @@ describe('deliverAttempt', () => {
   it('schedules a failed attempt\'s retry after recording it, as a delayed message for the next attempt', async () => {
     const { dependencies, context, recorded, queue } = harness({ delivery: pendingDelivery(), answer: { statusCode: 503, latencyMs: 5, error: null } });
 
-    const outcome = await deliverAttempt(dependencies, messageFor(), context);
+    const outcome = await deliverAttempt(dependencies, messageFor(), context, { redelivered: false });
 
     expect(outcome).toBe('retry_scheduled');
     expect(recorded).toMatchObject([{ status: 'pending', retryInMs: 5_000 }]);
@@ -128,7 +128,7 @@ describe('deliverAttempt', () => {
   it('sends the next attempt\'s message when it comes back one attempt behind (its worker died after recording)', async () => {
     const { dependencies, context, posts, recorded, queue } = harness({ delivery: pendingDelivery({ nextAttempt: 2, nextAttemptAt: NOW + 4_000 }) });
 
-    const outcome = await deliverAttempt(dependencies, messageFor({ attempt: 1 }), context);
+    const outcome = await deliverAttempt(dependencies, messageFor({ attempt: 1 }), context, { redelivered: true });
 
     expect(outcome).toBe('next_resent');
     expect(posts).toEqual([]);
@@ -139,12 +139,13 @@ describe('deliverAttempt', () => {
   it.each([
     ['an older round', pendingDelivery({ round: 2 }), messageFor({ round: 1 })],
     ['an attempt made two attempts ago', pendingDelivery({ nextAttempt: 3 }), messageFor({ attempt: 1 })],
+    ['a copy of the attempt just made, received for the first time', pendingDelivery({ nextAttempt: 2 }), messageFor({ attempt: 1 })],
     ['a finished delivery', pendingDelivery({ status: 'succeeded' }), messageFor()],
     ['a later round with no delivery recorded', undefined, messageFor({ round: 2 })],
   ])('drops a stale message (%s)', async (_case, delivery, message) => {
     const { dependencies, context, posts } = harness({ delivery });
 
-    const outcome = await deliverAttempt(dependencies, message, context);
+    const outcome = await deliverAttempt(dependencies, message, context, { redelivered: false });
 
     expect(outcome).toBe('stale');
     expect(posts).toEqual([]);
@@ -157,7 +158,7 @@ describe('deliverAttempt', () => {
       delaysSeconds: [5, 300],
     });
 
-    const outcome = await deliverAttempt(dependencies, messageFor({ attempt: 3 }), context);
+    const outcome = await deliverAttempt(dependencies, messageFor({ attempt: 3 }), context, { redelivered: false });
 
     expect(outcome).toBe('dead_letter');
     expect(recorded).toMatchObject([{ status: 'failed', failureReason: 'retries_exhausted' }]);
@@ -167,7 +168,7 @@ describe('deliverAttempt', () => {
     const delivery = pendingDelivery({ status: 'failed', failureReason: 'retries_exhausted', nextAttempt: 3 });
     const { dependencies, context, posts } = harness({ delivery });
 
-    const outcome = await deliverAttempt(dependencies, messageFor({ attempt: 3 }), context);
+    const outcome = await deliverAttempt(dependencies, messageFor({ attempt: 3 }), context, { redelivered: false });
 
     expect(outcome).toBe('dead_letter');
     expect(posts).toEqual([]);
@@ -180,7 +181,7 @@ describe('deliverAttempt', () => {
   ])('reports a duplicate, schedules nothing, when recording %s loses to another copy of the message', async (_case, answer, attempt) => {
     const { dependencies, context, recorded, queue } = harness({ delivery: pendingDelivery({ nextAttempt: attempt }), answer, recordAccepted: false });
 
-    const outcome = await deliverAttempt(dependencies, messageFor({ attempt }), context);
+    const outcome = await deliverAttempt(dependencies, messageFor({ attempt }), context, { redelivered: false });
 
     expect(outcome).toBe('duplicate');
     expect(recorded).toHaveLength(1);
@@ -190,7 +191,7 @@ describe('deliverAttempt', () => {
   it('throws, recording nothing, when the event cannot be read: the message comes back instead of failing the delivery', async () => {
     const { dependencies, context, posts, recorded } = harness({ delivery: pendingDelivery(), eventFound: false });
 
-    await expect(deliverAttempt(dependencies, messageFor(), context)).rejects.toThrow(/evt_1/);
+    await expect(deliverAttempt(dependencies, messageFor(), context, { redelivered: false })).rejects.toThrow(/evt_1/);
     expect(posts).toEqual([]);
     expect(recorded).toEqual([]);
   });

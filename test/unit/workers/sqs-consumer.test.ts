@@ -1,7 +1,7 @@
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { createSqsConsumer } from '../../../functions/workers/sqs-consumer.ts';
+import { createSqsBatchConsumer, createSqsConsumer } from '../../../functions/workers/sqs-consumer.ts';
 
 const context = { functionName: 'worker', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 
@@ -112,5 +112,48 @@ describe('a queue consumer', () => {
       await expect(putOff({ a: 60 })(batch('a', 'b'), context)).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: 'a' }] });
       expect(changes).toEqual([]);
     });
+  });
+});
+
+describe('a batch consumer', () => {
+  it('prepares once for the valid messages of a batch, hands each message what it prepared, and sums up after', async () => {
+    // Arrange
+    const prepared: string[][] = [];
+    const summaries: string[][] = [];
+    const handler = createSqsBatchConsumer(
+      z.object({ id: z.string() }),
+      async (messages) => {
+        prepared.push(messages.map((message) => message.id));
+        return { handled: [] as string[] };
+      },
+      async (message, _record, batchState) => {
+        if (message.id === 'b') throw new Error('cannot handle b');
+        batchState.handled.push(message.id);
+      },
+      { afterBatch: ({ handled }) => summaries.push([...handled].sort()) },
+    );
+    const event: SQSEvent = { Records: [...batch('a', 'b').Records, record('bad', 'not an object'), record('c', { id: 'c' })] };
+
+    // Act
+    const response = await handler(event, context);
+
+    // Assert
+    expect(prepared).toEqual([['a', 'b', 'c']]);
+    expect(summaries).toEqual([['a', 'c']]);
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(['b', 'bad']);
+  });
+
+  it('fails every message of the batch when preparing it fails', async () => {
+    // Arrange
+    const handler = createSqsBatchConsumer(
+      z.object({ id: z.string() }),
+      async () => {
+        throw new Error('table unavailable');
+      },
+      async () => undefined,
+    );
+
+    // Act, Assert: every message failed, so the invocation fails (and the alarm can fire).
+    await expect(handler(batch('a', 'b'), context)).rejects.toThrow(/All records failed/);
   });
 });
