@@ -15,12 +15,13 @@ import {
   env,
   functions,
   queues as queueSpecs,
-  table as tableSpec,
   type FunctionAccess,
   type FunctionName,
+  type IndexName,
   type QueueName,
   type QueueSpec,
 } from '../topology.ts';
+import { partitionPattern, tableAccessOf } from './table-access.ts';
 import { acknowledge } from '../nag.ts';
 
 function consumesAQueue(name: FunctionName): boolean {
@@ -49,15 +50,19 @@ export interface GatewayFunctionProps {
   readonly logRemovalPolicy: RemovalPolicy;
 }
 
-/** The only table actions a function gets; Scan and the stream actions are left out on purpose (see DESIGN "Data"). */
-const tableReadActions = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-];
+/**
+ * The only table actions a function gets; Scan, DescribeTable and the stream actions are left out on purpose
+ * (see DESIGN "Data"). Each is allowed only on the partitions lib/constructs/table-access.ts lists for it.
+ */
+const tableReadActions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
 const tableWriteActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const leadingKeys = 'dynamodb:LeadingKeys';
+
+/** Allowed only when every partition key the request names matches one of `patterns`. */
+function onlyPartitions(patterns: readonly string[]): Record<string, Record<string, string[]>> {
+  // ForAllValues is what IAM asks of LeadingKeys (a request may name several keys); every read and write names one.
+  return { 'ForAllValues:StringLike': { [leadingKeys]: [...new Set(patterns)].sort() } };
+}
 
 /** Encryption context keys the card vault binds its data keys to (see functions/adapters, card vault). */
 const merchantContextKey = 'kms:EncryptionContext:merchant_id';
@@ -162,7 +167,7 @@ export class GatewayFunction extends Construct {
           actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
           resources: ['*'],
         }),
-        ...accessStatements(spec.access, props.resources),
+        ...accessStatements(props.name, spec.access, props.resources),
       ],
     });
     acknowledge(
@@ -305,20 +310,10 @@ function environmentOf(access: FunctionAccess, resources: GatewayResources): Rec
 }
 
 /** Turns a topology `access` into IAM statements: exactly these grants and nothing more. */
-export function accessStatements(access: FunctionAccess, resources: GatewayResources): iam.PolicyStatement[] {
+export function accessStatements(name: FunctionName, access: FunctionAccess, resources: GatewayResources): iam.PolicyStatement[] {
   const statements: iam.PolicyStatement[] = [];
 
-  if (access.table !== undefined) {
-    const tableArn = resources.table.tableArn;
-    statements.push(
-      new iam.PolicyStatement({
-        sid: access.table === 'readwrite' ? 'ReadWriteTable' : 'ReadTable',
-        actions: access.table === 'readwrite' ? [...tableReadActions, ...tableWriteActions] : tableReadActions,
-        // Each index by name, so no wildcard reaches an index added later without a topology change.
-        resources: [tableArn, ...Object.keys(tableSpec.indexes).map((index) => `${tableArn}/index/${index}`)],
-      }),
-    );
-  }
+  if (access.table !== undefined) statements.push(...tableStatements(name, access, resources));
 
   const queueArns = (access.sendTo ?? []).map((queue) => resources.queues[queue].queueArn);
   if (queueArns.length > 0) {
@@ -353,5 +348,55 @@ export function accessStatements(access: FunctionAccess, resources: GatewayResou
     );
   }
 
+  return statements;
+}
+
+/**
+ * The table grants of a function: reads of the items it reads or writes, writes of the items it writes, and
+ * queries of the index partitions it reads, each limited by `dynamodb:LeadingKeys` to the partitions
+ * lib/constructs/table-access.ts lists for it. Indexes by name, so no wildcard reaches an index added later.
+ */
+function tableStatements(name: FunctionName, access: FunctionAccess, resources: GatewayResources): iam.PolicyStatement[] {
+  const items = tableAccessOf(name);
+  if (items === undefined) throw new Error(`${name}: its topology access uses the table, but lib/constructs/table-access.ts lists nothing for it`);
+  const written = items.write ?? [];
+  if (written.length > 0 && access.table !== 'readwrite') throw new Error(`${name}: writes ${written.join(', ')} but its topology access is read-only`);
+  const tableArn = resources.table.tableArn;
+  const indexArn = (index: IndexName): string => `${tableArn}/index/${index}`;
+  const statements: iam.PolicyStatement[] = [];
+  const readable = [...(items.read ?? []), ...written].map(partitionPattern.item);
+  if (readable.length > 0) {
+    statements.push(
+      new iam.PolicyStatement({ sid: 'ReadTableItems', actions: tableReadActions, resources: [tableArn], conditions: onlyPartitions(readable) }),
+    );
+  }
+  if (written.length > 0) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'WriteTableItems',
+        actions: tableWriteActions,
+        resources: [tableArn],
+        conditions: onlyPartitions(written.map(partitionPattern.item)),
+      }),
+    );
+  }
+  const indexQueries: [IndexName, readonly string[]][] = [
+    ['byOwner', (items.byOwner ?? []).map(partitionPattern.byOwner)],
+    ['byCustomer', (items.byCustomer ?? []).map(partitionPattern.byCustomer)],
+  ];
+  for (const [index, patterns] of indexQueries) {
+    if (patterns.length === 0) continue;
+    statements.push(
+      new iam.PolicyStatement({
+        sid: `Query${index.charAt(0).toUpperCase()}${index.slice(1)}`,
+        actions: ['dynamodb:Query'],
+        resources: [indexArn(index)],
+        conditions: onlyPartitions(patterns),
+      }),
+    );
+  }
+  if (items.outbox === 'whole index') {
+    statements.push(new iam.PolicyStatement({ sid: 'QueryOutbox', actions: ['dynamodb:Query'], resources: [indexArn('outbox')] }));
+  }
   return statements;
 }

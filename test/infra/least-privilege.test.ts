@@ -208,6 +208,52 @@ describe('table', () => {
     }
   });
 
+  it('is granted only on named partitions: every table and index grant carries a dynamodb:LeadingKeys condition', () => {
+    const tableId = logicalIdOf(synthesized.stack.table);
+
+    for (const name of functionNames) {
+      const grants = statementsOf(name).filter((statement) => statement.Resource.some((resource) => references(resource, tableId)));
+      for (const grant of grants) {
+        const onOutboxIndex = JSON.stringify(grant.Resource).includes('/index/outbox');
+        if (onOutboxIndex) {
+          // The sparse outbox index holds keys and an age only; only the outbox relay reads it.
+          expect(name).toBe('outboxRelay');
+          expect(grant.Action).toEqual(['dynamodb:Query']);
+          continue;
+        }
+        const patterns = grant.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+        expect(Object.keys(grant.Condition ?? {}), `${name} ${grant.Action.join()}`).toEqual(['ForAllValues:StringLike']);
+        expect(Array.isArray(patterns) && patterns.length > 0, `${name} ${grant.Action.join()}`).toBe(true);
+        expect((patterns as string[]).filter((pattern) => pattern === '*' || pattern.startsWith('*')), name).toEqual([]);
+      }
+    }
+  });
+
+  const writablePartitions = (name: FunctionName): string[] => {
+    const tableId = logicalIdOf(synthesized.stack.table);
+    return allows(statementsOf(name), 'dynamodb:PutItem', tableId).flatMap(
+      (statement) => (statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] as string[] | undefined) ?? ['(any)'],
+    );
+  };
+
+  it('lets the read-only console write only its own session, and the browser-facing pages nothing of a merchant\'s setup', () => {
+    expect(writablePartitions('console')).toEqual(['SESSION#*']);
+    for (const name of ['checkout', 'wallet'] as const) {
+      expect(writablePartitions(name).filter((pattern) => /^(MERCHANT|APIKEY|WHE|AUTH)#/.test(pattern)), name).toEqual([]);
+    }
+  });
+
+  it('keeps each kind of record to the functions that own it', () => {
+    const writers = (prefix: string): FunctionName[] =>
+      functionNames.filter((name) => writablePartitions(name).some((pattern) => pattern.startsWith(prefix)));
+
+    expect(writers('MERCHANT#')).toEqual(['merchants']);
+    expect(writers('APIKEY#')).toEqual(['merchants']);
+    expect(writers('AUTH#')).toEqual(['authorizeWorker']);
+    expect(writers('WHE#')).toEqual(['webhooks', 'webhookDelivery']);
+    expect(writers('TXN#')).toEqual(['payments', 'authorizeWorker', 'settleWorker', 'outboxRelay', 'checkout']);
+  });
+
   it('is never scanned: no function may Scan', () => {
     for (const name of functionNames) expect(allows(statementsOf(name), 'dynamodb:Scan'), name).toEqual([]);
   });
