@@ -391,6 +391,8 @@ export const env = {
   webhookRetryDelays: 'WEBHOOK_RETRY_DELAYS',
   /** The usage plan merchants' API Gateway keys join; unset locally, where no usage plan exists. */
   usagePlanName: 'USAGE_PLAN_NAME',
+  /** Seconds the outbox sweep leaves a write's entries to their writer and consumers; 60 when unset. */
+  outboxSweepGraceSeconds: 'OUTBOX_SWEEP_GRACE_SECONDS',
   queueUrl: (queue: QueueName): string => `QUEUE_URL_${queue.toUpperCase()}`,
 } as const;
 

@@ -61,11 +61,15 @@ export const ownerPartition = {
  */
 export const TRANSACTION_SHARDS = 4;
 
-/** Partition keys of the byMerchant index. */
+/** Partition keys of the byMerchant index (`*` for a shard: the pattern of them all, for IAM). */
 export const merchantPartition = {
-  transactions: (merchantId: string, shard: number): string => `MER#${merchantId}#TXN#${twoDigits(shard)}`,
-  transactionShardOf: (transactionId: string): number => spreadOf(transactionId) % TRANSACTION_SHARDS,
+  transactions: (merchantId: string, shard: number | '*'): string => `MER#${merchantId}#TXN#${twoDigits(shard)}`,
 } as const;
+
+/** The byMerchant shard of a transaction. */
+export function transactionShardOf(transactionId: string): number {
+  return spreadOf(transactionId) % TRANSACTION_SHARDS;
+}
 
 /**
  * A merchant's events are spread over this many table partitions. Each event goes to the shard of what it
@@ -73,7 +77,8 @@ export const merchantPartition = {
  */
 export const EVENT_SHARDS = 32;
 
-export function eventPartition(merchantId: string, shard: number): string {
+/** A merchant's event partition (`*` for a shard: the pattern of them all, for IAM). */
+export function eventPartition(merchantId: string, shard: number | '*'): string {
   return `MER#${merchantId}#EVT#${twoDigits(shard)}`;
 }
 
@@ -92,8 +97,8 @@ export function eventShardOf(eventId: string): number {
   return laneOf('event', eventId) ?? 0;
 }
 
-function twoDigits(n: number): string {
-  return String(n).padStart(2, '0');
+function twoDigits(shard: number | '*'): string {
+  return shard === '*' ? shard : String(shard).padStart(2, '0');
 }
 
 /** Partition keys of the byCustomer index. */

@@ -120,6 +120,8 @@ export interface RecordUpdate {
 
 export interface OutboxOptions {
   readonly clock?: () => number;
+  /** How long the sweep leaves entries alone; `SWEEP_GRACE_MS` unless given. */
+  readonly sweepGraceMs?: number;
   /** For records whose events are kept compact (transactions); the sweep needs it to publish them. */
   readonly expand?: EventExpander;
 }
@@ -127,6 +129,7 @@ export interface OutboxOptions {
 export class OutboxStore {
   private readonly clock: () => number;
   private readonly expand: EventExpander | undefined;
+  private readonly sweepGraceMs: number;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -136,6 +139,7 @@ export class OutboxStore {
   ) {
     this.clock = options.clock ?? Date.now;
     this.expand = options.expand;
+    this.sweepGraceMs = options.sweepGraceMs ?? SWEEP_GRACE_MS;
   }
 
   /** Creates a record (version 1) with its outbox entries, unless an item with its key exists. */
@@ -255,7 +259,7 @@ export class OutboxStore {
 
   /** Publishes every outbox a writer left behind (older than a grace period). Returns how many entries. */
   async sweep(): Promise<number> {
-    const olderThan = this.clock() - SWEEP_GRACE_MS;
+    const olderThan = this.clock() - this.sweepGraceMs;
     let published = 0;
     for (let shard = 0; shard < OUTBOX_SHARDS; shard += 1) {
       let startKey: Record<string, AttributeValue | unknown> | undefined;

@@ -18,6 +18,7 @@ import {
   keys,
   merchantPartition,
   newEventIdAbout,
+  transactionShardOf,
 } from './keys.ts';
 import {
   OutboxStore,
@@ -97,7 +98,7 @@ export class TransactionRepository implements Transactions {
     const outcome = await this.outbox.create(
       {
         ...keys.transaction(txn.id),
-        gsi3pk: merchantPartition.transactions(txn.merchantId, merchantPartition.transactionShardOf(txn.id)),
+        gsi3pk: merchantPartition.transactions(txn.merchantId, transactionShardOf(txn.id)),
         gsi3sk: txn.id,
         ...(txn.customerId === undefined
           ? {}

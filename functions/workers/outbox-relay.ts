@@ -7,15 +7,19 @@ import { sqsClient } from '../adapters/sqs-client.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
 import { SqsQueueSender } from '../adapters/queue-sender.ts';
 import { expandTransactionEvent } from '../adapters/transaction-repository.ts';
-import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
+import * as z from 'zod';
+import { env } from '../../lib/topology.ts';
+import { loadConfig, queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
 import { logger } from '../observability/logger.ts';
+
+const graceSeconds = loadConfig({ [env.outboxSweepGraceSeconds]: z.coerce.number().int().min(0).max(3_600).optional() })[env.outboxSweepGraceSeconds];
 
 const outbox = new OutboxStore(
   dynamoDocumentClient,
   tableNameFromEnv(),
   new SqsQueueSender(sqsClient, queueUrlsFromEnv(['authorization', 'settlement', 'webhookFanout'])),
   // Transactions keep their events compact; the other records' events are whole.
-  { expand: expandTransactionEvent },
+  { expand: expandTransactionEvent, ...(graceSeconds === undefined ? {} : { sweepGraceMs: graceSeconds * 1000 }) },
 );
 
 export const handler = async (): Promise<{ published: number }> => {

@@ -383,6 +383,7 @@ function tableStatements(name: FunctionName, access: FunctionAccess, resources: 
   const indexQueries: [IndexName, readonly string[]][] = [
     ['byOwner', (items.byOwner ?? []).map(partitionPattern.byOwner)],
     ['byCustomer', (items.byCustomer ?? []).map(partitionPattern.byCustomer)],
+    ['byMerchant', (items.byMerchant ?? []).map(partitionPattern.byMerchant)],
   ];
   for (const [index, patterns] of indexQueries) {
     if (patterns.length === 0) continue;

@@ -249,7 +249,8 @@ describe('table', () => {
 
     expect(writers('MERCHANT#')).toEqual(['merchants']);
     expect(writers('APIKEY#')).toEqual(['merchants']);
-    expect(writers('AUTH#')).toEqual(['authorizeWorker']);
+    // Events and their deliveries: only the webhook workers; every other function publishes through the fan-out.
+    expect(writers('MER#*#EVT#')).toEqual(['webhookFanout', 'webhookDelivery']);
     expect(writers('WHE#')).toEqual(['webhooks', 'webhookDelivery']);
     expect(writers('TXN#')).toEqual(['payments', 'authorizeWorker', 'settleWorker', 'outboxRelay', 'checkout']);
   });
