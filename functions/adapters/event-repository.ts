@@ -7,6 +7,7 @@
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { idBoundary } from '../core/ids.ts';
 import { firstAttemptDue, toDelivery, type Delivery } from '../webhooks/delivery-store.ts';
+import { BATCH_WRITE_LIMIT, untilProcessed } from './batch-requests.ts';
 import { EVENT_SHARDS, eventPartition, eventShardAbout, keys } from './keys.ts';
 import { NewestFirstMerge, type ShardReader } from './newest-first.ts';
 import type { GatewayEvent } from './outbox.ts';
@@ -22,8 +23,6 @@ export interface EventPage {
   readonly lastId: string | undefined;
 }
 
-/** BatchWriteItem takes at most this many items per request. */
-const BATCH_WRITE_LIMIT = 25;
 /** Items one query of a timeline reads: events and their deliveries. */
 const TIMELINE_PAGE_SIZE = 200;
 /** Items read at most per timeline: ten pages of one shard. */
@@ -38,26 +37,19 @@ export class EventRepository {
   ) {}
 
   /**
-   * Records events, each with the endpoints it goes to, a batch per request. Recording is idempotent: an
-   * event's item is the same whoever writes it (its deliveries are items of their own), so a fan-out that
-   * runs again writes it again unconditionally.
+   * Records events, each with the endpoints it goes to, a batch per request. Recording is idempotent: the
+   * event itself is the same whoever writes it (its deliveries are items of their own), so a fan-out that runs
+   * again writes it again unconditionally; only `endpoint_ids` and `recorded_at` are those of the last run.
    */
   async record(events: readonly { event: GatewayEvent; endpointIds: readonly string[] }[], recordedAt: number): Promise<void> {
     for (let start = 0; start < events.length; start += BATCH_WRITE_LIMIT) {
-      let requests: Record<string, unknown>[] | undefined = events.slice(start, start + BATCH_WRITE_LIMIT).map(({ event, endpointIds }) => ({
-        PutRequest: {
-          Item: {
-            ...keys.event(event.merchantId, event.id),
-            ...event,
-            endpoint_ids: [...endpointIds],
-            recorded_at: recordedAt,
-          },
-        },
+      const puts = events.slice(start, start + BATCH_WRITE_LIMIT).map(({ event, endpointIds }): Record<string, unknown> => ({
+        PutRequest: { Item: { ...keys.event(event.merchantId, event.id), ...event, endpoint_ids: [...endpointIds], recorded_at: recordedAt } },
       }));
-      while (requests !== undefined && requests.length > 0) {
-        const response = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
-        requests = response.UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined;
-      }
+      await untilProcessed(puts, async (pending) => {
+        const response = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: [...pending] } }));
+        return response.UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined;
+      });
     }
   }
 
@@ -212,10 +204,10 @@ export function toEvent(item: Record<string, unknown>): GatewayEvent {
 }
 
 /** The event as a merchant reads it, with its webhook deliveries (rendered by the events API). */
-export function toPublicEvent<Delivery>(
+export function toPublicEvent<PublicDelivery>(
   event: GatewayEvent,
-  deliveries: readonly Delivery[],
-): { id: string; type: string; created: string; data: Record<string, unknown>; deliveries: readonly Delivery[] } {
+  deliveries: readonly PublicDelivery[],
+): { id: string; type: string; created: string; data: Record<string, unknown>; deliveries: readonly PublicDelivery[] } {
   return { id: event.id, type: event.type, created: event.created, data: event.data, deliveries };
 }
 

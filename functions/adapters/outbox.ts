@@ -11,7 +11,9 @@
  * - A write whose entries include a command leaves them for that command's consumer: the consumer's own
  *   write on the record replaces them (see `replaces` and `isConsumedBatch`), and because events are sent
  *   before commands, receiving the command proves the events went out. No extra write.
- * - Any other write's relay clears its entries after publishing (`clear`), one small write.
+ * - A write made for an HTTP request whose entries hold no command is cleared by its relay after publishing
+ *   (`clear`), one small write. A queue consumer's entries without a command stay until the record's next
+ *   write, which publishes them again (idempotently) first: cheaper than a clear on every payment.
  * - A writer that finds entries it cannot prove published publishes them itself before it replaces them.
  *
  * If the writer dies before publishing, what it wrote is found again in one of two ways. A write made for
@@ -113,7 +115,7 @@ export interface RecordUpdate {
   readonly replaces?: readonly string[];
   /**
    * Whether the sweep must find this write's entries (`true` for writes made for an HTTP request, which
-   * nothing else would repeat). Without it the marker of earlier entries is removed with them.
+   * nothing else would repeat). A write that is not, and replaces entries, takes the item out of the sweep.
    */
   readonly sweepable: boolean;
 }

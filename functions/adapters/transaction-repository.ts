@@ -30,6 +30,7 @@ import {
   type WriteOutcome,
 } from './outbox.ts';
 import type { CommandReceipt, QueueCommand, SealedCard, Transactions } from '../payments/ports.ts';
+import { BATCH_GET_LIMIT, untilProcessed } from './batch-requests.ts';
 import { NewestFirstMerge, type ShardReader } from './newest-first.ts';
 
 export interface TransactionPage {
@@ -64,9 +65,6 @@ const ITEM_ONLY_ATTRIBUTES = [
   'sealed_record_id',
   'sealed_cvc',
 ] as const;
-
-/** BatchGetItem reads at most this many keys per request. */
-const BATCH_GET_LIMIT = 100;
 
 /**
  * A compact event's data made whole from the item it was written with: the transaction as written, with
@@ -134,7 +132,10 @@ export class TransactionRepository implements Transactions {
   ): Promise<WriteOutcome> {
     if (transition.transaction === previous) return 'written';
     const next = transition.transaction;
-    const read = (this.outboxRead.get(previous) ?? (await this.readOutbox(previous))).entries;
+    const outboxAtPrevious = this.outboxRead.get(previous) ?? (await this.readOutbox(previous));
+    // Changed since `previous` was read: the conditional write below would fail, so publish nothing read now.
+    if (outboxAtPrevious === undefined) return 'condition_failed';
+    const read = outboxAtPrevious.entries;
     const consumed = isConsumedBatch(read, receipt?.outboxEntry);
     const unproven = read.filter((entry) => !(consumed && (entry.kind === 'event' || entry.id === receipt?.outboxEntry)));
     if (unproven.length > 0) await this.outbox.publish(expandFor(previous, unproven));
@@ -279,17 +280,17 @@ export class TransactionRepository implements Transactions {
   private async readMany(ids: readonly string[]): Promise<Transaction[]> {
     const found = new Map<string, Transaction>();
     for (let start = 0; start < ids.length; start += BATCH_GET_LIMIT) {
-      let keysToRead: Record<string, unknown>[] | undefined = ids.slice(start, start + BATCH_GET_LIMIT).map((id) => ({ ...keys.transaction(id) }));
-      while (keysToRead !== undefined && keysToRead.length > 0) {
+      const keysToRead = ids.slice(start, start + BATCH_GET_LIMIT).map((id): Record<string, unknown> => ({ ...keys.transaction(id) }));
+      await untilProcessed(keysToRead, async (pending) => {
         const response: BatchGetCommandOutput = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keysToRead, ConsistentRead: true } } }),
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: [...pending], ConsistentRead: true } } }),
         );
         for (const item of response.Responses?.[this.tableName] ?? []) {
           const txn = toTransaction(item);
           found.set(txn.id, txn);
         }
-        keysToRead = response.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
+        return response.UnprocessedKeys?.[this.tableName]?.Keys;
+      });
     }
     return ids.map((id) => found.get(id)).filter((txn): txn is Transaction => txn !== undefined);
   }
@@ -318,11 +319,18 @@ export class TransactionRepository implements Transactions {
     ];
   }
 
-  private async readOutbox(txn: Transaction): Promise<{ entries: readonly OutboxEntry[]; marked: boolean }> {
+  /** The outbox of a transaction not handed out by `get`, if the item is still at its version. */
+  private async readOutbox(txn: Transaction): Promise<{ entries: readonly OutboxEntry[]; marked: boolean } | undefined> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.transaction(txn.id), ConsistentRead: true, ProjectionExpression: 'outbox, outbox_pending, merchantId' }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.transaction(txn.id),
+        ConsistentRead: true,
+        ProjectionExpression: 'outbox, outbox_pending, merchantId, version',
+      }),
     );
-    return Item === undefined ? { entries: [], marked: false } : { entries: entriesOf(Item), marked: Item.outbox_pending !== undefined };
+    if (Item === undefined || Number(Item.version) !== txn.version) return undefined;
+    return { entries: entriesOf(Item), marked: Item.outbox_pending !== undefined };
   }
 }
 

@@ -3,14 +3,12 @@
  * its endpoint — in one strongly consistent BatchGetItem (per 100 keys), instead of three reads a message.
  */
 import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BATCH_GET_LIMIT, untilProcessed } from '../adapters/batch-requests.ts';
 import { toEvent } from '../adapters/event-repository.ts';
 import { keys, type ItemKey } from '../adapters/keys.ts';
 import type { DeliveryContext } from './deliver.ts';
 import { toDelivery, type DeliveryMessage } from './delivery-store.ts';
 import { toEndpoint } from './endpoint-store.ts';
-
-/** BatchGetItem reads at most this many keys per request. */
-const BATCH_GET_LIMIT = 100;
 
 export class DeliveryReader {
   constructor(
@@ -27,12 +25,14 @@ export class DeliveryReader {
     const items = new Map<string, Record<string, unknown>>();
     const all = [...wanted.values()];
     for (let start = 0; start < all.length; start += BATCH_GET_LIMIT) {
-      let toRead: Record<string, unknown>[] | undefined = all.slice(start, start + BATCH_GET_LIMIT).map((key) => ({ ...key }));
-      while (toRead !== undefined && toRead.length > 0) {
-        const response: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: toRead, ConsistentRead: true } } }));
+      const toRead = all.slice(start, start + BATCH_GET_LIMIT).map((key): Record<string, unknown> => ({ ...key }));
+      await untilProcessed(toRead, async (pending) => {
+        const response: BatchGetCommandOutput = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: [...pending], ConsistentRead: true } } }),
+        );
         for (const item of response.Responses?.[this.tableName] ?? []) items.set(`${String(item.pk)}|${String(item.sk)}`, item);
-        toRead = response.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
+        return response.UnprocessedKeys?.[this.tableName]?.Keys;
+      });
     }
     const contexts = new Map<string, DeliveryContext>();
     for (const message of messages) {

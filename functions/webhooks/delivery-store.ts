@@ -138,14 +138,16 @@ export class DeliveryStore {
   }
 
   /**
-   * Starts a new round of attempts (POST /events/{id}/redeliver): after `previousRound` if the delivery is
-   * finished, or a first round for an endpoint that never had this event. Once per redelivery id: false when
-   * the delivery is under way, or this id started it already.
+   * Starts a new round of attempts (POST /events/{id}/redeliver) after `previousRound` (0: the endpoint never
+   * had the event), once per redelivery id. It takes a delivery that is finished, or one still `pending` whose
+   * next attempt was due before `stuckBefore` (its message failed every receive and waits in the dead-letter
+   * queue); false when the delivery is under way, or this id started it already.
    */
   async restart(
     ids: { merchantId: string; eventId: string; endpointId: string },
-    previousRound: number | undefined,
+    previousRound: number,
     now: number,
+    stuckBefore: number,
     redeliveryId: string,
   ): Promise<boolean> {
     try {
@@ -157,20 +159,22 @@ export class DeliveryStore {
             'SET event_id = :eventId, endpoint_id = :endpointId, merchant_id = :merchantId, #round = :round, ' +
             '#status = :pending, next_attempt = :one, next_attempt_at = :now, last_redelivery_id = :id, ' +
             'attempts = if_not_exists(attempts, :none) REMOVE failure_reason',
+          // No item yet: its first round never recorded an attempt (or never was).
           ConditionExpression:
-            previousRound === undefined ? 'attribute_not_exists(pk)' : '#round = :previous AND #status <> :pending',
+            'attribute_not_exists(pk) OR (#round = :previous AND (#status <> :pending OR next_attempt_at < :stuckBefore))',
           ExpressionAttributeNames: { '#round': 'round', '#status': 'status' },
           ExpressionAttributeValues: {
             ':eventId': ids.eventId,
             ':endpointId': ids.endpointId,
             ':merchantId': ids.merchantId,
-            ':round': (previousRound ?? 0) + 1,
+            ':round': previousRound + 1,
+            ':previous': previousRound,
             ':pending': 'pending',
             ':one': 1,
             ':now': now,
+            ':stuckBefore': stuckBefore,
             ':id': redeliveryId,
             ':none': [],
-            ...(previousRound === undefined ? {} : { ':previous': previousRound }),
           },
         }),
       );

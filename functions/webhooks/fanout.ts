@@ -32,6 +32,12 @@ export interface FanoutDependencies {
 
 export type FanoutOutcome = { readonly recorded: number; readonly deliveries: number };
 
+/**
+ * A pending delivery whose next attempt was due this long ago is stuck, not under way: its message failed
+ * every receive (KMS or the table kept failing) and waits in the dead-letter queue. A redelivery restarts it.
+ */
+export const STUCK_AFTER_MS = 60 * 60_000;
+
 export async function fanOutEvents(dependencies: FanoutDependencies, events: readonly GatewayEvent[]): Promise<FanoutOutcome> {
   // Publishing is at least once: a batch may hold one event twice, which a batch write would refuse whole.
   const unique = [...new Map(events.map((event) => [event.id, event])).values()];
@@ -69,13 +75,18 @@ export async function redeliverEvent(dependencies: FanoutDependencies, message: 
     const send = (round: number): void => {
       messages.push(firstMessage({ merchant_id: event.merchantId, event_id: event.id, endpoint_id: endpoint.endpointId, round }));
     };
+    const now = dependencies.now();
+    const stuckBefore = now - STUCK_AFTER_MS;
+    const restart = async (previousRound: number): Promise<void> => {
+      if (await dependencies.deliveries.restart(ids, previousRound, now, stuckBefore, message.redelivery_id)) send(previousRound + 1);
+    };
     if (delivery === undefined) {
-      if (await dependencies.deliveries.restart(ids, undefined, dependencies.now(), message.redelivery_id)) send(1);
-    } else if (delivery.status !== 'pending') {
-      if (await dependencies.deliveries.restart(ids, delivery.round, dependencies.now(), message.redelivery_id)) send(delivery.round + 1);
-    } else if (delivery.lastRedeliveryId === message.redelivery_id && delivery.nextAttempt === 1) {
+      await restart(0);
+    } else if (delivery.lastRedeliveryId === message.redelivery_id && delivery.status === 'pending' && delivery.nextAttempt === 1) {
       // Started by this request before, by a run that may have died before sending its message.
       send(delivery.round);
+    } else if (delivery.status !== 'pending' || delivery.nextAttemptAt < stuckBefore) {
+      await restart(delivery.round);
     }
     // Otherwise a delivery is under way: it goes on as it is.
   }

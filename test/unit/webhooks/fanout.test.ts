@@ -45,7 +45,7 @@ const finished = (endpointId: string, overrides: Partial<Delivery> = {}): Delive
 function harness(endpoints: readonly WebhookEndpoint[], recorded?: RecordedEvent) {
   const queue = new RecordingQueueSender();
   const written: { event: GatewayEvent; endpointIds: readonly string[] }[] = [];
-  const restarts: { endpointId: string; previousRound: number | undefined }[] = [];
+  const restarts: { endpointId: string; previousRound: number }[] = [];
   const dependencies: FanoutDependencies = {
     events: {
       record: async (events) => {
@@ -130,11 +130,29 @@ describe('redeliverEvent', () => {
     // Assert
     expect(restarts).toEqual([
       { endpointId: 'we_done', previousRound: 2 },
-      { endpointId: 'we_new', previousRound: undefined },
+      { endpointId: 'we_new', previousRound: 0 },
     ]);
     expect(queue.sent.map((sent) => sent.body)).toEqual([
       { merchant_id: 'mer_a', event_id: 'evt_1', endpoint_id: 'we_done', round: 3, attempt: 1 },
       { merchant_id: 'mer_a', event_id: 'evt_1', endpoint_id: 'we_new', round: 1, attempt: 1 },
+    ]);
+  });
+
+  it('restarts a delivery stuck pending long past its due time (its message is in the dead-letter queue)', async () => {
+    // Arrange
+    const recorded: RecordedEvent = {
+      event: event('evt_1'),
+      deliveries: [finished('we_stuck', { status: 'pending', nextAttempt: 3, nextAttemptAt: NOW - 2 * 3_600_000 })],
+    };
+    const { dependencies, queue, restarts } = harness([endpoint('we_stuck')], recorded);
+
+    // Act
+    await redeliverEvent(dependencies, message);
+
+    // Assert
+    expect(restarts).toEqual([{ endpointId: 'we_stuck', previousRound: 1 }]);
+    expect(queue.sent.map((sent) => sent.body)).toEqual([
+      { merchant_id: 'mer_a', event_id: 'evt_1', endpoint_id: 'we_stuck', round: 2, attempt: 1 },
     ]);
   });
 
