@@ -467,6 +467,7 @@ function targetTable(targets: readonly TargetResult[]): Table {
     title: 'Targets',
     headers: ['target', 'goal', 'measured', 'result'],
     rows: targets.map((target) => [target.name, target.target, target.measured, target.status]),
+    notes: ['Each MISS is explained in README.md, section Benchmark: by how much, why, and what would meet it.'],
   };
 }
 
