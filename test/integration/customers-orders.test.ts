@@ -74,13 +74,7 @@ describe('customers, saved cards and orders on the embedded DynamoDB and KMS', (
     );
   const authorize = (transactionId: string, orderStore: Orders = orders) =>
     authorizePayment({ transactions, orders: orderStore, vault, processor, now }, queue.commandFor('authorization', transactionId));
-  /** The events published for the merchant, each once (the fan-out records them). */
-  const eventTypes = async (merchantId: string) =>
-    queue
-      .events()
-      .filter((event) => event.merchantId === merchantId)
-      .map((event) => event.type)
-      .sort();
+  const eventTypes = async (merchantId: string) => queue.eventTypes({ merchantId });
   const newOrder = (merchantId: string, body: { amount: number; customer_id?: string } = { amount: 1050 }) =>
     createOrder({ orders, customers, now, defaultCurrency: async () => 'USD' }, { merchantId, body, newId });
   const typedCard = { card_number: '4242424242424242', expiration_date: '2030-12-31' };

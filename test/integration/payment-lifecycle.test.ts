@@ -62,13 +62,7 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
         newId,
       },
     );
-  /** The events published about a transaction, each once (the fan-out records them). */
-  const eventTypesOf = (transactionId: string) =>
-    queue
-      .events()
-      .filter((event) => event.data.transaction_id === transactionId)
-      .map((event) => event.type)
-      .sort();
+  const eventTypesOf = (transactionId: string) => queue.eventTypes({ transactionId });
   const authorization = (transactionId: string, redelivered = false) => queue.commandFor('authorization', transactionId, { redelivered });
   const settlement = (transactionId: string) => queue.commandFor('settlement', transactionId);
 

@@ -78,13 +78,7 @@ describe('an acquirer outage, ridden out by the authorize worker', () => {
       { transactions, customers, orders, vault, fingerprints: { fingerprint: async () => 'fp_test' }, defaultCurrency: async () => 'USD', now },
       { merchantId, body: { amount: 2500, card_number: '4242 4242 4242 4242', expiration_date: '2030-12-31', capture: true }, newId },
     );
-  /** The events published for the merchant, each once (the fan-out records them). */
-  const eventTypesOf = async (merchantId: string) =>
-    queue
-      .events()
-      .filter((event) => event.merchantId === merchantId)
-      .map((event) => event.type)
-      .sort();
+  const eventTypesOf = async (merchantId: string) => queue.eventTypes({ merchantId });
   const authorization = (transactionId: string) => queue.commandFor('authorization', transactionId);
   const sweepMarkerOf = async (transactionId: string) =>
     (await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.transaction(transactionId), ConsistentRead: true }))).Item

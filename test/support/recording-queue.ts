@@ -21,6 +21,14 @@ export class RecordingQueueSender implements QueueSender {
     return [...seen.values()];
   }
 
+  /** The types of the events published about a merchant, or about one transaction, sorted; each event once. */
+  eventTypes(about: { merchantId: string } | { transactionId: string }): string[] {
+    return this.events()
+      .filter((event) => ('merchantId' in about ? event.merchantId === about.merchantId : event.data.transaction_id === about.transactionId))
+      .map((event) => event.type)
+      .sort();
+  }
+
   /**
    * The command last sent to `queue` for a transaction, as its consumer receives it (first, or again after a
    * crash). Without one (a payment that was never created), what a stray message would be.
