@@ -296,8 +296,8 @@ export async function runCrashStream(options: CrashStreamOptions): Promise<Crash
     const missingTypes = (): { id: string; type: string }[] =>
       [...expected].flatMap(([id, { types }]) => types.filter((type) => !receiver.verifiedTypes(id).has(type)).map((type) => ({ id, type })));
     while (missingTypes().length > 0 && Date.now() < webhookDeadline) await sleep(500);
-    // Then whatever GET /events lists for these payments must have arrived too (and after a short settle,
-    // so that an event recorded just now has had its first attempt).
+    // Then whatever else GET /events lists for these payments must have arrived too (a payment.settled
+    // recorded after the audit above, say): waited for within the same deadline.
     let events = await listAll(url, key, '/events');
     const unreceived = () =>
       events.filter((event) => expected.has(String(event.data?.transaction_id)) && !receiver.verifiedIds().has(String(event.id)));
