@@ -3,77 +3,17 @@
  * entry point as a real process that kills itself (SIGKILL) at a named point, then starts it again on the
  * same data folder and watches the gateway finish the work.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../support/gateway.ts';
+import { call, freePort, killGatewayProcesses, startGatewayProcess, TEST_ADMIN_KEY as ADMIN_KEY } from '../support/gateway-process.ts';
 
-const ADMIN_KEY = 'admin_test_key_0123456789abcdef';
-const repositoryRoot = join(import.meta.dirname, '..', '..');
+afterEach(killGatewayProcesses);
 
-interface RunningGateway {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly exited: Promise<NodeJS.Signals | number | null>;
-}
-
-const running: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-async function startGateway(dataDir: string, port: number, fault?: string, visibilityTimeoutSeconds = 2): Promise<RunningGateway> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
-    cwd: repositoryRoot,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      ADMIN_API_KEY: ADMIN_KEY,
-      // Redelivery after a crash waits for the visibility timeout; shorten it so the test takes seconds.
-      LOCAL_VISIBILITY_TIMEOUT_SECONDS: String(visibilityTimeoutSeconds),
-      ...(fault === undefined ? {} : { GATEWAY_FAULT: fault }),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.push(child);
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(signal ?? code)),
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1] !== undefined) resolve(match[1]);
-    });
-    void exited.then((how) => reject(new Error(`gateway exited (${String(how)}) before it was ready`)));
-  });
-  return { child, url, exited };
-}
-
-async function call(url: string, method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { ...headers, authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
+const startGateway = (dataDir: string, port: number, fault?: string) => startGatewayProcess({ dataDir, port, fault });
 
 const payment = { amount: 1234, currency: 'USD', card_number: '4242424242424242', expiration_date: '2030-12-31', cvc: '123' };
 
