@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { KmsCardVault } from '../../functions/adapters/card-vault.ts';
 import { CustomerRepository } from '../../functions/adapters/customer-repository.ts';
 import { keys } from '../../functions/adapters/keys.ts';
 import { OrderRepository } from '../../functions/adapters/order-repository.ts';
-import { OutboxStore } from '../../functions/adapters/outbox.ts';
 import { SandboxProcessor } from '../../functions/adapters/sandbox-processor.ts';
 import { TransactionRepository } from '../../functions/adapters/transaction-repository.ts';
 import { newId } from '../../functions/core/ids.ts';
@@ -13,14 +11,13 @@ import type { AuthorizationRequest, CardProcessor } from '../../functions/core/p
 import { authorizePayment } from '../../functions/payments/authorize-payment.ts';
 import { capturePayment, refundPayment, settlePayment } from '../../functions/payments/change-payment.ts';
 import { createPayment } from '../../functions/payments/create-payment.ts';
-import { localCredentials } from '../../lib/local/dynamo.ts';
-import { startKmsEndpoint } from '../../lib/local/kms-endpoint.ts';
-import { startTestTable, type TestTable } from '../support/dynamo.ts';
-import { RecordingQueueSender } from '../support/recording-queue.ts';
+import type { TestTable } from '../support/dynamo.ts';
+import { startPaymentStack, type PaymentStack } from '../support/payment-stack.ts';
+import type { RecordingQueueSender } from '../support/recording-queue.ts';
 
 describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
   let table: TestTable;
-  let kms: Awaited<ReturnType<typeof startKmsEndpoint>>;
+  let stack: PaymentStack;
   let queue: RecordingQueueSender;
   let transactions: TransactionRepository;
   let customers: CustomerRepository;
@@ -31,27 +28,13 @@ describe('payment lifecycle on the embedded DynamoDB and KMS', () => {
   const now = () => new Date();
 
   beforeAll(async () => {
-    table = await startTestTable();
-    kms = await startKmsEndpoint({});
-    queue = new RecordingQueueSender();
-    const outbox = new OutboxStore(table.db, table.tableName, queue);
-    transactions = new TransactionRepository(table.db, table.tableName, outbox);
-    customers = new CustomerRepository(table.db, table.tableName, outbox);
-    orders = new OrderRepository(table.db, table.tableName, outbox);
-    vault = new KmsCardVault({
-      kms: new KMSClient({ endpoint: kms.url, region: 'local', credentials: localCredentials }),
-      keyId: kms.keyId,
-      db: table.db,
-      tableName: table.tableName,
-    });
+    stack = await startPaymentStack();
+    ({ table, queue, transactions, customers, orders, vault } = stack);
     const sandbox = new SandboxProcessor();
     processorCalls = [];
     processor = { authorize: (request) => (processorCalls.push(request), sandbox.authorize(request)) };
   });
-  afterAll(async () => {
-    await kms.close();
-    await table.close();
-  });
+  afterAll(() => stack.close());
 
   const create = (merchantId: string, body: Record<string, unknown> = {}) =>
     createPayment(

@@ -5,14 +5,12 @@
  * authorized once the acquirer answers again, or ends failed (processor_unavailable) at its deadline.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeTime } from 'ulid';
 import { KmsCardVault } from '../../functions/adapters/card-vault.ts';
 import { keys } from '../../functions/adapters/keys.ts';
 import { CustomerRepository } from '../../functions/adapters/customer-repository.ts';
 import { OrderRepository } from '../../functions/adapters/order-repository.ts';
-import { OutboxStore } from '../../functions/adapters/outbox.ts';
 import { ProcessorOutageError, ResilientProcessor } from '../../functions/adapters/resilient-processor.ts';
 import { newId } from '../../functions/core/ids.ts';
 import { ProcessorUnavailableError, type CardProcessor } from '../../functions/core/processor.ts';
@@ -20,14 +18,13 @@ import { authorizePayment } from '../../functions/payments/authorize-payment.ts'
 import { createPayment } from '../../functions/payments/create-payment.ts';
 import { TransactionRepository } from '../../functions/adapters/transaction-repository.ts';
 import { queues } from '../../lib/topology.ts';
-import { localCredentials } from '../../lib/local/dynamo.ts';
-import { startKmsEndpoint } from '../../lib/local/kms-endpoint.ts';
-import { startTestTable, type TestTable } from '../support/dynamo.ts';
-import { RecordingQueueSender } from '../support/recording-queue.ts';
+import type { TestTable } from '../support/dynamo.ts';
+import { startPaymentStack, type PaymentStack } from '../support/payment-stack.ts';
+import type { RecordingQueueSender } from '../support/recording-queue.ts';
 
 describe('an acquirer outage, ridden out by the authorize worker', () => {
   let table: TestTable;
-  let kms: Awaited<ReturnType<typeof startKmsEndpoint>>;
+  let stack: PaymentStack;
   let transactions: TransactionRepository;
   let customers: CustomerRepository;
   let orders: OrderRepository;
@@ -54,24 +51,10 @@ describe('an acquirer outage, ridden out by the authorize worker', () => {
     });
 
   beforeAll(async () => {
-    table = await startTestTable();
-    kms = await startKmsEndpoint({});
-    queue = new RecordingQueueSender();
-    const outbox = new OutboxStore(table.db, table.tableName, queue);
-    transactions = new TransactionRepository(table.db, table.tableName, outbox);
-    customers = new CustomerRepository(table.db, table.tableName, outbox);
-    orders = new OrderRepository(table.db, table.tableName, outbox);
-    vault = new KmsCardVault({
-      kms: new KMSClient({ endpoint: kms.url, region: 'local', credentials: localCredentials }),
-      keyId: kms.keyId,
-      db: table.db,
-      tableName: table.tableName,
-    });
+    stack = await startPaymentStack();
+    ({ table, queue, transactions, customers, orders, vault } = stack);
   });
-  afterAll(async () => {
-    await kms.close();
-    await table.close();
-  });
+  afterAll(() => stack.close());
 
   const create = (merchantId: string) =>
     createPayment(
