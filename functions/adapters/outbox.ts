@@ -85,7 +85,7 @@ export function commandEntry(queue: QueueName, body: Record<string, unknown>, de
 export const OUTBOX_ENTRY_FIELD = 'outbox_entry';
 
 /** Every recorded event goes here, to be recorded and become one webhook delivery per subscribed endpoint. */
-export const WEBHOOK_FANOUT_QUEUE: QueueName = 'webhookFanout';
+const WEBHOOK_FANOUT_QUEUE: QueueName = 'webhookFanout';
 
 /** The message on the fan-out queue for new events: the events themselves, so nothing is read back. */
 export interface FanoutEventsMessage {
@@ -332,39 +332,32 @@ export class OutboxStore {
   }
 
   /** Takes an item out of the sweep, if it is still at `version`: its entries are in good hands. */
-  async unmark(key: ItemKey, version: number): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'REMOVE outbox_pending, outbox_at',
-          ConditionExpression: '#version = :version AND attribute_exists(outbox_pending)',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':version': version },
-        }),
-      );
-    } catch (error) {
-      // Changed meanwhile: whoever changed it answers for its outbox.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+  unmark(key: ItemKey, version: number): Promise<void> {
+    return this.changeMarker(key, version, 'REMOVE outbox_pending, outbox_at', {});
   }
 
   /** Restarts the grace period of a marked outbox that waits for its command's consumer. */
-  private async touch(key: ItemKey, version: number): Promise<void> {
+  private touch(key: ItemKey, version: number): Promise<void> {
+    return this.changeMarker(key, version, 'SET outbox_at = :now', { ':now': this.clock() });
+  }
+
+  /**
+   * Changes the sweep marker of an item still marked and still at `version`. If it changed meanwhile, whoever
+   * changed it answers for its outbox, and nothing is left to do.
+   */
+  private async changeMarker(key: ItemKey, version: number, update: string, values: Record<string, unknown>): Promise<void> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
-          UpdateExpression: 'SET outbox_at = :now',
+          UpdateExpression: update,
           ConditionExpression: '#version = :version AND attribute_exists(outbox_pending)',
           ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':now': this.clock(), ':version': version },
+          ExpressionAttributeValues: { ...values, ':version': version },
         }),
       );
     } catch (error) {
-      // Its consumer wrote meanwhile: nothing left to wait for.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }

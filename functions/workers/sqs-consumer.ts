@@ -84,12 +84,14 @@ export function createSqsBatchConsumer<Schema extends z.ZodType, Prepared>(
     }
   };
   return async (event, context) => {
-    const valid = event.Records.map(parse).flatMap((parsed) => (parsed.success ? [parsed.data] : []));
+    // Each body parsed once: for the batch's preparation and for its own handling.
+    const parsedById = new Map(event.Records.map((record) => [record.messageId, parse(record)]));
+    const valid = [...parsedById.values()].flatMap((parsed) => (parsed.success ? [parsed.data] : []));
     const prepared = valid.length === 0 ? undefined : prepare(valid);
     // Settled here too, so that a failed preparation is each message's failure, never an unhandled rejection.
     prepared?.catch(() => undefined);
     const handleRecord = async (record: SQSRecord): Promise<void> => {
-      const parsed = parse(record);
+      const parsed = parsedById.get(record.messageId) ?? parse(record);
       if (!parsed.success || prepared === undefined) {
         // A malformed message will never succeed: fail it, and the redrive policy moves it to the DLQ.
         logger.error('Malformed queue message', { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount });
