@@ -3,8 +3,18 @@
  * (lib/local/) both read this file and nothing else to learn which functions exist, which routes
  * invoke them, which queues feed them, and how the table is keyed — so the two cannot drift.
  *
- * This module is plain data plus tiny pure helpers: no CDK import, no AWS SDK import.
+ * This module is plain data plus tiny pure helpers: no CDK import, no AWS SDK import. The routes are the
+ * capabilities' own declarations, which are plain data too.
  */
+import { customerRoutes } from '../functions/customers/routes.ts';
+import { eventRoutes } from '../functions/events/routes.ts';
+import { healthRoutes } from '../functions/health/routes.ts';
+import { checkoutRoutes, consoleRoutes, pageRoutes, sessionRoutes, walletRoutes } from '../functions/hosted/routes.ts';
+import type { RouteDeclaration } from '../functions/http/route-declaration.ts';
+import { merchantRoutes } from '../functions/merchants/routes.ts';
+import { orderRoutes } from '../functions/orders/routes.ts';
+import { paymentRoutes, transactionRoutes } from '../functions/payments/routes.ts';
+import { webhookEndpointRoutes } from '../functions/webhooks/routes.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -239,55 +249,25 @@ export const functions = {
   pages: { ...api('pages', 'Serves the hosted pages and their assets', {}), staticFiles: 'pages' },
 } as const satisfies Record<FunctionName, FunctionSpec>;
 
-export const routes: readonly RouteSpec[] = [
-  { method: 'GET', path: '/health', function: 'health', auth: 'none' },
-  { method: 'POST', path: '/merchants', function: 'merchants', auth: 'admin' },
-  { method: 'POST', path: '/api_keys', function: 'merchants', auth: 'merchant' },
-  { method: 'DELETE', path: '/api_keys/{id}', function: 'merchants', auth: 'merchant' },
-  { method: 'POST', path: '/payments', function: 'payments', auth: 'merchant' },
-  { method: 'GET', path: '/payments/{transaction_id}', function: 'payments', auth: 'merchant' },
-  { method: 'POST', path: '/payments/{transaction_id}/capture', function: 'payments', auth: 'merchant' },
-  { method: 'POST', path: '/payments/{transaction_id}/cancel', function: 'payments', auth: 'merchant' },
-  { method: 'POST', path: '/payments/{transaction_id}/refunds', function: 'payments', auth: 'merchant' },
-  { method: 'GET', path: '/transactions', function: 'transactions', auth: 'merchant' },
-  { method: 'POST', path: '/customers', function: 'customers', auth: 'merchant' },
-  { method: 'GET', path: '/customers/{id}', function: 'customers', auth: 'merchant' },
-  { method: 'GET', path: '/customers/{id}/payment_methods', function: 'customers', auth: 'merchant' },
-  { method: 'POST', path: '/payment_methods', function: 'customers', auth: 'merchant' },
-  { method: 'PUT', path: '/payment_methods', function: 'customers', auth: 'merchant' },
-  { method: 'DELETE', path: '/payment_methods/{id}', function: 'customers', auth: 'merchant' },
-  { method: 'POST', path: '/orders', function: 'orders', auth: 'merchant' },
-  { method: 'GET', path: '/orders/{id}', function: 'orders', auth: 'merchant' },
-  { method: 'GET', path: '/events', function: 'events', auth: 'merchant' },
-  { method: 'GET', path: '/events/{id}', function: 'events', auth: 'merchant' },
-  { method: 'POST', path: '/events/{id}/redeliver', function: 'events', auth: 'merchant' },
-  { method: 'POST', path: '/webhook_endpoints', function: 'webhooks', auth: 'merchant' },
-  { method: 'GET', path: '/webhook_endpoints', function: 'webhooks', auth: 'merchant' },
-  { method: 'GET', path: '/webhook_endpoints/{id}', function: 'webhooks', auth: 'merchant' },
-  { method: 'DELETE', path: '/webhook_endpoints/{id}', function: 'webhooks', auth: 'merchant' },
-  { method: 'POST', path: '/checkout_sessions', function: 'sessions', auth: 'merchant' },
-  { method: 'DELETE', path: '/checkout_sessions/{id}', function: 'sessions', auth: 'merchant' },
-  { method: 'POST', path: '/portal_sessions', function: 'sessions', auth: 'merchant' },
-  { method: 'DELETE', path: '/portal_sessions/{id}', function: 'sessions', auth: 'merchant' },
-  { method: 'POST', path: '/console_sessions', function: 'sessions', auth: 'merchant' },
-  { method: 'DELETE', path: '/console_sessions/{id}', function: 'sessions', auth: 'merchant' },
-  { method: 'GET', path: '/checkout', function: 'checkout', auth: 'checkout_session' },
-  { method: 'POST', path: '/checkout/pay', function: 'checkout', auth: 'checkout_session' },
-  { method: 'DELETE', path: '/checkout', function: 'checkout', auth: 'checkout_session' },
-  { method: 'GET', path: '/wallet', function: 'wallet', auth: 'portal_session' },
-  { method: 'POST', path: '/wallet/payment_methods', function: 'wallet', auth: 'portal_session' },
-  { method: 'PUT', path: '/wallet/default_payment_method', function: 'wallet', auth: 'portal_session' },
-  { method: 'DELETE', path: '/wallet/payment_methods/{id}', function: 'wallet', auth: 'portal_session' },
-  { method: 'GET', path: '/wallet/transactions', function: 'wallet', auth: 'portal_session' },
-  { method: 'DELETE', path: '/wallet', function: 'wallet', auth: 'portal_session' },
-  { method: 'GET', path: '/console/transactions', function: 'console', auth: 'console_session' },
-  { method: 'GET', path: '/console/transactions/{transaction_id}', function: 'console', auth: 'console_session' },
-  { method: 'DELETE', path: '/console', function: 'console', auth: 'console_session' },
-  { method: 'GET', path: '/pages/checkout', function: 'pages', auth: 'none' },
-  { method: 'GET', path: '/pages/wallet', function: 'pages', auth: 'none' },
-  { method: 'GET', path: '/pages/console', function: 'pages', auth: 'none' },
-  { method: 'GET', path: '/pages/assets/{file}', function: 'pages', auth: 'none' },
-];
+/**
+ * Every route, as its capability declares it (functions/<capability>/routes.ts), in the order openapi.yaml
+ * lists them. A new capability's routes join here; a new route of an existing one needs no change here.
+ */
+export const routes: readonly RouteDeclaration[] = [
+  healthRoutes,
+  merchantRoutes,
+  paymentRoutes,
+  transactionRoutes,
+  customerRoutes,
+  orderRoutes,
+  eventRoutes,
+  webhookEndpointRoutes,
+  sessionRoutes,
+  checkoutRoutes,
+  walletRoutes,
+  consoleRoutes,
+  pageRoutes,
+].flatMap((declared) => Object.values<RouteDeclaration>(declared));
 
 export const queues = {
   /** Pending payments waiting for the processor's answer. */
@@ -397,7 +377,7 @@ export const env = {
 } as const;
 
 /** The routes that a function serves, e.g. for its internal router. */
-export function routesOf(fn: FunctionName): readonly RouteSpec[] {
+export function routesOf(fn: FunctionName): readonly RouteDeclaration[] {
   return routes.filter((route) => route.function === fn);
 }
 

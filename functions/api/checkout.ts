@@ -17,10 +17,11 @@ import { TransactionRepository } from '../adapters/transaction-repository.ts';
 import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
 import { AuthenticationError } from '../core/errors.ts';
 import { requireCurrency } from '../core/money.ts';
-import { payCheckoutBody, type CheckoutView } from '../contract/sessions.ts';
+import { type CheckoutView } from '../contract/sessions.ts';
 import { activeSessionOf } from '../hosted/active-session.ts';
 import { payCheckout } from '../hosted/pay-checkout.ts';
 import { toCheckoutTransaction } from '../hosted/views.ts';
+import { checkoutRoutes } from '../hosted/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
 import { defineRoute, type ApiRequest } from '../http/route.ts';
 
@@ -68,42 +69,29 @@ async function viewOf(session: Session): Promise<CheckoutView> {
 }
 
 export const handler = createApiHandler([
-  defineRoute({
-    method: 'GET',
-    path: '/checkout',
-    handle: async (request) => ({ status: 200, body: await viewOf(await checkoutSessionOf(request)) }),
+  defineRoute(checkoutRoutes.getCheckout, async (request) => ({ status: 200, body: await viewOf(await checkoutSessionOf(request)) })),
+  defineRoute(checkoutRoutes.payCheckout, async (request) => {
+    const session = await checkoutSessionOf(request);
+    const transaction = await payCheckout(
+      {
+        transactions,
+        vault,
+        fingerprints,
+        customers,
+        orders,
+        sessions,
+        now,
+        defaultCurrency: (id) => merchants.defaultCurrencyOf(id),
+      },
+      session,
+      request.body,
+      request.newId,
+    );
+    return { status: 201, body: toCheckoutTransaction(transaction) };
   }),
-  defineRoute({
-    method: 'POST',
-    path: '/checkout/pay',
-    body: payCheckoutBody,
-    handle: async (request) => {
-      const session = await checkoutSessionOf(request);
-      const transaction = await payCheckout(
-        {
-          transactions,
-          vault,
-          fingerprints,
-          customers,
-          orders,
-          sessions,
-          now,
-          defaultCurrency: (id) => merchants.defaultCurrencyOf(id),
-        },
-        session,
-        request.body,
-        request.newId,
-      );
-      return { status: 201, body: toCheckoutTransaction(transaction) };
-    },
-  }),
-  defineRoute({
-    method: 'DELETE',
-    path: '/checkout',
-    handle: async (request) => {
-      const session = await checkoutSessionOf(request);
-      const ended = await sessions.end(session.merchantId, 'checkout', session.id);
-      return { status: 200, body: { id: ended.id, ended: true, ended_at: ended.endedAt } };
-    },
+  defineRoute(checkoutRoutes.endOwnCheckoutSession, async (request) => {
+    const session = await checkoutSessionOf(request);
+    const ended = await sessions.end(session.merchantId, 'checkout', session.id);
+    return { status: 200, body: { id: ended.id, ended: true, ended_at: ended.endedAt } };
   }),
 ]);

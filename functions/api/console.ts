@@ -12,9 +12,10 @@ import { EventRepository, type RecordedEvent } from '../adapters/event-repositor
 import { TransactionRepository } from '../adapters/transaction-repository.ts';
 import { tableNameFromEnv } from '../config.ts';
 import { NotFoundError } from '../core/errors.ts';
-import { consoleTransactionsQuery, type TimelineEvent } from '../contract/sessions.ts';
+import { type TimelineEvent } from '../contract/sessions.ts';
 import { activeSessionOf } from '../hosted/active-session.ts';
 import { toPageTransaction } from '../hosted/views.ts';
+import { consoleRoutes } from '../hosted/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
 import { defineRoute } from '../http/route.ts';
 import type { Delivery } from '../webhooks/delivery-store.ts';
@@ -51,35 +52,22 @@ function toTimelineEvent({ event, deliveries }: RecordedEvent): TimelineEvent {
 }
 
 export const handler = createApiHandler([
-  defineRoute({
-    method: 'GET',
-    path: '/console/transactions',
-    query: consoleTransactionsQuery,
-    handle: async (request) => {
-      const { merchantId } = await activeSessionOf(sessions, request, 'console_session');
-      const page = await transactions.list({ merchantId, limit: request.query.limit });
-      return { status: 200, body: page.transactions.map(toPageTransaction) };
-    },
+  defineRoute(consoleRoutes.listConsoleTransactions, async (request) => {
+    const { merchantId } = await activeSessionOf(sessions, request, 'console_session');
+    const page = await transactions.list({ merchantId, limit: request.query.limit });
+    return { status: 200, body: page.transactions.map(toPageTransaction) };
   }),
-  defineRoute({
-    method: 'GET',
-    path: '/console/transactions/{transaction_id}',
-    handle: async (request) => {
-      const { merchantId } = await activeSessionOf(sessions, request, 'console_session');
-      const id = request.pathParameters.transaction_id ?? '';
-      const transaction = await transactions.getOwned(merchantId, id);
-      if (transaction === undefined) throw new NotFoundError('transaction', id, 'transaction_id');
-      const timeline = await events.timelineOf(merchantId, transaction.id, transaction.createdAt);
-      return { status: 200, body: { transaction: toPageTransaction(transaction), timeline: timeline.events.map(toTimelineEvent), timeline_complete: timeline.complete } };
-    },
+  defineRoute(consoleRoutes.getConsoleTransaction, async (request) => {
+    const { merchantId } = await activeSessionOf(sessions, request, 'console_session');
+    const id = request.pathParameters.transaction_id ?? '';
+    const transaction = await transactions.getOwned(merchantId, id);
+    if (transaction === undefined) throw new NotFoundError('transaction', id, 'transaction_id');
+    const timeline = await events.timelineOf(merchantId, transaction.id, transaction.createdAt);
+    return { status: 200, body: { transaction: toPageTransaction(transaction), timeline: timeline.events.map(toTimelineEvent), timeline_complete: timeline.complete } };
   }),
-  defineRoute({
-    method: 'DELETE',
-    path: '/console',
-    handle: async (request) => {
-      const session = await activeSessionOf(sessions, request, 'console_session');
-      const ended = await sessions.end(session.merchantId, 'console', session.id);
-      return { status: 200, body: { id: ended.id, ended: true, ended_at: ended.endedAt } };
-    },
+  defineRoute(consoleRoutes.endOwnConsoleSession, async (request) => {
+    const session = await activeSessionOf(sessions, request, 'console_session');
+    const ended = await sessions.end(session.merchantId, 'console', session.id);
+    return { status: 200, body: { id: ended.id, ended: true, ended_at: ended.endedAt } };
   }),
 ]);

@@ -13,12 +13,6 @@ import { SqsQueueSender } from '../adapters/queue-sender.ts';
 import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
 import { toPublicCustomer, toPublicPaymentMethod } from '../core/customer.ts';
 import {
-  createCustomerBody,
-  listPaymentMethodsQuery,
-  savePaymentMethodBody,
-  setDefaultPaymentMethodBody,
-} from '../contract/customers.ts';
-import {
   createCustomer,
   detachPaymentMethod,
   listPaymentMethods,
@@ -26,6 +20,7 @@ import {
   savePaymentMethod,
   setDefaultPaymentMethod,
 } from '../customers/customers.ts';
+import { customerRoutes } from '../customers/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
 import { decodeCursor, pageResult } from '../http/pagination.ts';
 import { defineRoute, merchantOf } from '../http/route.ts';
@@ -45,81 +40,53 @@ const deps = { customers, now };
 const idOf = (pathParameters: Readonly<Record<string, string>>): string => pathParameters.id ?? '';
 
 export const handler = createApiHandler([
-  defineRoute({
-    method: 'POST',
-    path: '/customers',
-    body: createCustomerBody,
-    handle: async (request) => {
-      const customer = await createCustomer(deps, {
-        merchantId: merchantOf(request).merchantId,
-        body: request.body,
-        newId: request.newId,
-      });
-      return { status: 201, body: toPublicCustomer(customer) };
-    },
+  defineRoute(customerRoutes.createCustomer, async (request) => {
+    const customer = await createCustomer(deps, {
+      merchantId: merchantOf(request).merchantId,
+      body: request.body,
+      newId: request.newId,
+    });
+    return { status: 201, body: toPublicCustomer(customer) };
   }),
-  defineRoute({
-    method: 'GET',
-    path: '/customers/{id}',
-    handle: async (request) => {
-      const customer = await requireCustomer(deps, merchantOf(request).merchantId, idOf(request.pathParameters));
-      return { status: 200, body: toPublicCustomer(customer) };
-    },
+  defineRoute(customerRoutes.getCustomer, async (request) => {
+    const customer = await requireCustomer(deps, merchantOf(request).merchantId, idOf(request.pathParameters));
+    return { status: 200, body: toPublicCustomer(customer) };
   }),
-  defineRoute({
-    method: 'GET',
-    path: '/customers/{id}/payment_methods',
-    query: listPaymentMethodsQuery,
-    handle: async (request) => {
-      const { merchantId } = merchantOf(request);
-      const customerId = idOf(request.pathParameters);
-      const cursor = decodeCursor(request.query.starting_after, { merchant: merchantId, customer: customerId });
-      const page = await listPaymentMethods(deps, merchantId, customerId, {
-        limit: request.query.limit,
-        ...(cursor?.after === undefined ? {} : { startingAfter: cursor.after }),
-      });
-      return pageResult(request.location, {
-        items: page.paymentMethods.map((paymentMethod) => toPublicPaymentMethod(paymentMethod, page.customer)),
-        nextKey: page.lastId === undefined ? undefined : { merchant: merchantId, customer: customerId, after: page.lastId },
-      });
-    },
+  defineRoute(customerRoutes.listPaymentMethods, async (request) => {
+    const { merchantId } = merchantOf(request);
+    const customerId = idOf(request.pathParameters);
+    const cursor = decodeCursor(request.query.starting_after, { merchant: merchantId, customer: customerId });
+    const page = await listPaymentMethods(deps, merchantId, customerId, {
+      limit: request.query.limit,
+      ...(cursor?.after === undefined ? {} : { startingAfter: cursor.after }),
+    });
+    return pageResult(request.location, {
+      items: page.paymentMethods.map((paymentMethod) => toPublicPaymentMethod(paymentMethod, page.customer)),
+      nextKey: page.lastId === undefined ? undefined : { merchant: merchantId, customer: customerId, after: page.lastId },
+    });
   }),
-  defineRoute({
-    method: 'POST',
-    path: '/payment_methods',
-    body: savePaymentMethodBody,
-    handle: async (request) => {
-      const { paymentMethod, customer } = await savePaymentMethod(
-        { ...deps, vault, fingerprints },
-        { merchantId: merchantOf(request).merchantId, body: request.body, newId: request.newId },
-      );
-      return { status: 201, body: toPublicPaymentMethod(paymentMethod, customer) };
-    },
+  defineRoute(customerRoutes.savePaymentMethod, async (request) => {
+    const { paymentMethod, customer } = await savePaymentMethod(
+      { ...deps, vault, fingerprints },
+      { merchantId: merchantOf(request).merchantId, body: request.body, newId: request.newId },
+    );
+    return { status: 201, body: toPublicPaymentMethod(paymentMethod, customer) };
   }),
-  defineRoute({
-    method: 'PUT',
-    path: '/payment_methods',
-    body: setDefaultPaymentMethodBody,
-    handle: async (request) => {
-      const customer = await setDefaultPaymentMethod(
-        deps,
-        merchantOf(request).merchantId,
-        request.body.customer_id,
-        request.body.payment_method_id,
-      );
-      return { status: 200, body: toPublicCustomer(customer) };
-    },
+  defineRoute(customerRoutes.setDefaultPaymentMethod, async (request) => {
+    const customer = await setDefaultPaymentMethod(
+      deps,
+      merchantOf(request).merchantId,
+      request.body.customer_id,
+      request.body.payment_method_id,
+    );
+    return { status: 200, body: toPublicCustomer(customer) };
   }),
-  defineRoute({
-    method: 'DELETE',
-    path: '/payment_methods/{id}',
-    handle: async (request) => {
-      const { paymentMethod, customer } = await detachPaymentMethod(
-        deps,
-        merchantOf(request).merchantId,
-        idOf(request.pathParameters),
-      );
-      return { status: 200, body: toPublicPaymentMethod(paymentMethod, customer) };
-    },
+  defineRoute(customerRoutes.detachPaymentMethod, async (request) => {
+    const { paymentMethod, customer } = await detachPaymentMethod(
+      deps,
+      merchantOf(request).merchantId,
+      idOf(request.pathParameters),
+    );
+    return { status: 200, body: toPublicPaymentMethod(paymentMethod, customer) };
   }),
 ]);

@@ -8,7 +8,7 @@ import { EventRepository, toPublicEvent, type RecordedEvent } from '../adapters/
 import { SqsQueueSender, type QueueSender } from '../adapters/queue-sender.ts';
 import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
 import { NotFoundError } from '../core/errors.ts';
-import { listEventsQuery } from '../contract/events.ts';
+import { eventRoutes as declared } from '../events/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
 import { decodeCursor, pageResult } from '../http/pagination.ts';
 import { defineRoute, merchantOf, type ApiRoute } from '../http/route.ts';
@@ -43,49 +43,36 @@ const toPublic = ({ event, deliveries }: RecordedEvent): ReturnType<typeof toPub
 
 export function eventRoutes({ events, queue }: EventRoutesDependencies): ApiRoute[] {
   return [
-    defineRoute({
-      method: 'GET',
-      path: '/events',
-      query: listEventsQuery,
-      handle: async (request) => {
-        const { merchantId } = merchantOf(request);
-        const cursor = decodeCursor(request.query.starting_after, { merchant: merchantId });
-        const page = await events.list({
-          merchantId,
-          limit: request.query.limit,
-          ...(request.query.type === undefined ? {} : { type: request.query.type }),
-          ...(cursor?.after === undefined ? {} : { startingAfter: cursor.after }),
-        });
-        return pageResult(request.location, {
-          items: page.events.map(toPublic),
-          nextKey: page.lastId === undefined ? undefined : { merchant: merchantId, after: page.lastId },
-        });
-      },
+    defineRoute(declared.listEvents, async (request) => {
+      const { merchantId } = merchantOf(request);
+      const cursor = decodeCursor(request.query.starting_after, { merchant: merchantId });
+      const page = await events.list({
+        merchantId,
+        limit: request.query.limit,
+        ...(request.query.type === undefined ? {} : { type: request.query.type }),
+        ...(cursor?.after === undefined ? {} : { startingAfter: cursor.after }),
+      });
+      return pageResult(request.location, {
+        items: page.events.map(toPublic),
+        nextKey: page.lastId === undefined ? undefined : { merchant: merchantId, after: page.lastId },
+      });
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/events/{id}',
-      handle: async (request) => {
-        const id = request.pathParameters.id ?? '';
-        const recorded = await events.getOwned(merchantOf(request).merchantId, id);
-        if (recorded === undefined) throw new NotFoundError('event', id, 'id');
-        return { status: 200, body: toPublic(recorded) };
-      },
+    defineRoute(declared.getEvent, async (request) => {
+      const id = request.pathParameters.id ?? '';
+      const recorded = await events.getOwned(merchantOf(request).merchantId, id);
+      if (recorded === undefined) throw new NotFoundError('event', id, 'id');
+      return { status: 200, body: toPublic(recorded) };
     }),
-    defineRoute({
-      method: 'POST',
-      path: '/events/{id}/redeliver',
-      handle: async (request) => {
-        const id = request.pathParameters.id ?? '';
-        const { merchantId } = merchantOf(request);
-        const recorded = await events.getOwned(merchantId, id);
-        if (recorded === undefined) throw new NotFoundError('event', id, 'id');
-        // The redelivery happens once per id however often the fan-out message arrives; seeded by the
-        // idempotency record, the id stays the same when a retry of this request takes it over.
-        const message: RedeliveryMessage = { merchant_id: merchantId, event_id: id, redelivery_id: request.newId('redelivery') };
-        await queue.send('webhookFanout', JSON.stringify(message));
-        return { status: 200, body: { event_id: id, status: 'scheduled' } };
-      },
+    defineRoute(declared.redeliverEvent, async (request) => {
+      const id = request.pathParameters.id ?? '';
+      const { merchantId } = merchantOf(request);
+      const recorded = await events.getOwned(merchantId, id);
+      if (recorded === undefined) throw new NotFoundError('event', id, 'id');
+      // The redelivery happens once per id however often the fan-out message arrives; seeded by the
+      // idempotency record, the id stays the same when a retry of this request takes it over.
+      const message: RedeliveryMessage = { merchant_id: merchantId, event_id: id, redelivery_id: request.newId('redelivery') };
+      await queue.send('webhookFanout', JSON.stringify(message));
+      return { status: 200, body: { event_id: id, status: 'scheduled' } };
     }),
   ];
 }

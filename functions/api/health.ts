@@ -6,6 +6,7 @@ import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { MerchantStore } from '../adapters/merchant-store.ts';
 import { tableNameFromEnv } from '../config.ts';
 import type { HealthResponse } from '../contract/common.ts';
+import { healthRoutes as healthRoutesDeclared } from '../health/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
 import { serviceUnavailable } from '../http/problem.ts';
 import { defineRoute, type ApiRoute } from '../http/route.ts';
@@ -13,19 +14,15 @@ import { logger } from '../observability/logger.ts';
 
 export function healthRoutes(store: Pick<MerchantStore, 'checkReadable'>): ApiRoute[] {
   return [
-    defineRoute({
-      method: 'GET',
-      path: '/health',
-      handle: async () => {
-        try {
-          await store.checkReadable();
-        } catch (error) {
-          logger.warn('Health check: the table cannot be read', { error });
-          throw serviceUnavailable('The table cannot be read.');
-        }
-        const body: HealthResponse = { status: 'ok', checks: { table: 'ok' } };
-        return { status: 200, body };
-      },
+    defineRoute(healthRoutesDeclared.getHealth, async () => {
+      try {
+        await store.checkReadable();
+      } catch (error) {
+        logger.warn('Health check: the table cannot be read', { error });
+        throw serviceUnavailable('The table cannot be read.');
+      }
+      const body: HealthResponse = { status: 'ok', checks: { table: 'ok' } };
+      return { status: 200, body };
     }),
   ];
 }

@@ -7,7 +7,7 @@ import { OutboxStore } from '../adapters/outbox.ts';
 import { noQueues } from '../adapters/no-queues.ts';
 import { tableNameFromEnv } from '../config.ts';
 import { toPublicOrder } from '../core/order.ts';
-import { createOrderBody } from '../contract/orders.ts';
+import { orderRoutes } from '../orders/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
 import { defineRoute, merchantOf } from '../http/route.ts';
 import { createOrder, requireOrder } from '../orders/orders.ts';
@@ -21,29 +21,20 @@ const merchants = new MerchantStore(dynamoDocumentClient, tableName);
 const now = (): Date => new Date();
 
 export const handler = createApiHandler([
-  defineRoute({
-    method: 'POST',
-    path: '/orders',
-    body: createOrderBody,
-    handle: async (request) => {
-      const order = await createOrder(
-        {
-          orders,
-          customers,
-          now,
-          defaultCurrency: (id) => merchants.defaultCurrencyOf(id),
-        },
-        { merchantId: merchantOf(request).merchantId, body: request.body, newId: request.newId },
-      );
-      return { status: 201, body: toPublicOrder(order) };
-    },
+  defineRoute(orderRoutes.createOrder, async (request) => {
+    const order = await createOrder(
+      {
+        orders,
+        customers,
+        now,
+        defaultCurrency: (id) => merchants.defaultCurrencyOf(id),
+      },
+      { merchantId: merchantOf(request).merchantId, body: request.body, newId: request.newId },
+    );
+    return { status: 201, body: toPublicOrder(order) };
   }),
-  defineRoute({
-    method: 'GET',
-    path: '/orders/{id}',
-    handle: async (request) => {
-      const order = await requireOrder({ orders }, merchantOf(request).merchantId, request.pathParameters.id ?? '');
-      return { status: 200, body: toPublicOrder(order) };
-    },
+  defineRoute(orderRoutes.getOrder, async (request) => {
+    const order = await requireOrder({ orders }, merchantOf(request).merchantId, request.pathParameters.id ?? '');
+    return { status: 200, body: toPublicOrder(order) };
   }),
 ]);

@@ -15,7 +15,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { NotFoundError } from '../core/errors.ts';
 import { problemResponse } from '../http/problem.ts';
 import type { ApiRoute } from '../http/route.ts';
-import { routesOf } from '../../lib/topology.ts';
+import { pageRoutes } from '../hosted/routes.ts';
+import type { RouteDeclaration } from '../http/route-declaration.ts';
 
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
@@ -89,16 +90,15 @@ function notFound(what: string, id: string, requestId: string): APIGatewayProxyR
  * The routes served here, listed as the API handlers list theirs (test/contract checks every route has a
  * handler): none takes a body or a query. Static files skip the JSON pipeline, so `handle` is never called.
  */
-const servedRoutes: readonly ApiRoute[] = routesOf('pages').map((spec) => ({
-  spec,
-  body: undefined,
-  query: undefined,
-  handle: () => Promise.reject(new Error(`${spec.method} ${spec.path} is served as a static file, not through the API pipeline`)),
+const servedRoutes: readonly ApiRoute[] = Object.values<RouteDeclaration>(pageRoutes).map((declaration) => ({
+  declaration,
+  handle: () =>
+    Promise.reject(new Error(`${declaration.method} ${declaration.path} is served as a static file, not through the API pipeline`)),
 }));
 
 async function serveStatic(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const requestId = event.requestContext?.requestId ?? randomUUID();
-  if (event.resource === '/pages/assets/{file}') {
+  if (event.resource === pageRoutes.getPageAsset.path) {
     const name = event.pathParameters?.file ?? '';
     const asset = files.assets.get(name);
     return asset === undefined ? notFound('asset', name, requestId) : serve(asset, ASSET_CACHE);

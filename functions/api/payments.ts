@@ -15,7 +15,7 @@ import { TransactionRepository } from '../adapters/transaction-repository.ts';
 import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { toPublicRefund, toPublicTransaction } from '../core/transaction.ts';
-import { cancelPaymentBody, capturePaymentBody, createPaymentBody, refundPaymentBody } from '../contract/payments.ts';
+import { paymentRoutes } from '../payments/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
 import { defineRoute, merchantOf } from '../http/route.ts';
 import { cancelPayment, capturePayment, refundPayment } from '../payments/change-payment.ts';
@@ -38,76 +38,52 @@ const now = (): Date => new Date();
 const transactionIdOf = (pathParameters: Readonly<Record<string, string>>): string => pathParameters.transaction_id ?? '';
 
 export const handler = createApiHandler([
-  defineRoute({
-    method: 'POST',
-    path: '/payments',
-    body: createPaymentBody,
-    handle: async (request) => {
-      const { merchantId } = merchantOf(request);
-      const transaction = await createPayment(
-        {
-          transactions,
-          vault,
-          fingerprints,
-          customers,
-          orders,
-          now,
-          defaultCurrency: (id) => merchants.defaultCurrencyOf(id),
-        },
-        { merchantId, body: request.body, newId: request.newId },
-      );
-      return { status: 201, body: toPublicTransaction(transaction) };
-    },
+  defineRoute(paymentRoutes.createPayment, async (request) => {
+    const { merchantId } = merchantOf(request);
+    const transaction = await createPayment(
+      {
+        transactions,
+        vault,
+        fingerprints,
+        customers,
+        orders,
+        now,
+        defaultCurrency: (id) => merchants.defaultCurrencyOf(id),
+      },
+      { merchantId, body: request.body, newId: request.newId },
+    );
+    return { status: 201, body: toPublicTransaction(transaction) };
   }),
-  defineRoute({
-    method: 'GET',
-    path: '/payments/{transaction_id}',
-    handle: async (request) => {
-      const id = transactionIdOf(request.pathParameters);
-      const transaction = await transactions.getOwned(merchantOf(request).merchantId, id);
-      if (transaction === undefined) throw new NotFoundError('transaction', id, 'transaction_id');
-      return { status: 200, body: toPublicTransaction(transaction) };
-    },
+  defineRoute(paymentRoutes.getPayment, async (request) => {
+    const id = transactionIdOf(request.pathParameters);
+    const transaction = await transactions.getOwned(merchantOf(request).merchantId, id);
+    if (transaction === undefined) throw new NotFoundError('transaction', id, 'transaction_id');
+    return { status: 200, body: toPublicTransaction(transaction) };
   }),
-  defineRoute({
-    method: 'POST',
-    path: '/payments/{transaction_id}/capture',
-    body: capturePaymentBody,
-    handle: async (request) => {
-      const transaction = await capturePayment(
-        { transactions, orders, now },
-        merchantOf(request).merchantId,
-        transactionIdOf(request.pathParameters),
-        request.body.amount,
-      );
-      return { status: 200, body: toPublicTransaction(transaction) };
-    },
+  defineRoute(paymentRoutes.capturePayment, async (request) => {
+    const transaction = await capturePayment(
+      { transactions, orders, now },
+      merchantOf(request).merchantId,
+      transactionIdOf(request.pathParameters),
+      request.body.amount,
+    );
+    return { status: 200, body: toPublicTransaction(transaction) };
   }),
-  defineRoute({
-    method: 'POST',
-    path: '/payments/{transaction_id}/cancel',
-    body: cancelPaymentBody,
-    handle: async (request) => {
-      const transaction = await cancelPayment(
-        { transactions, now },
-        merchantOf(request).merchantId,
-        transactionIdOf(request.pathParameters),
-      );
-      return { status: 200, body: toPublicTransaction(transaction) };
-    },
+  defineRoute(paymentRoutes.cancelPayment, async (request) => {
+    const transaction = await cancelPayment(
+      { transactions, now },
+      merchantOf(request).merchantId,
+      transactionIdOf(request.pathParameters),
+    );
+    return { status: 200, body: toPublicTransaction(transaction) };
   }),
-  defineRoute({
-    method: 'POST',
-    path: '/payments/{transaction_id}/refunds',
-    body: refundPaymentBody,
-    handle: async (request) => {
-      const { transaction, refund } = await refundPayment(
-        { transactions, now },
-        merchantOf(request).merchantId,
-        transactionIdOf(request.pathParameters),
-        { id: request.newId('refund'), ...(request.body.amount === undefined ? {} : { amount: request.body.amount }) },
-      );
-      return { status: 201, body: { ...toPublicRefund(transaction, refund), transaction: toPublicTransaction(transaction) } };
-    },
+  defineRoute(paymentRoutes.refundPayment, async (request) => {
+    const { transaction, refund } = await refundPayment(
+      { transactions, now },
+      merchantOf(request).merchantId,
+      transactionIdOf(request.pathParameters),
+      { id: request.newId('refund'), ...(request.body.amount === undefined ? {} : { amount: request.body.amount }) },
+    );
+    return { status: 201, body: { ...toPublicRefund(transaction, refund), transaction: toPublicTransaction(transaction) } };
   }),
 ]);

@@ -12,10 +12,11 @@ import { noQueues } from '../adapters/no-queues.ts';
 import { SessionStore, type SessionKind } from '../adapters/session-store.ts';
 import { tableNameFromEnv } from '../config.ts';
 import { NotFoundError } from '../core/errors.ts';
-import { createCheckoutSessionBody, createConsoleSessionBody, createPortalSessionBody } from '../contract/sessions.ts';
 import { checkoutTermsOf, sessionResponseOf } from '../hosted/open-session.ts';
+import { sessionRoutes } from '../hosted/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
 import { defineRoute, merchantOf, type ApiRoute } from '../http/route.ts';
+import type { RouteDeclaration } from '../http/route-declaration.ts';
 
 const tableName = tableNameFromEnv();
 // Reads customers and orders only: their repositories' outbox never publishes from here.
@@ -27,60 +28,38 @@ const sessions = new SessionStore(dynamoDocumentClient, tableName);
 
 const defaultCurrency = (merchantId: string): Promise<string> => merchants.defaultCurrencyOf(merchantId);
 
-function endRoute(kind: SessionKind, path: string): ApiRoute {
-  return defineRoute({
-    method: 'DELETE',
-    path,
-    handle: async (request) => {
-      const ended = await sessions.end(merchantOf(request).merchantId, kind, request.pathParameters.id ?? '');
-      return { status: 200, body: { id: ended.id, ended: true, ended_at: ended.endedAt } };
-    },
+function endRoute(kind: SessionKind, declaration: RouteDeclaration): ApiRoute {
+  return defineRoute(declaration, async (request) => {
+    const ended = await sessions.end(merchantOf(request).merchantId, kind, request.pathParameters.id ?? '');
+    return { status: 200, body: { id: ended.id, ended: true, ended_at: ended.endedAt } };
   });
 }
 
 export const handler = createApiHandler([
-  defineRoute({
-    method: 'POST',
-    path: '/checkout_sessions',
-    body: createCheckoutSessionBody,
-    secretInResponse: true,
-    handle: async (request) => {
-      const { merchantId } = merchantOf(request);
-      const checkout = await checkoutTermsOf({ orders, customers, defaultCurrency }, merchantId, request.body);
-      const issued = await sessions.create({
-        id: request.newId('checkoutSession'),
-        kind: 'checkout',
-        merchantId,
-        ...(checkout.customerId === undefined ? {} : { customerId: checkout.customerId }),
-        checkout,
-      });
-      return { status: 201, body: sessionResponseOf(issued, request.location) };
-    },
+  defineRoute(sessionRoutes.createCheckoutSession, async (request) => {
+    const { merchantId } = merchantOf(request);
+    const checkout = await checkoutTermsOf({ orders, customers, defaultCurrency }, merchantId, request.body);
+    const issued = await sessions.create({
+      id: request.newId('checkoutSession'),
+      kind: 'checkout',
+      merchantId,
+      ...(checkout.customerId === undefined ? {} : { customerId: checkout.customerId }),
+      checkout,
+    });
+    return { status: 201, body: sessionResponseOf(issued, request.location) };
   }),
-  endRoute('checkout', '/checkout_sessions/{id}'),
-  defineRoute({
-    method: 'POST',
-    path: '/portal_sessions',
-    body: createPortalSessionBody,
-    secretInResponse: true,
-    handle: async (request) => {
-      const { merchantId } = merchantOf(request);
-      const customerId = request.body.customer_id;
-      if ((await customers.getOwned(merchantId, customerId)) === undefined) throw new NotFoundError('customer', customerId, 'customer_id');
-      const issued = await sessions.create({ id: request.newId('portalSession'), kind: 'portal', merchantId, customerId });
-      return { status: 201, body: sessionResponseOf(issued, request.location) };
-    },
+  endRoute('checkout', sessionRoutes.endCheckoutSession),
+  defineRoute(sessionRoutes.createPortalSession, async (request) => {
+    const { merchantId } = merchantOf(request);
+    const customerId = request.body.customer_id;
+    if ((await customers.getOwned(merchantId, customerId)) === undefined) throw new NotFoundError('customer', customerId, 'customer_id');
+    const issued = await sessions.create({ id: request.newId('portalSession'), kind: 'portal', merchantId, customerId });
+    return { status: 201, body: sessionResponseOf(issued, request.location) };
   }),
-  endRoute('portal', '/portal_sessions/{id}'),
-  defineRoute({
-    method: 'POST',
-    path: '/console_sessions',
-    body: createConsoleSessionBody,
-    secretInResponse: true,
-    handle: async (request) => {
-      const issued = await sessions.create({ id: request.newId('consoleSession'), kind: 'console', merchantId: merchantOf(request).merchantId });
-      return { status: 201, body: sessionResponseOf(issued, request.location) };
-    },
+  endRoute('portal', sessionRoutes.endPortalSession),
+  defineRoute(sessionRoutes.createConsoleSession, async (request) => {
+    const issued = await sessions.create({ id: request.newId('consoleSession'), kind: 'console', merchantId: merchantOf(request).merchantId });
+    return { status: 201, body: sessionResponseOf(issued, request.location) };
   }),
-  endRoute('console', '/console_sessions/{id}'),
+  endRoute('console', sessionRoutes.endConsoleSession),
 ]);

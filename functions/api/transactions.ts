@@ -7,7 +7,7 @@ import { tableNameFromEnv } from '../config.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { idBoundary } from '../core/ids.ts';
 import { toPublicTransaction } from '../core/transaction.ts';
-import { listTransactionsQuery } from '../contract/payments.ts';
+import { transactionRoutes } from '../payments/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
 import { decodeCursor, pageResult } from '../http/pagination.ts';
 import { defineRoute, merchantOf } from '../http/route.ts';
@@ -21,31 +21,26 @@ const transactions = new TransactionRepository(
 );
 
 export const handler = createApiHandler([
-  defineRoute({
-    method: 'GET',
-    path: '/transactions',
-    query: listTransactionsQuery,
-    handle: async (request) => {
-      const { merchantId } = merchantOf(request);
-      const query = request.query;
-      // Filtering by merchant is allowed only on one's own id; any other is as unknown as a missing one.
-      if (query.merchant_id !== undefined && query.merchant_id !== merchantId) {
-        throw new NotFoundError('merchant', query.merchant_id, 'merchant_id');
-      }
-      const cursor = decodeCursor(query.starting_after, { merchant: merchantId });
-      const page = await transactions.list({
-        merchantId,
-        limit: query.limit,
-        ...(query.customer_id === undefined ? {} : { customerId: query.customer_id }),
-        ...(query.status === undefined ? {} : { status: query.status }),
-        ...(query.created_gte === undefined ? {} : { idFrom: idBoundary('transaction', Date.parse(query.created_gte)) }),
-        ...(query.created_lt === undefined ? {} : { idBefore: idBoundary('transaction', Date.parse(query.created_lt)) }),
-        ...(cursor?.after === undefined ? {} : { startingAfter: cursor.after }),
-      });
-      return pageResult(request.location, {
-        items: page.transactions.map(toPublicTransaction),
-        nextKey: page.lastId === undefined ? undefined : { merchant: merchantId, after: page.lastId },
-      });
-    },
+  defineRoute(transactionRoutes.listTransactions, async (request) => {
+    const { merchantId } = merchantOf(request);
+    const query = request.query;
+    // Filtering by merchant is allowed only on one's own id; any other is as unknown as a missing one.
+    if (query.merchant_id !== undefined && query.merchant_id !== merchantId) {
+      throw new NotFoundError('merchant', query.merchant_id, 'merchant_id');
+    }
+    const cursor = decodeCursor(query.starting_after, { merchant: merchantId });
+    const page = await transactions.list({
+      merchantId,
+      limit: query.limit,
+      ...(query.customer_id === undefined ? {} : { customerId: query.customer_id }),
+      ...(query.status === undefined ? {} : { status: query.status }),
+      ...(query.created_gte === undefined ? {} : { idFrom: idBoundary('transaction', Date.parse(query.created_gte)) }),
+      ...(query.created_lt === undefined ? {} : { idBefore: idBoundary('transaction', Date.parse(query.created_lt)) }),
+      ...(cursor?.after === undefined ? {} : { startingAfter: cursor.after }),
+    });
+    return pageResult(request.location, {
+      items: page.transactions.map(toPublicTransaction),
+      nextKey: page.lastId === undefined ? undefined : { merchant: merchantId, after: page.lastId },
+    });
   }),
 ]);

@@ -15,7 +15,7 @@ import { SessionStore } from '../adapters/session-store.ts';
 import { TransactionRepository } from '../adapters/transaction-repository.ts';
 import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
 import { AuthenticationError, NotFoundError } from '../core/errors.ts';
-import { addWalletCardBody, setWalletDefaultBody, walletTransactionsQuery, type WalletView } from '../contract/sessions.ts';
+import { type WalletView } from '../contract/sessions.ts';
 import {
   detachPaymentMethod,
   listPaymentMethods,
@@ -25,6 +25,7 @@ import {
 } from '../customers/customers.ts';
 import { activeSessionOf } from '../hosted/active-session.ts';
 import { toPageTransaction, toWalletCard } from '../hosted/views.ts';
+import { walletRoutes } from '../hosted/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
 import { defineRoute, type ApiRequest } from '../http/route.ts';
 
@@ -76,67 +77,40 @@ async function requireOwnCard(owner: WalletOwner, paymentMethodId: string): Prom
 }
 
 export const handler = createApiHandler([
-  defineRoute({
-    method: 'GET',
-    path: '/wallet',
-    handle: async (request) => {
-      const owner = await ownerOf(request);
-      return { status: 200, body: await walletOf(owner) };
-    },
+  defineRoute(walletRoutes.getWallet, async (request) => {
+    const owner = await ownerOf(request);
+    return { status: 200, body: await walletOf(owner) };
   }),
-  defineRoute({
-    method: 'POST',
-    path: '/wallet/payment_methods',
-    body: addWalletCardBody,
-    handle: async (request) => {
-      const owner = await ownerOf(request);
-      const { paymentMethod, customer } = await savePaymentMethod(
-        { ...deps, vault, fingerprints },
-        { merchantId: owner.merchantId, body: { ...request.body, customer_id: owner.customerId }, newId: request.newId },
-      );
-      return { status: 201, body: toWalletCard(paymentMethod, customer) };
-    },
+  defineRoute(walletRoutes.addWalletCard, async (request) => {
+    const owner = await ownerOf(request);
+    const { paymentMethod, customer } = await savePaymentMethod(
+      { ...deps, vault, fingerprints },
+      { merchantId: owner.merchantId, body: { ...request.body, customer_id: owner.customerId }, newId: request.newId },
+    );
+    return { status: 201, body: toWalletCard(paymentMethod, customer) };
   }),
-  defineRoute({
-    method: 'PUT',
-    path: '/wallet/default_payment_method',
-    body: setWalletDefaultBody,
-    handle: async (request) => {
-      const owner = await ownerOf(request);
-      await requireOwnCard(owner, request.body.payment_method_id);
-      await setDefaultPaymentMethod(deps, owner.merchantId, owner.customerId, request.body.payment_method_id);
-      return { status: 200, body: await walletOf(owner) };
-    },
+  defineRoute(walletRoutes.setWalletDefaultCard, async (request) => {
+    const owner = await ownerOf(request);
+    await requireOwnCard(owner, request.body.payment_method_id);
+    await setDefaultPaymentMethod(deps, owner.merchantId, owner.customerId, request.body.payment_method_id);
+    return { status: 200, body: await walletOf(owner) };
   }),
-  defineRoute({
-    method: 'DELETE',
-    path: '/wallet/payment_methods/{id}',
-    handle: async (request) => {
-      const owner = await ownerOf(request);
-      const id = request.pathParameters.id ?? '';
-      await requireOwnCard(owner, id);
-      await detachPaymentMethod(deps, owner.merchantId, id);
-      return { status: 200, body: await walletOf(owner) };
-    },
+  defineRoute(walletRoutes.removeWalletCard, async (request) => {
+    const owner = await ownerOf(request);
+    const id = request.pathParameters.id ?? '';
+    await requireOwnCard(owner, id);
+    await detachPaymentMethod(deps, owner.merchantId, id);
+    return { status: 200, body: await walletOf(owner) };
   }),
-  defineRoute({
-    method: 'GET',
-    path: '/wallet/transactions',
-    query: walletTransactionsQuery,
-    handle: async (request) => {
-      const owner = await ownerOf(request);
-      await requireCustomer(deps, owner.merchantId, owner.customerId);
-      const page = await transactions.list({ merchantId: owner.merchantId, customerId: owner.customerId, limit: request.query.limit });
-      return { status: 200, body: page.transactions.map(toPageTransaction) };
-    },
+  defineRoute(walletRoutes.listWalletTransactions, async (request) => {
+    const owner = await ownerOf(request);
+    await requireCustomer(deps, owner.merchantId, owner.customerId);
+    const page = await transactions.list({ merchantId: owner.merchantId, customerId: owner.customerId, limit: request.query.limit });
+    return { status: 200, body: page.transactions.map(toPageTransaction) };
   }),
-  defineRoute({
-    method: 'DELETE',
-    path: '/wallet',
-    handle: async (request) => {
-      const owner = await ownerOf(request);
-      const ended = await sessions.end(owner.merchantId, 'portal', owner.sessionId);
-      return { status: 200, body: { id: ended.id, ended: true, ended_at: ended.endedAt } };
-    },
+  defineRoute(walletRoutes.endOwnPortalSession, async (request) => {
+    const owner = await ownerOf(request);
+    const ended = await sessions.end(owner.merchantId, 'portal', owner.sessionId);
+    return { status: 200, body: { id: ended.id, ended: true, ended_at: ended.endedAt } };
   }),
 ]);

@@ -6,12 +6,11 @@ import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { kmsClient } from '../adapters/kms-client.ts';
 import { tableNameFromEnv } from '../config.ts';
 import {
-  createWebhookEndpointBody,
-  listWebhookEndpointsQuery,
   type CreatedWebhookEndpointResponse,
   type WebhookEndpointResponse,
 } from '../contract/webhooks.ts';
 import { InvalidRequestError, NotFoundError } from '../core/errors.ts';
+import { webhookEndpointRoutes } from '../webhooks/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
 import { decodeCursor, pageResult } from '../http/pagination.ts';
 import { defineRoute, merchantOf, type ApiRoute } from '../http/route.ts';
@@ -51,67 +50,49 @@ async function requireAllowedUrl(url: string, dependencies: WebhookRoutesDepende
 export function webhookRoutes(dependencies: WebhookRoutesDependencies): ApiRoute[] {
   const now = dependencies.now ?? (() => new Date());
   return [
-    defineRoute({
-      method: 'POST',
-      path: '/webhook_endpoints',
-      body: createWebhookEndpointBody,
-      handle: async (request) => {
-        const { merchantId } = merchantOf(request);
-        await requireAllowedUrl(request.body.url, dependencies);
-        const endpointId = request.newId('webhookEndpoint');
-        const secret = generateSigningSecret();
-        const endpoint: WebhookEndpoint = {
-          endpointId,
-          merchantId,
-          url: request.body.url,
-          events: [...new Set(request.body.events)],
-          status: 'enabled',
-          disabledReason: undefined,
-          sealedSecret: await dependencies.secrets.seal(secret, { merchantId, endpointId }),
-          created: now().toISOString(),
-        };
-        await dependencies.endpoints.create(endpoint);
-        const body: CreatedWebhookEndpointResponse = { ...toPublicEndpoint(endpoint), secret };
-        return { status: 201, body };
-      },
+    defineRoute(webhookEndpointRoutes.createWebhookEndpoint, async (request) => {
+      const { merchantId } = merchantOf(request);
+      await requireAllowedUrl(request.body.url, dependencies);
+      const endpointId = request.newId('webhookEndpoint');
+      const secret = generateSigningSecret();
+      const endpoint: WebhookEndpoint = {
+        endpointId,
+        merchantId,
+        url: request.body.url,
+        events: [...new Set(request.body.events)],
+        status: 'enabled',
+        disabledReason: undefined,
+        sealedSecret: await dependencies.secrets.seal(secret, { merchantId, endpointId }),
+        created: now().toISOString(),
+      };
+      await dependencies.endpoints.create(endpoint);
+      const body: CreatedWebhookEndpointResponse = { ...toPublicEndpoint(endpoint), secret };
+      return { status: 201, body };
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/webhook_endpoints',
-      query: listWebhookEndpointsQuery,
-      handle: async (request) => {
-        const { merchantId } = merchantOf(request);
-        const cursor = decodeCursor(request.query.starting_after, { merchant: merchantId });
-        const page = await dependencies.endpoints.list({
-          merchantId,
-          limit: request.query.limit,
-          ...(cursor?.after === undefined ? {} : { startingAfter: cursor.after }),
-        });
-        return pageResult(request.location, {
-          items: page.endpoints.map(toPublicEndpoint),
-          nextKey: page.lastId === undefined ? undefined : { merchant: merchantId, after: page.lastId },
-        });
-      },
+    defineRoute(webhookEndpointRoutes.listWebhookEndpoints, async (request) => {
+      const { merchantId } = merchantOf(request);
+      const cursor = decodeCursor(request.query.starting_after, { merchant: merchantId });
+      const page = await dependencies.endpoints.list({
+        merchantId,
+        limit: request.query.limit,
+        ...(cursor?.after === undefined ? {} : { startingAfter: cursor.after }),
+      });
+      return pageResult(request.location, {
+        items: page.endpoints.map(toPublicEndpoint),
+        nextKey: page.lastId === undefined ? undefined : { merchant: merchantId, after: page.lastId },
+      });
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/webhook_endpoints/{id}',
-      handle: async (request) => {
-        const id = request.pathParameters.id ?? '';
-        const endpoint = await dependencies.endpoints.getOwned(merchantOf(request).merchantId, id);
-        if (endpoint === undefined) throw new NotFoundError('webhook endpoint', id, 'id');
-        return { status: 200, body: toPublicEndpoint(endpoint) };
-      },
+    defineRoute(webhookEndpointRoutes.getWebhookEndpoint, async (request) => {
+      const id = request.pathParameters.id ?? '';
+      const endpoint = await dependencies.endpoints.getOwned(merchantOf(request).merchantId, id);
+      if (endpoint === undefined) throw new NotFoundError('webhook endpoint', id, 'id');
+      return { status: 200, body: toPublicEndpoint(endpoint) };
     }),
-    defineRoute({
-      method: 'DELETE',
-      path: '/webhook_endpoints/{id}',
-      handle: async (request) => {
-        const id = request.pathParameters.id ?? '';
-        const deleted = await dependencies.endpoints.delete(merchantOf(request).merchantId, id);
-        if (!deleted) throw new NotFoundError('webhook endpoint', id, 'id');
-        return { status: 200, body: { id, deleted: true } };
-      },
+    defineRoute(webhookEndpointRoutes.deleteWebhookEndpoint, async (request) => {
+      const id = request.pathParameters.id ?? '';
+      const deleted = await dependencies.endpoints.delete(merchantOf(request).merchantId, id);
+      if (!deleted) throw new NotFoundError('webhook endpoint', id, 'id');
+      return { status: 200, body: { id, deleted: true } };
     }),
   ];
 }

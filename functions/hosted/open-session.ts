@@ -8,19 +8,20 @@ import type { CreateCheckoutSessionBody, SessionResponse } from '../contract/ses
 import type { Customers, Orders } from '../customers/ports.ts';
 import { requireOrder } from '../orders/orders.ts';
 import type { RequestLocation } from '../http/route.ts';
+import { pageRoutes, sessionRoutes } from './routes.ts';
 import { InvalidRequestError, NotFoundError, StateConflictError } from '../core/errors.ts';
 import type { CheckoutTerms, IssuedSession, SessionKind } from '../adapters/session-store.ts';
 
 const pagePaths: Readonly<Record<SessionKind, string>> = {
-  checkout: '/pages/checkout',
-  portal: '/pages/wallet',
-  console: '/pages/console',
+  checkout: pageRoutes.getCheckoutPage.path,
+  portal: pageRoutes.getWalletPage.path,
+  console: pageRoutes.getConsolePage.path,
 };
 
 const createPaths: Readonly<Record<SessionKind, string>> = {
-  checkout: '/checkout_sessions',
-  portal: '/portal_sessions',
-  console: '/console_sessions',
+  checkout: sessionRoutes.createCheckoutSession.path,
+  portal: sessionRoutes.createPortalSession.path,
+  console: sessionRoutes.createConsoleSession.path,
 };
 
 /** The public answer: the page URL on the same API (stage prefix kept), with the token in the fragment. */

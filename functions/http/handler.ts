@@ -1,7 +1,8 @@
 /**
  * `createApiHandler(routes)`: the Lambda handler of one API function, serving the routes it is given.
  * Every request passes the same steps, in this order:
- *   request id + log context → problem details → route → auth → media type → size → JSON → validation → route.
+ *   request id + log context → problem details → route → `requestSteps` (auth → media type → size → JSON and
+ *   validation → Idempotency-Key) → the route, under its Idempotency-Key.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -9,16 +10,12 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { newId } from '../core/ids.ts';
 import { logger } from '../observability/logger.ts';
 import {
-  authenticate,
-  limitBodySize,
-  parseJsonBody,
   problemDetails,
   requestIdentity,
-  requireJsonMediaType,
+  requestSteps,
   resolveRoute,
   routeOf,
   stateOf,
-  validateInput,
   type ApiEvent,
   type ApiState,
 } from './middlewares.ts';
@@ -52,17 +49,13 @@ export function createApiHandler(routes: readonly ApiRoute[], options: ApiHandle
   const responseSealer = options.responseSealer ?? kmsResponseSealer;
   // Built before the route runs: a sealer that cannot be built (no key id) fails the request before it creates a secret.
   const recordsFor = async (route: ApiRoute): Promise<IdempotencyRecords> =>
-    route.secretInResponse === true ? sealedResponses(idempotencyRecords(), await responseSealer()) : idempotencyRecords();
+    route.declaration.secretInResponse === true ? sealedResponses(idempotencyRecords(), await responseSealer()) : idempotencyRecords();
   const pipeline = middy<ApiEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestIdentity())
     .use(problemDetails())
     .use(resolveRoute(routes))
-    .use(authenticate())
-    .use(requireJsonMediaType())
-    .use(limitBodySize())
-    .use(parseJsonBody())
-    .use(validateInput())
+    .use(requestSteps.flatMap((step) => step.middlewares()))
     .handler(async (event) => {
       const state = stateOf(event);
       const route = routeOf(state);
@@ -110,9 +103,12 @@ async function kmsResponseSealer(): Promise<Sealer> {
 /** A route that seals its responses in a function IAM does not let seal them would fail every keyed request: fail the cold start. */
 function requireSealingAccess(routes: readonly ApiRoute[]): void {
   for (const route of routes) {
-    const access: FunctionAccess = functions[route.spec.function].access;
-    if (route.secretInResponse === true && access.idempotentResponses !== true) {
-      throw new Error(`${route.spec.method} ${route.spec.path}: secretInResponse needs access.idempotentResponses on ${route.spec.function}`);
+    const { declaration } = route;
+    const access: FunctionAccess = functions[declaration.function].access;
+    if (declaration.secretInResponse === true && access.idempotentResponses !== true) {
+      throw new Error(
+        `${declaration.method} ${declaration.path}: secretInResponse needs access.idempotentResponses on ${declaration.function}`,
+      );
     }
   }
 }

@@ -17,7 +17,7 @@ import type { IdempotencyRecord, IdempotencyScope, StoredResponse } from '../ada
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
-const MAX_KEY_LENGTH = 255;
+export const MAX_KEY_LENGTH = 255;
 
 export interface IdempotencyTimings {
   /** How long a request holds the key before a retry may presume it dead (beyond the function timeout). */

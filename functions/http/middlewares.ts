@@ -1,6 +1,7 @@
 /**
- * The steps every API request goes through, one middy middleware each, in the order `createApiHandler`
- * composes them. A step that refuses the request throws; `problemDetails` turns that into the response.
+ * The steps every API request goes through, in the order `createApiHandler` composes them. A step that
+ * refuses the request throws; `problemDetails` turns that into the response. Each step that can refuse says
+ * what it refuses on which routes (`RequestStep.refusals`): openapi.yaml documents those refusals from here.
  * Nothing here logs the event or the body: they may hold card data.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,9 +12,10 @@ import * as z from 'zod';
 import { AuthenticationError, ForbiddenError, GatewayError, InvalidRequestError } from '../core/errors.ts';
 import { isAnyId } from '../core/ids.ts';
 import { logger } from '../observability/logger.ts';
-import { readIdempotencyKey } from './idempotency.ts';
+import { MAX_KEY_LENGTH, readIdempotencyKey } from './idempotency.ts';
 import { isExpectedError, payloadTooLarge, problemResponse, routeNotFound, unsupportedMediaType } from './problem.ts';
 import { sessionAuths, type RouteAuth } from '../../lib/topology.ts';
+import type { ErrorCase, RouteDeclaration } from './route-declaration.ts';
 import type { ApiRoute, Principal } from './route.ts';
 import { validationError } from './validation.ts';
 
@@ -35,6 +37,13 @@ export interface ApiState {
 export const apiState: unique symbol = Symbol('apiState');
 export type ApiEvent = APIGatewayProxyEvent & { [apiState]?: ApiState };
 export type ApiMiddleware = middy.MiddlewareObj<ApiEvent, APIGatewayProxyResult, Error, Context>;
+
+/** A step that may refuse a request: its middlewares, in order, and what they refuse on a route. */
+export interface RequestStep {
+  readonly middlewares: () => readonly ApiMiddleware[];
+  /** The problems it answers on this route, each with its status, `code` and when. */
+  readonly refusals: (route: RouteDeclaration) => readonly ErrorCase[];
+}
 type ApiMiddyRequest = middy.Request<ApiEvent, APIGatewayProxyResult, Error, Context>;
 
 export function stateOf(event: ApiEvent): ApiState {
@@ -98,7 +107,7 @@ export function problemDetails(): ApiMiddleware {
 }
 
 export function resolveRoute(routes: readonly ApiRoute[]): ApiMiddleware {
-  const byKey = new Map(routes.map((route) => [`${route.spec.method} ${route.spec.path}`, route]));
+  const byKey = new Map(routes.map((route) => [`${route.declaration.method} ${route.declaration.path}`, route]));
   return {
     before: ({ event }) => {
       const route = byKey.get(`${event.httpMethod} ${event.resource}`);
@@ -119,7 +128,9 @@ const authorizerContext = z.discriminatedUnion('principal', [
   }),
 ]);
 
-const forbiddenMessages: Record<Exclude<RouteAuth, 'none'>, string> = {
+type Caller = Exclude<RouteAuth, 'none'>;
+
+const forbiddenMessages: Record<Caller, string> = {
   admin: 'This route needs the admin key.',
   merchant: 'This route needs a merchant secret key (sk_...).',
   checkout_session: 'This route needs a checkout session token (cs_...).',
@@ -143,12 +154,32 @@ function principalOf(caller: z.infer<typeof authorizerContext>): Principal {
   }
 }
 
-/** The route's `auth` in the topology must match who the authorizer said the caller is. */
-export function authenticate(): ApiMiddleware {
+/** Who else may have called, as openapi.yaml says when it describes a 403. */
+const forbiddenCallers: Record<Caller, string> = {
+  admin: 'A merchant key: this route needs the admin key.',
+  merchant: 'The admin key or a session token: this route needs a merchant secret key.',
+  checkout_session: 'A secret key or another kind of session token: this route needs a checkout session token (`cs_...`).',
+  portal_session: 'A secret key or another kind of session token: this route needs a wallet session token (`ps_...`).',
+  console_session: 'A secret key or another kind of session token: this route needs a console session token (`cons_...`).',
+};
+
+/** The route's `auth` must match who the authorizer said the caller is. */
+export const authentication: RequestStep = {
+  middlewares: () => [authenticate()],
+  refusals: (route) =>
+    route.auth === 'none'
+      ? []
+      : [
+          { status: 401, code: 'unauthenticated', when: 'No `Authorization: Bearer <key>`, or a key that is unknown or revoked.' },
+          { status: 403, code: 'forbidden', when: forbiddenCallers[route.auth] },
+        ],
+};
+
+function authenticate(): ApiMiddleware {
   return {
     before: ({ event }) => {
       const state = stateOf(event);
-      const required = routeOf(state).spec.auth;
+      const required = routeOf(state).declaration.auth;
       if (required === 'none') {
         state.principal = { kind: 'anonymous' };
         return;
@@ -183,7 +214,18 @@ function isJsonMediaType(contentType: string | undefined): boolean {
   });
 }
 
-export function requireJsonMediaType(): ApiMiddleware {
+/** Methods whose body the pipeline reads: only these can be too large, of the wrong media type, or bad JSON. */
+const hasBody = (route: RouteDeclaration): boolean => BODY_METHODS.has(route.method);
+
+export const jsonMediaType: RequestStep = {
+  middlewares: () => [requireJsonMediaType()],
+  refusals: (route) =>
+    hasBody(route)
+      ? [{ status: 415, code: 'unsupported_media_type', when: 'The body is not sent as `Content-Type: application/json` (UTF-8).' }]
+      : [],
+};
+
+function requireJsonMediaType(): ApiMiddleware {
   return {
     before: ({ event }) => {
       if (rawBodyOf(event) !== undefined && !isJsonMediaType(stateOf(event).headers['content-type'])) {
@@ -193,17 +235,52 @@ export function requireJsonMediaType(): ApiMiddleware {
   };
 }
 
-export function limitBodySize(maxBytes: number = MAX_BODY_BYTES): ApiMiddleware {
+export const bodySize: RequestStep = {
+  middlewares: () => [limitBodySize()],
+  refusals: (route) =>
+    hasBody(route) ? [{ status: 413, code: 'payload_too_large', when: `The body is over ${MAX_BODY_BYTES / 1024} KiB.` }] : [],
+};
+
+function limitBodySize(): ApiMiddleware {
   return {
     before: ({ event }) => {
       const body = rawBodyOf(event);
-      if (body !== undefined && Buffer.byteLength(body, 'utf8') > maxBytes) throw payloadTooLarge(maxBytes);
+      if (body !== undefined && Buffer.byteLength(body, 'utf8') > MAX_BODY_BYTES) throw payloadTooLarge(MAX_BODY_BYTES);
     },
   };
 }
 
+/**
+ * The body read as JSON, then path parameters, body and query checked against the route's declaration.
+ * One step for the documentation: a client meets a bad field more often than bad JSON, so that comes first.
+ */
+export const input: RequestStep = {
+  middlewares: () => [parseJsonBody(), validateInput()],
+  refusals: (route) => [
+    {
+      status: 400,
+      code: 'parameter_unknown',
+      when: hasBody(route)
+        ? 'A query parameter or body field the route does not take; `param` names it.'
+        : 'A query parameter the route does not take; `param` names it.',
+    },
+    ...(route.query === undefined && route.body === undefined
+      ? []
+      : ([
+          { status: 400, code: 'parameter_missing', when: 'A required field is missing; `param` names it.' },
+          { status: 400, code: 'parameter_invalid', when: 'A field has the wrong type or is out of range; `param` names it.' },
+        ] as const)),
+    ...(hasBody(route)
+      ? ([
+          { status: 400, code: 'invalid_json', when: 'The body is not valid JSON, or has `__proto__` or `constructor.prototype` keys.' },
+          { status: 400, code: 'invalid_request_body', when: 'The body is JSON but not an object.' },
+        ] as const)
+      : []),
+  ],
+};
+
 /** JSON.parse that refuses `__proto__` and `constructor.prototype` keys instead of letting them through. */
-export function parseJsonBody(): ApiMiddleware {
+function parseJsonBody(): ApiMiddleware {
   return {
     before: ({ event }) => {
       const raw = rawBodyOf(event);
@@ -228,37 +305,32 @@ export function parseJsonBody(): ApiMiddleware {
 }
 
 /**
- * Path parameters that name something other than one of our ids, by route path. `/pages/assets/{file}` is a
- * file name; the pages function serves it outside this pipeline and answers 404 for any name it lacks.
- */
-const NON_ID_PATH_PARAMETERS: Readonly<Record<string, readonly string[]>> = { '/pages/assets/{file}': ['file'] };
-
-/**
  * Every other path parameter is an id (`{id}`, `{transaction_id}`): what cannot be one names nothing we store,
  * so it is a 404 before any handler runs. Also keeps an over-long value out of a DynamoDB key (which would
  * fail the lookup with a 500). The value is not echoed: it is the client's, of any length or content.
  */
-function requireIdPathParameters(event: APIGatewayProxyEvent, route: ApiRoute): void {
-  const exempt = NON_ID_PATH_PARAMETERS[route.spec.path] ?? [];
+function requireIdPathParameters(event: APIGatewayProxyEvent, route: RouteDeclaration): void {
   for (const [param, value] of Object.entries(event.pathParameters ?? {})) {
-    if (exempt.includes(param) || (value !== undefined && isAnyId(value))) continue;
+    if (isNotAnId(route, param) || (value !== undefined && isAnyId(value))) continue;
     throw new GatewayError('not_found', 'resource_missing', `No such resource: \`${param}\` is not an id this API issued.`, {
       param,
     });
   }
 }
 
+function isNotAnId(route: RouteDeclaration, param: string): boolean {
+  const declared = route.pathParameters?.[param];
+  return typeof declared === 'object' && declared.notAnId;
+}
+
 const noFields = z.strictObject({});
 
-/**
- * Path parameters (ids), then body and query against the route's schemas; without a schema, any field is
- * unknown. Also the Idempotency-Key.
- */
-export function validateInput(): ApiMiddleware {
+/** Path parameters (ids), then body and query against the route's schemas; without a schema, any field is unknown. */
+function validateInput(): ApiMiddleware {
   return {
     before: ({ event }) => {
       const state = stateOf(event);
-      const route = routeOf(state);
+      const route = routeOf(state).declaration;
       requireIdPathParameters(event, route);
       const query = event.queryStringParameters ?? {};
       const parsedQuery = (route.query ?? noFields).safeParse(query);
@@ -270,10 +342,40 @@ export function validateInput(): ApiMiddleware {
         if (!parsedBody.success) throw validationError(parsedBody.error, body);
         state.body = route.body === undefined ? undefined : parsedBody.data;
       }
-      if (event.httpMethod === 'POST') {
-        const idempotencyKey = readIdempotencyKey(state.headers['idempotency-key']);
-        if (idempotencyKey !== undefined) state.idempotencyKey = idempotencyKey;
-      }
     },
   };
 }
+
+/**
+ * A POST's Idempotency-Key, read here; the handler runs the route under it (functions/http/handler.ts),
+ * which is where a key in use or reused is refused.
+ */
+export const idempotencyKey: RequestStep = {
+  middlewares: () => [readIdempotencyKeyHeader()],
+  refusals: (route) =>
+    route.method === 'POST'
+      ? [
+          {
+            status: 400,
+            code: 'idempotency_key_invalid',
+            when: `Idempotency-Key is not 1 to ${MAX_KEY_LENGTH} printable ASCII characters without spaces.`,
+          },
+          { status: 409, code: 'idempotency_key_in_use', when: 'A request with this Idempotency-Key is still running; retry later.' },
+          { status: 422, code: 'idempotency_key_reused', when: 'This Idempotency-Key was used with a different request.' },
+        ]
+      : [],
+};
+
+function readIdempotencyKeyHeader(): ApiMiddleware {
+  return {
+    before: ({ event }) => {
+      if (event.httpMethod !== 'POST') return;
+      const state = stateOf(event);
+      const key = readIdempotencyKey(state.headers['idempotency-key']);
+      if (key !== undefined) state.idempotencyKey = key;
+    },
+  };
+}
+
+/** The steps that may refuse a request, in the order they run, after the route is resolved. */
+export const requestSteps: readonly RequestStep[] = [authentication, jsonMediaType, bodySize, input, idempotencyKey];

@@ -1,12 +1,12 @@
 /**
- * What a route module writes: `defineRoute({ method, path, body?, query?, handle })`. The route's caller
- * (`auth`) is not repeated here: it comes from lib/topology.ts, looked up when the module loads, so a route
- * that the topology does not know fails the cold start instead of a request.
+ * What a handler serves: `defineRoute(declaration, handle)`, and the request and result a route's `handle`
+ * deals in. Method, path, caller and schemas come from the declaration alone.
  */
-import * as z from 'zod';
-import { routes as topologyRoutes, type HttpMethod, type RouteSpec, type SessionAuth } from '../../lib/topology.ts';
+import type * as z from 'zod';
+import type { SessionAuth } from '../../lib/topology.ts';
 import { AuthenticationError } from '../core/errors.ts';
 import type { IdKind } from '../core/ids.ts';
+import type { RouteDeclaration } from './route-declaration.ts';
 
 export type Principal =
   | { readonly kind: 'anonymous' }
@@ -64,54 +64,25 @@ export interface ApiResult {
 
 type Output<Schema> = Schema extends z.ZodType ? z.output<Schema> : undefined;
 
-export interface RouteDefinition<BodySchema extends z.ZodType | undefined, QuerySchema extends z.ZodType | undefined> {
-  readonly method: HttpMethod;
-  readonly path: string;
-  /** A strict object schema (unknown fields are refused): the request body. */
-  readonly body?: BodySchema;
-  /** A strict object schema over the query string's values (strings; use z.coerce for numbers). */
-  readonly query?: QuerySchema;
-  /**
-   * The response holds a secret (an API key, a session token): its Idempotency-Key record keeps the body
-   * sealed with KMS (functions/http/sealed-responses.ts). The route's function needs topology access
-   * `idempotentResponses`.
-   */
-  readonly secretInResponse?: boolean;
-  readonly handle: (request: ApiRequest<Output<BodySchema>, Output<QuerySchema>>) => Promise<ApiResult>;
-}
-
+/** A route as its handler serves it: the declaration, and what answers it. */
 export interface ApiRoute {
-  readonly spec: RouteSpec;
-  readonly body: z.ZodType | undefined;
-  readonly query: z.ZodType | undefined;
-  /** See RouteDefinition; absent means false. */
-  readonly secretInResponse?: boolean;
+  readonly declaration: RouteDeclaration;
   readonly handle: (request: ApiRequest) => Promise<ApiResult>;
 }
 
-export function defineRoute<
-  BodySchema extends z.ZodType | undefined = undefined,
-  QuerySchema extends z.ZodType | undefined = undefined,
->(definition: RouteDefinition<BodySchema, QuerySchema>): ApiRoute {
-  const spec = topologyRoutes.find((route) => route.method === definition.method && route.path === definition.path);
-  if (spec === undefined) throw new Error(`${definition.method} ${definition.path} is not a route of lib/topology.ts`);
-  for (const [part, schema] of [['body', definition.body], ['query', definition.query]] as const) {
-    if (schema !== undefined && !rejectsUnknownFields(schema)) {
-      throw new Error(`${definition.method} ${definition.path}: the ${part} schema must be a z.strictObject`);
-    }
-  }
+/**
+ * Serves a declared route (functions/<capability>/routes.ts): `handle` receives the body and query as the
+ * declaration's schemas parse them.
+ */
+export function defineRoute<const Declared extends RouteDeclaration>(
+  declaration: Declared,
+  handle: (request: ApiRequest<Output<Declared['body']>, Output<Declared['query']>>) => Promise<ApiResult>,
+): ApiRoute {
   return {
-    spec,
-    body: definition.body,
-    query: definition.query,
-    secretInResponse: definition.secretInResponse === true,
+    declaration,
     // The pipeline validated body and query with these very schemas before calling the route.
-    handle: (request) => definition.handle(request as ApiRequest<Output<BodySchema>, Output<QuerySchema>>),
+    handle: (request) => handle(request as ApiRequest<Output<Declared['body']>, Output<Declared['query']>>),
   };
-}
-
-function rejectsUnknownFields(schema: z.ZodType): boolean {
-  return schema instanceof z.ZodObject && schema.def.catchall instanceof z.ZodNever;
 }
 
 /** The session of a session route, of the kind the route needs (the pipeline has checked it already). */

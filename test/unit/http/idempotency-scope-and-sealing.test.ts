@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { KmsSeal, type SealContext, type Sealer } from '../../../functions/adapters/kms-seal.ts';
 import { createApiHandler } from '../../../functions/http/handler.ts';
 import { defineRoute } from '../../../functions/http/route.ts';
+import { declared } from './declared.ts';
 import { sealContextOf } from '../../../functions/http/sealed-responses.ts';
 import { apiEvent, jsonOf, lambdaContext, merchant, type Caller } from './api-event.ts';
 import { MemoryIdempotencyRecords } from './memory-idempotency.ts';
@@ -34,26 +35,17 @@ function gateway() {
   let issued = 0;
   const handler = createApiHandler(
     [
-      defineRoute({
-        method: 'POST',
-        path: '/payments',
-        body: z.strictObject({ amount: z.number().int() }),
-        handle: async (request) => ({ status: 201, body: { transaction_id: request.newId('transaction') } }),
-      }),
-      defineRoute({
-        method: 'POST',
-        path: '/checkout/pay',
-        body: z.strictObject({ card_number: z.string() }),
-        handle: async (request) => ({ status: 201, body: { transaction_id: request.newId('transaction') } }),
-      }),
-      defineRoute({
-        method: 'POST',
-        path: '/api_keys',
-        secretInResponse: true,
-        handle: async () => {
-          issued += 1;
-          return { status: 201, body: { id: `key_${issued}`, secret: `sk_test_secret_${issued}` } };
-        },
+      defineRoute(declared('POST', '/payments', { body: z.strictObject({ amount: z.number().int() }) }), async (request) => ({
+        status: 201,
+        body: { transaction_id: request.newId('transaction') },
+      })),
+      defineRoute(declared('POST', '/checkout/pay', { body: z.strictObject({ card_number: z.string() }) }), async (request) => ({
+        status: 201,
+        body: { transaction_id: request.newId('transaction') },
+      })),
+      defineRoute(declared('POST', '/api_keys', { secretInResponse: true }), async () => {
+        issued += 1;
+        return { status: 201, body: { id: `key_${issued}`, secret: `sk_test_secret_${issued}` } };
       }),
     ],
     { idempotencyRecords: () => records, responseSealer: async () => sealer },
@@ -116,7 +108,7 @@ describe('responses that hold a secret', () => {
   });
 
   it('need the function to hold the sealing grant: a flagged route elsewhere fails the cold start', () => {
-    const flagged = defineRoute({ method: 'POST', path: '/orders', secretInResponse: true, handle: async () => ({ status: 201, body: {} }) });
+    const flagged = defineRoute(declared('POST', '/orders', { secretInResponse: true }), async () => ({ status: 201, body: {} }));
 
     expect(() => createApiHandler([flagged])).toThrow(/secretInResponse needs access.idempotentResponses on orders/);
   });

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { newId } from '../../../functions/core/ids.ts';
 import { createApiHandler } from '../../../functions/http/handler.ts';
 import { defineRoute, type ApiRoute } from '../../../functions/http/route.ts';
+import { declared } from './declared.ts';
 import { routes as topologyRoutes, type RouteAuth, type RouteSpec } from '../../../lib/topology.ts';
 import { apiEvent, jsonOf, lambdaContext, merchant } from './api-event.ts';
 import { MemoryIdempotencyRecords } from './memory-idempotency.ts';
@@ -15,23 +16,20 @@ import { MemoryIdempotencyRecords } from './memory-idempotency.ts';
 const PARAMETER = /\{([^}]+)\}/g;
 const parametersOf = (path: string): string[] => [...path.matchAll(PARAMETER)].map((match) => match[1] ?? '');
 
-/** Served outside the API pipeline, and not an id: the pages function validates it (404 for a name it lacks). */
-const NON_ID_ROUTES = new Set(['GET /pages/assets/{file}']);
+/** Routes whose every path parameter is an id; the others declare theirs `notAnId` (e.g. a page asset's file name). */
 const idRoutes = topologyRoutes.filter(
-  (route) => parametersOf(route.path).length > 0 && !NON_ID_ROUTES.has(`${route.method} ${route.path}`),
+  (route) =>
+    parametersOf(route.path).length > 0 &&
+    parametersOf(route.path).every((name) => typeof route.pathParameters?.[name] === 'string'),
 );
 
 const handled: string[] = [];
 const handler = createApiHandler(
   idRoutes.map(
     (spec): ApiRoute =>
-      defineRoute({
-        method: spec.method,
-        path: spec.path,
-        handle: async (request) => {
-          handled.push(`${spec.method} ${spec.path}`);
-          return { status: 200, body: { path_parameters: request.pathParameters } };
-        },
+      defineRoute(declared(spec.method, spec.path), async (request) => {
+        handled.push(`${spec.method} ${spec.path}`);
+        return { status: 200, body: { path_parameters: request.pathParameters } };
       }),
   ),
   { idempotencyRecords: () => new MemoryIdempotencyRecords() },

@@ -6,6 +6,8 @@ import { createApiHandler } from '../../../functions/http/handler.ts';
 import { MAX_BODY_BYTES } from '../../../functions/http/middlewares.ts';
 import { pageResult } from '../../../functions/http/pagination.ts';
 import { defineRoute } from '../../../functions/http/route.ts';
+import { declareRoutes } from '../../../functions/http/route-declaration.ts';
+import { declared } from './declared.ts';
 import { admin, apiEvent, jsonOf, lambdaContext, merchant } from './api-event.ts';
 import { captureLogs } from './capture-logs.ts';
 import { MemoryIdempotencyRecords } from './memory-idempotency.ts';
@@ -25,32 +27,23 @@ const failures = {
 
 const idempotencyRecords = new MemoryIdempotencyRecords();
 const handler = createApiHandler([
-  defineRoute({
-    method: 'POST',
-    path: '/payments',
-    body: paymentBody,
-    handle: async (request) => ({
-      status: 201,
-      body: { received: request.body, principal: request.principal, idempotency_key: request.idempotencyKey ?? null },
-    }),
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/payments/{transaction_id}/capture',
-    body: z.strictObject({ fail: z.enum(['card', 'missing', 'limited', 'bug']) }),
-    handle: async (request) => {
+  defineRoute(declared('POST', '/payments', { body: paymentBody }), async (request) => ({
+    status: 201,
+    body: { received: request.body, principal: request.principal, idempotency_key: request.idempotencyKey ?? null },
+  })),
+  defineRoute(
+    declared('POST', '/payments/{transaction_id}/capture', { body: z.strictObject({ fail: z.enum(['card', 'missing', 'limited', 'bug']) }) }),
+    async (request) => {
       throw failures[request.body.fail];
     },
-  }),
-  defineRoute({
-    method: 'GET',
-    path: '/transactions',
-    query: z.strictObject({ ...paginationQueryShape, status: z.enum(['pending', 'captured']).optional() }),
-    handle: async (request) =>
+  ),
+  defineRoute(
+    declared('GET', '/transactions', { query: z.strictObject({ ...paginationQueryShape, status: z.enum(['pending', 'captured']).optional() }) }),
+    async (request) =>
       pageResult(request.location, { items: [{ query: request.query }], nextKey: { gsi1pk: 'MER#mer_1#TXN', gsi1sk: 'txn_9' } }),
-  }),
-  defineRoute({ method: 'GET', path: '/health', handle: async () => ({ status: 200, body: { status: 'ok' } }) }),
-  defineRoute({ method: 'POST', path: '/merchants', handle: async () => ({ status: 201, body: {} }) }),
+  ),
+  defineRoute(declared('GET', '/health'), async () => ({ status: 200, body: { status: 'ok' } })),
+  defineRoute(declared('POST', '/merchants'), async () => ({ status: 201, body: {} })),
 ], { idempotencyRecords: () => idempotencyRecords });
 
 const postPayment = (body: string, headers: Record<string, string> = {}) =>
@@ -325,16 +318,18 @@ describe('the API pipeline', () => {
   });
 });
 
-describe('defineRoute', () => {
-  it('refuses a route the topology does not know, at load time', () => {
-    expect(() => defineRoute({ method: 'GET', path: '/not-in-topology', handle: async () => ({ status: 200, body: {} }) })).toThrow(
-      /not a route/,
-    );
+describe('declareRoutes', () => {
+  it('refuses a body schema that would silently drop unknown fields, at load time', () => {
+    const loose = { ...declared('POST', '/payments'), body: z.object({ amount: z.number() }) };
+
+    expect(() => declareRoutes({ createPayment: loose })).toThrow(/strictObject/);
   });
 
-  it('refuses a body schema that would silently drop unknown fields', () => {
-    expect(() =>
-      defineRoute({ method: 'POST', path: '/payments', body: z.object({ amount: z.number() }), handle: async () => ({ status: 200, body: {} }) }),
-    ).toThrow(/strictObject/);
+  it('names each route by the key it is declared under', () => {
+    const { operationId: _operationId, ...route } = declared('GET', '/health');
+
+    const { probe } = declareRoutes({ probe: route });
+
+    expect(probe.operationId).toBe('probe');
   });
 });
