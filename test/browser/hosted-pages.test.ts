@@ -246,6 +246,23 @@ describe.skipIf(!hasChromium)('hosted pages in Chromium', () => {
     await page.close();
   });
 
+  it('closes the console at its next refresh once its session is ended elsewhere, and forgets the token', async () => {
+    const url = await openSession('console', {});
+    const token = new URL(url).hash.replace(/^#token=/, '');
+    const page = await context.newPage();
+    const firstRefresh = page.waitForResponse((response) => response.url().includes('/console/transactions') && response.ok());
+    await page.goto(url);
+    await firstRefresh;
+
+    // As another tab of the same console would: the session ends, this page is not told.
+    const ended = await gateway.request('DELETE', '/console', { key: token });
+
+    expect(ended.status, ended.text).toBe(200);
+    await until(() => page.locator('main').textContent()).toContain('This link has expired or was closed.');
+    expect(await page.evaluate('JSON.stringify({ ...sessionStorage })')).not.toContain(token);
+    await page.close();
+  });
+
   it('never received a full card number, nor put one in a URL', () => {
     expect(responses.length).toBeGreaterThan(10);
     for (const response of responses) {
