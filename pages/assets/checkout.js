@@ -4,20 +4,7 @@
  */
 import { brandLabel } from './card.js';
 import { wireCardFields } from './card-form.js';
-import {
-  FINAL_STATUSES,
-  ProblemError,
-  SessionEndedError,
-  STATUS_LABELS,
-  declineMessage,
-  forgetSessionToken,
-  formatMoney,
-  poll,
-  sessionApi,
-  showSessionEnded,
-  takeSessionToken,
-  onEndSession,
-} from './common.js';
+import { FINAL_STATUSES, ProblemError, SessionEndedError, STATUS_LABELS, declineMessage, formatMoney, onEndSession, pageSession } from './common.js';
 
 const POLL_MS = 1000;
 const RETRYABLE = new Set(['declined', 'failed', 'canceled']);
@@ -27,16 +14,8 @@ const main = $('main');
 const form = $('pay-form');
 const payButton = $('pay-button');
 
-const token = takeSessionToken('checkout');
-const api = token === null ? undefined : sessionApi(token);
+const { api, follow, over: sessionOver } = pageSession('checkout', main);
 let view;
-let follower;
-
-function sessionOver(message) {
-  follower?.stop();
-  forgetSessionToken('checkout');
-  showSessionEnded(main, message);
-}
 
 const fields = wireCardFields(form);
 
@@ -72,23 +51,10 @@ function renderPayment(payment) {
 }
 
 async function refresh() {
-  try {
-    view = await api('GET', '../checkout');
-  } catch (error) {
-    if (error instanceof SessionEndedError) {
-      sessionOver();
-      return false;
-    }
-    throw error;
-  }
+  view = await api('GET', '../checkout');
   renderSummary();
   renderPayment(view.payment);
   return view.payment !== null && !FINAL_STATUSES.has(view.payment.status);
-}
-
-function follow() {
-  follower?.stop();
-  follower = poll(refresh, POLL_MS);
 }
 
 form.addEventListener('submit', async (event) => {
@@ -103,7 +69,7 @@ form.addEventListener('submit', async (event) => {
     const payment = await api('POST', '../checkout/pay', body);
     renderPayment(payment);
     $('status').focus();
-    follow();
+    follow(refresh, POLL_MS);
   } catch (error) {
     if (error instanceof SessionEndedError) return sessionOver();
     const message = error instanceof ProblemError ? error.message : 'The payment could not be sent. Check your connection and try again.';
@@ -119,5 +85,5 @@ onEndSession($('end-session'), api, '../checkout', sessionOver, 'You closed this
 if (api === undefined) {
   sessionOver('This link is incomplete. Open the payment link you were given again.');
 } else {
-  follow();
+  follow(refresh, POLL_MS);
 }

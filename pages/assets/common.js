@@ -124,7 +124,7 @@ export function el(tag, attributes = {}, ...children) {
 
 /**
  * Runs `tick` now and then every `intervalMs` until it returns false; never two at once. A tick that throws
- * (a network blip) is tried again at the next interval; ticks handle a SessionEndedError themselves.
+ * (a network blip) is tried again at the next interval.
  */
 export function poll(tick, intervalMs) {
   let stopped = false;
@@ -156,6 +156,43 @@ export function showSessionEnded(main, message) {
       el('p', { role: 'status' }, message ?? 'This link has expired or was closed. Ask for a new link to continue.'),
     ),
   );
+}
+
+/**
+ * A page's hold on its session. `api` calls the session routes (undefined when the link carried no token);
+ * `follow(tick, intervalMs)` keeps one poll running; `over(message)` ends the page: the poll stops, the token
+ * is forgotten and the session-ended state replaces `main`.
+ */
+export function pageSession(page, main) {
+  const token = takeSessionToken(page);
+  let follower;
+  const over = (message) => {
+    follower?.stop();
+    forgetSessionToken(page);
+    showSessionEnded(main, message);
+  };
+  return {
+    api: token === null ? undefined : sessionApi(token),
+    over,
+    /** Polls `tick` in place of whatever was polled before. A 401 is no blip to retry: it ends the page. */
+    follow(tick, intervalMs) {
+      follower?.stop();
+      follower = poll(async () => {
+        try {
+          return await tick();
+        } catch (error) {
+          if (!(error instanceof SessionEndedError)) throw error;
+          over();
+          return false;
+        }
+      }, intervalMs);
+    },
+  };
+}
+
+/** A status as a coloured pill (pages.css styles each `status-…`). */
+export function statusPill(status) {
+  return el('span', { class: `pill status-${status}` }, STATUS_LABELS[status] ?? status);
 }
 
 /**

@@ -3,39 +3,14 @@
  * chosen transaction's timeline of events with each webhook delivery's attempts.
  */
 import { brandLabel } from './card.js';
-import {
-  STATUS_LABELS,
-  SessionEndedError,
-  el,
-  forgetSessionToken,
-  formatDate,
-  formatMoney,
-  formatShortDate,
-  poll,
-  sessionApi,
-  showSessionEnded,
-  takeSessionToken,
-  onEndSession,
-} from './common.js';
+import { SessionEndedError, el, formatDate, formatMoney, formatShortDate, onEndSession, pageSession, statusPill } from './common.js';
 
 const POLL_MS = 1000;
 
 const $ = (id) => document.getElementById(id);
 const main = $('main');
-const token = takeSessionToken('console');
-const api = token === null ? undefined : sessionApi(token);
-let follower;
+const { api, follow, over: sessionOver } = pageSession('console', main);
 let selected;
-
-function sessionOver(message) {
-  follower?.stop();
-  forgetSessionToken('console');
-  showSessionEnded(main, message);
-}
-
-function statusPill(status) {
-  return el('span', { class: `pill status-${status}` }, STATUS_LABELS[status] ?? status);
-}
 
 function transactionRow(txn) {
   const isSelected = txn.transaction_id === selected;
@@ -102,11 +77,8 @@ async function refresh() {
     $('updated').textContent = '';
     return true;
   } catch (error) {
-    if (error instanceof SessionEndedError) {
-      sessionOver();
-      return false;
-    }
-    $('updated').textContent = 'Reconnecting…';
+    // A 401 ends the page instead (see follow): no point saying it is reconnecting.
+    if (!(error instanceof SessionEndedError)) $('updated').textContent = 'Reconnecting…';
     throw error;
   }
 }
@@ -132,5 +104,5 @@ onEndSession($('end-session'), api, '../console', sessionOver, 'You signed out o
 if (api === undefined) {
   sessionOver('This link is incomplete. Open a new console link.');
 } else {
-  follower = poll(refresh, POLL_MS);
+  follow(refresh, POLL_MS);
 }

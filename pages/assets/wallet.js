@@ -4,20 +4,7 @@
  */
 import { brandLabel } from './card.js';
 import { wireCardFields } from './card-form.js';
-import {
-  ProblemError,
-  SessionEndedError,
-  STATUS_LABELS,
-  el,
-  forgetSessionToken,
-  formatDate,
-  formatMoney,
-  poll,
-  sessionApi,
-  showSessionEnded,
-  takeSessionToken,
-  onEndSession,
-} from './common.js';
+import { ProblemError, SessionEndedError, el, formatDate, formatMoney, onEndSession, pageSession, statusPill } from './common.js';
 
 const TRANSACTIONS_POLL_MS = 2000;
 
@@ -25,15 +12,7 @@ const $ = (id) => document.getElementById(id);
 const main = $('main');
 const form = $('add-form');
 
-const token = takeSessionToken('wallet');
-const api = token === null ? undefined : sessionApi(token);
-let follower;
-
-function sessionOver(message) {
-  follower?.stop();
-  forgetSessionToken('wallet');
-  showSessionEnded(main, message);
-}
+const { api, follow, over: sessionOver } = pageSession('wallet', main);
 
 /** Runs a call; a 401 ends the page, a refusal is shown in `where`. Returns undefined when it failed. */
 async function attempt(call, where) {
@@ -118,23 +97,15 @@ function transactionRow(txn) {
     el('td', {}, formatDate(txn.created)),
     el('td', {}, formatMoney(txn.amount, txn.currency, txn.currency_exponent)),
     el('td', {}, `${brandLabel(txn.card.brand) || txn.card.brand} •••• ${txn.card.last4}`),
-    el('td', {}, el('span', { class: `pill status-${txn.status}` }, STATUS_LABELS[txn.status] ?? txn.status)),
+    el('td', {}, statusPill(txn.status)),
   );
 }
 
 async function refreshTransactions() {
-  try {
-    const transactions = await api('GET', '../wallet/transactions?limit=10');
-    $('transactions').replaceChildren(...transactions.map(transactionRow));
-    $('no-transactions').hidden = transactions.length > 0;
-    return true;
-  } catch (error) {
-    if (error instanceof SessionEndedError) {
-      sessionOver();
-      return false;
-    }
-    throw error;
-  }
+  const transactions = await api('GET', '../wallet/transactions?limit=10');
+  $('transactions').replaceChildren(...transactions.map(transactionRow));
+  $('no-transactions').hidden = transactions.length > 0;
+  return true;
 }
 
 onEndSession($('end-session'), api, '../wallet', sessionOver, 'You signed out. Open a new link to manage your cards again.');
@@ -143,5 +114,5 @@ if (api === undefined) {
   sessionOver('This link is incomplete. Open the link you were given again.');
 } else {
   void loadWallet();
-  follower = poll(refreshTransactions, TRANSACTIONS_POLL_MS);
+  follow(refreshTransactions, TRANSACTIONS_POLL_MS);
 }

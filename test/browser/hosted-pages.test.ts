@@ -24,6 +24,20 @@ const screenshots = fileURLToPath(new URL('../artifacts/screenshots/', import.me
 const CARD_NUMBERS = ['4242424242424242', '4000000000009979', '5555555555554444', '378282246310005'];
 /** Settlement, authorization and polling all happen in seconds locally; this is only a ceiling. */
 const STATUS_TIMEOUT_MS = 30_000;
+/**
+ * The ceiling of every other wait: a page loading, a call answering, a list redrawing. Well under a second
+ * on an idle machine, but a loaded 2-core CI runner has taken longer than expect.poll's default one second.
+ * A ceiling only: a wait ends as soon as its condition holds, so this never slows a passing run.
+ */
+const WAIT_MS = 20_000;
+
+/**
+ * expect.poll with the ceiling above and a short interval. Every poll in this file goes through it, so that
+ * none falls back to vitest's one-second default.
+ */
+function until<T>(read: () => Promise<T>) {
+  return expect.poll(read, { timeout: WAIT_MS, interval: 100 });
+}
 
 interface SeenResponse {
   readonly url: string;
@@ -60,6 +74,8 @@ describe.skipIf(!hasChromium)('hosted pages in Chromium', () => {
         '--disable-sync',
       ],
     });
+    // Every action and locator wait (goto, fill, click, waitFor, textContent) that names no timeout.
+    context.setDefaultTimeout(WAIT_MS);
     context.on('request', (request) => requestUrls.push(request.url()));
     context.on('response', async (response) => {
       if (!response.url().startsWith(gateway.url) || response.url().includes('/pages/')) return;
@@ -89,10 +105,10 @@ describe.skipIf(!hasChromium)('hosted pages in Chromium', () => {
     const url = await openSession('checkout', { amount: 1050, currency: 'USD', description: 'Two pots of tea', return_url: 'https://shop.example/thanks' });
     const page = await context.newPage();
     await page.goto(url);
-    await expect.poll(() => page.locator('#amount').textContent()).toBe('$10.50');
+    await until(() => page.locator('#amount').textContent()).toBe('$10.50');
 
     await typeCard(page, '4242 4242 4242 4242', '12 / 34', '123');
-    await expect.poll(() => page.locator('#card-brand').textContent()).toBe('Visa');
+    await until(() => page.locator('#card-brand').textContent()).toBe('Visa');
     await page.getByRole('button', { name: 'Pay $10.50' }).click();
 
     await page.locator('#status[data-status="settled"]').waitFor({ timeout: STATUS_TIMEOUT_MS });
@@ -156,10 +172,10 @@ describe.skipIf(!hasChromium)('hosted pages in Chromium', () => {
 
     await typeCard(page, '5555 5555 5555 4444', '10 / 31', '737');
     await page.getByRole('button', { name: 'Save card' }).click();
-    await expect.poll(() => page.locator('.saved-card').count()).toBe(2);
+    await until(() => page.locator('.saved-card').count()).toBe(2);
     await page.getByRole('button', { name: 'Make Mastercard ending in 4444 the default card' }).click();
 
-    await expect.poll(() => page.locator('.saved-card.default strong').textContent()).toBe('Mastercard ending in 4444');
+    await until(() => page.locator('.saved-card.default strong').textContent()).toBe('Mastercard ending in 4444');
     const saved = await gateway.request('GET', `/customers/${customerId}`, { key: apiKey });
     const cards = await gateway.request('GET', `/customers/${customerId}/payment_methods`, { key: apiKey });
     const mastercard = (cards.body as { brand: string; payment_method_id: string }[]).find((card) => card.brand === 'mastercard');
@@ -225,8 +241,25 @@ describe.skipIf(!hasChromium)('hosted pages in Chromium', () => {
 
     await page.locator('#end-session').click();
 
-    await expect.poll(() => page.locator('main').textContent()).toContain('You signed out of the console.');
+    await until(() => page.locator('main').textContent()).toContain('You signed out of the console.');
     expect((await gateway.request('GET', '/console/transactions', { key: token })).status).toBe(401);
+    await page.close();
+  });
+
+  it('closes the console at its next refresh once its session is ended elsewhere, and forgets the token', async () => {
+    const url = await openSession('console', {});
+    const token = new URL(url).hash.replace(/^#token=/, '');
+    const page = await context.newPage();
+    const firstRefresh = page.waitForResponse((response) => response.url().includes('/console/transactions') && response.ok());
+    await page.goto(url);
+    await firstRefresh;
+
+    // As another tab of the same console would: the session ends, this page is not told.
+    const ended = await gateway.request('DELETE', '/console', { key: token });
+
+    expect(ended.status, ended.text).toBe(200);
+    await until(() => page.locator('main').textContent()).toContain('This link has expired or was closed.');
+    expect(await page.evaluate('JSON.stringify({ ...sessionStorage })')).not.toContain(token);
     await page.close();
   });
 
