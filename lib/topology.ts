@@ -146,7 +146,7 @@ export interface IndexSpec {
 }
 
 const api = (entry: string, description: string, access: FunctionAccess): FunctionSpec => ({
-  entry: `functions/api/${entry}.ts`,
+  entry: `functions/wiring/${entry}.ts`,
   description,
   memoryMb: 512,
   timeoutSeconds: 10,

@@ -21,10 +21,8 @@ import {
 } from './middlewares.ts';
 import type { ApiRequest, ApiResult, ApiRoute, Principal, RequestLocation } from './route.ts';
 import { functions, type FunctionAccess } from '../../lib/topology.ts';
-import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
-import { IdempotencyStore, type StoredResponse } from '../adapters/idempotency-store.ts';
+import type { StoredResponse } from '../adapters/idempotency-store.ts';
 import type { Sealer } from '../adapters/kms-seal.ts';
-import { tableNameFromEnv } from '../config.ts';
 import { REPLAYED_HEADER, executeIdempotently, hashRequest, type IdempotencyRecords } from './idempotency.ts';
 import { sealedResponses } from './sealed-responses.ts';
 
@@ -36,17 +34,19 @@ export interface ApiHandler {
 
 const JSON_CONTENT_TYPE = 'application/json';
 
-export interface ApiHandlerOptions {
-  /** Where Idempotency-Key records live; DynamoDB unless a test hands in another. */
-  readonly idempotencyRecords?: () => IdempotencyRecords;
-  /** Seals the stored responses of `secretInResponse` routes; KMS under the card key unless a test hands in another. */
-  readonly responseSealer?: () => Promise<Sealer>;
+/**
+ * What the pipeline itself needs, besides the routes: built on first use, since only functions with POST
+ * routes keep Idempotency-Key records and only those with `secretInResponse` routes seal them (loading an SDK
+ * client is most of a cold start). functions/wiring/api-pipeline.ts builds the real ones.
+ */
+export interface ApiPipelineDependencies {
+  readonly idempotencyRecords: () => IdempotencyRecords;
+  /** Seals the stored responses of `secretInResponse` routes. */
+  readonly responseSealer: () => Promise<Sealer>;
 }
 
-export function createApiHandler(routes: readonly ApiRoute[], options: ApiHandlerOptions = {}): ApiHandler {
+export function createApiHandler(routes: readonly ApiRoute[], { idempotencyRecords, responseSealer }: ApiPipelineDependencies): ApiHandler {
   requireSealingAccess(routes);
-  const idempotencyRecords = options.idempotencyRecords ?? dynamoIdempotencyStore;
-  const responseSealer = options.responseSealer ?? kmsResponseSealer;
   // Built before the route runs: a sealer that cannot be built (no key id) fails the request before it creates a secret.
   const recordsFor = async (route: ApiRoute): Promise<IdempotencyRecords> =>
     route.declaration.secretInResponse === true ? sealedResponses(idempotencyRecords(), await responseSealer()) : idempotencyRecords();
@@ -78,26 +78,6 @@ export function createApiHandler(routes: readonly ApiRoute[], options: ApiHandle
       };
     });
   return Object.assign(pipeline, { routes });
-}
-
-// Built on first use: only functions with POST routes need it (and only they may write the table).
-let store: IdempotencyStore | undefined;
-function dynamoIdempotencyStore(): IdempotencyStore {
-  store ??= new IdempotencyStore(dynamoDocumentClient, tableNameFromEnv());
-  return store;
-}
-
-// Loaded on first use: only the functions of secretInResponse routes need KMS, and loading a client is most of a cold start.
-let kmsSealer: Sealer | undefined;
-async function kmsResponseSealer(): Promise<Sealer> {
-  if (kmsSealer === undefined) {
-    const [{ kmsClient }, { KmsSeal, cardKeyIdFromEnv }] = await Promise.all([
-      import('../adapters/kms-client.ts'),
-      import('../adapters/kms-seal.ts'),
-    ]);
-    kmsSealer = new KmsSeal(kmsClient, cardKeyIdFromEnv());
-  }
-  return kmsSealer;
 }
 
 /** A route that seals its responses in a function IAM does not let seal them would fail every keyed request: fail the cold start. */

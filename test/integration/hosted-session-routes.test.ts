@@ -32,9 +32,9 @@ beforeAll(async () => {
     [env.queueUrl('webhookFanout')]: 'http://127.0.0.1:1/queue/webhook-fanout',
   });
   handlers = {
-    checkout: (await import('../../functions/api/checkout.ts')).handler as Handler,
-    wallet: (await import('../../functions/api/wallet.ts')).handler as Handler,
-    console: (await import('../../functions/api/console.ts')).handler as Handler,
+    checkout: (await import('../../functions/wiring/checkout.ts')).handler as Handler,
+    wallet: (await import('../../functions/wiring/wallet.ts')).handler as Handler,
+    console: (await import('../../functions/wiring/console.ts')).handler as Handler,
   };
 });
 afterAll(async () => table?.close());

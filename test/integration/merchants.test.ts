@@ -2,6 +2,7 @@
  * Merchants and keys against the embedded DynamoDB, through the real handlers: the admin creates a merchant,
  * its key passes the authorizer, the merchant rotates and revokes, and the revoked key is refused.
  */
+import { memoryPipeline } from '../unit/http/memory-idempotency.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -11,9 +12,9 @@ import { startTestTable, type TestTable } from '../support/dynamo.ts';
 import { apiEvent, jsonOf, lambdaContext, type Caller } from '../unit/http/api-event.ts';
 import { captureLogs } from '../unit/http/capture-logs.ts';
 
-type MerchantsModule = typeof import('../../functions/api/merchants.ts');
-type AuthorizerModule = typeof import('../../functions/api/authorizer.ts');
-type HealthModule = typeof import('../../functions/api/health.ts');
+type MerchantsModule = typeof import('../../functions/wiring/merchants.ts');
+type AuthorizerModule = typeof import('../../functions/wiring/authorizer.ts');
+type HealthModule = typeof import('../../functions/wiring/health.ts');
 type StoreModule = typeof import('../../functions/adapters/merchant-store.ts');
 
 const ADMIN_KEY = 'integration-admin-key-0123456789abcdef';
@@ -75,9 +76,9 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
       AWS_ENDPOINT_URL_DYNAMODB: table.dynamo.endpoint,
       ADMIN_API_KEY: ADMIN_KEY,
     });
-    merchants = await import('../../functions/api/merchants.ts');
-    authorizer = await import('../../functions/api/authorizer.ts');
-    health = await import('../../functions/api/health.ts');
+    merchants = await import('../../functions/wiring/merchants.ts');
+    authorizer = await import('../../functions/wiring/authorizer.ts');
+    health = await import('../../functions/wiring/health.ts');
     storeModule = await import('../../functions/adapters/merchant-store.ts');
   });
   afterAll(() => table.close());
@@ -238,7 +239,7 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
     const unreachable = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'local', credentials: localCredentials, maxAttempts: 1 }),
     );
-    const handler = createApiHandler(health.healthRoutes(new storeModule.MerchantStore(unreachable, table.tableName)));
+    const handler = createApiHandler(health.healthRoutes(new storeModule.MerchantStore(unreachable, table.tableName)), memoryPipeline());
 
     let response: Awaited<ReturnType<typeof handler>> | undefined;
     const logs = await captureLogs(async () => {

@@ -36,14 +36,14 @@ function authorizerEvent(token: string): APIGatewayRequestAuthorizerEvent {
 let table: TestTable;
 let now: Date;
 let store: SessionStore;
-let authorize: ReturnType<(typeof import('../../functions/api/authorizer.ts'))['createAuthorizer']>;
+let authorize: ReturnType<(typeof import('../../functions/wiring/authorizer.ts'))['createAuthorizer']>;
 
 beforeAll(async () => {
   table = await startTestTable();
   // The authorizer module builds its clients from the environment when it loads.
   process.env.TABLE_NAME ??= table.tableName;
   process.env.ADMIN_API_KEY ??= 'admin-key-for-session-tests-0123456789';
-  const { createAuthorizer } = await import('../../functions/api/authorizer.ts');
+  const { createAuthorizer } = await import('../../functions/wiring/authorizer.ts');
   now = new Date('2030-01-01T10:00:00Z');
   store = new SessionStore(table.db, table.tableName, () => now);
   authorize = createAuthorizer({

@@ -1,9 +1,9 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import type { AuthorizerDependencies } from '../../../functions/api/authorizer.ts';
+import type { AuthorizerDependencies } from '../../../functions/wiring/authorizer.ts';
 import { captureLogs } from '../http/capture-logs.ts';
 
-type AuthorizerModule = typeof import('../../../functions/api/authorizer.ts');
+type AuthorizerModule = typeof import('../../../functions/wiring/authorizer.ts');
 
 const ADMIN_KEY = 'admin-key-for-unit-tests-0123456789';
 const MERCHANT_KEY = `sk_live_${'M'.repeat(32)}`;
@@ -47,7 +47,7 @@ describe('the request authorizer', () => {
   beforeAll(async () => {
     process.env.TABLE_NAME ??= 'unit-test';
     process.env.ADMIN_API_KEY ??= ADMIN_KEY;
-    authorizer = await import('../../../functions/api/authorizer.ts');
+    authorizer = await import('../../../functions/wiring/authorizer.ts');
   });
   afterEach(() => {
     lookups.length = 0;
@@ -137,7 +137,7 @@ describe('the request authorizer', () => {
     delete process.env.ADMIN_API_KEY;
     delete process.env.ADMIN_KEY_SECRET_ID;
     try {
-      await expect(import('../../../functions/api/authorizer.ts')).rejects.toThrow(/ADMIN_API_KEY.*ADMIN_KEY_SECRET_ID/);
+      await expect(import('../../../functions/wiring/authorizer.ts')).rejects.toThrow(/ADMIN_API_KEY.*ADMIN_KEY_SECRET_ID/);
     } finally {
       process.env.ADMIN_API_KEY = saved;
     }

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../../functions/adapters/event-repository.ts';
-import type { EventRoutesDependencies } from '../../../functions/api/events.ts';
+import type { EventRoutesDependencies } from '../../../functions/wiring/events.ts';
 import { newUlid } from '../../../functions/core/ids.ts';
 import type { ApiHandler } from '../../../functions/http/handler.ts';
 import { hashRequest } from '../../../functions/http/idempotency.ts';
 import { env } from '../../../lib/topology.ts';
 import { RecordingQueueSender } from '../../support/recording-queue.ts';
 import { apiEvent, lambdaContext, merchant } from '../http/api-event.ts';
-import { MemoryIdempotencyRecords } from '../http/memory-idempotency.ts';
+import { MemoryIdempotencyRecords, memoryPipeline } from '../http/memory-idempotency.ts';
 
 const eventOf = (n: number): RecordedEvent => ({
   event: {
@@ -54,9 +54,9 @@ describe('event routes', () => {
   beforeAll(async () => {
     process.env.TABLE_NAME ??= 'unit-test';
     process.env[env.queueUrl('webhookFanout')] ??= 'http://localhost/queue/webhook-fanout';
-    const { eventRoutes } = await import('../../../functions/api/events.ts');
+    const { eventRoutes } = await import('../../../functions/wiring/events.ts');
     const { createApiHandler } = await import('../../../functions/http/handler.ts');
-    handler = createApiHandler(eventRoutes(dependencies), { idempotencyRecords: () => idempotencyRecords });
+    handler = createApiHandler(eventRoutes(dependencies), memoryPipeline(idempotencyRecords));
   });
 
   it('shows each event of a page with its deliveries, a delivery not yet attempted as due', async () => {

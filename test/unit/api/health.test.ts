@@ -1,6 +1,7 @@
+import { memoryPipeline } from '../http/memory-idempotency.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { createApiHandler } from '../../../functions/http/handler.ts';
-import type { healthRoutes } from '../../../functions/api/health.ts';
+import type { healthRoutes } from '../../../functions/wiring/health.ts';
 import { apiEvent, jsonOf, lambdaContext } from '../http/api-event.ts';
 import { captureLogs } from '../http/capture-logs.ts';
 
@@ -9,9 +10,9 @@ describe('GET /health', () => {
 
   beforeAll(async () => {
     process.env.TABLE_NAME ??= 'unit-test';
-    const health: { healthRoutes: typeof healthRoutes } = await import('../../../functions/api/health.ts');
+    const health: { healthRoutes: typeof healthRoutes } = await import('../../../functions/wiring/health.ts');
     const http: { createApiHandler: typeof createApiHandler } = await import('../../../functions/http/handler.ts');
-    build = (checkReadable) => http.createApiHandler(health.healthRoutes({ checkReadable }));
+    build = (checkReadable) => http.createApiHandler(health.healthRoutes({ checkReadable }), memoryPipeline());
   });
 
   it('answers ok, without a key, when the table can be read', async () => {

@@ -1,6 +1,7 @@
+import { memoryPipeline } from '../http/memory-idempotency.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../../functions/http/handler.ts';
-import type { MerchantRoutesStore } from '../../../functions/api/merchants.ts';
+import type { MerchantRoutesStore } from '../../../functions/wiring/merchants.ts';
 import type { Merchant } from '../../../functions/adapters/merchant-store.ts';
 import { NotFoundError } from '../../../functions/core/errors.ts';
 import { admin, apiEvent, jsonOf, lambdaContext, merchant } from '../http/api-event.ts';
@@ -34,9 +35,9 @@ describe('merchant and API key routes', () => {
 
   beforeAll(async () => {
     process.env.TABLE_NAME ??= 'unit-test';
-    const { merchantRoutes } = await import('../../../functions/api/merchants.ts');
+    const { merchantRoutes } = await import('../../../functions/wiring/merchants.ts');
     const { createApiHandler } = await import('../../../functions/http/handler.ts');
-    handler = createApiHandler(merchantRoutes(store, () => now));
+    handler = createApiHandler(merchantRoutes(store, () => now), memoryPipeline());
   });
 
   it('creates a merchant for the admin and shows its first secret key', async () => {
@@ -137,9 +138,9 @@ describe('merchant creation and the usage plan', () => {
         return store.createMerchant(merchantToCreate, keyId);
       },
     };
-    const { merchantRoutes } = await import('../../../functions/api/merchants.ts');
+    const { merchantRoutes } = await import('../../../functions/wiring/merchants.ts');
     const { createApiHandler } = await import('../../../functions/http/handler.ts');
-    return { handler: createApiHandler(merchantRoutes(recording, () => new Date('2030-01-02T03:04:05.000Z'), { enroll })), created };
+    return { handler: createApiHandler(merchantRoutes(recording, () => new Date('2030-01-02T03:04:05.000Z'), { enroll }), memoryPipeline()), created };
   }
 
   it('enrols the new merchant first and stores its usage plan key on the merchant, never in the response', async () => {

@@ -11,7 +11,7 @@ import { defineRoute } from '../../../functions/http/route.ts';
 import { declared } from './declared.ts';
 import { sealContextOf } from '../../../functions/http/sealed-responses.ts';
 import { apiEvent, jsonOf, lambdaContext, merchant, type Caller } from './api-event.ts';
-import { MemoryIdempotencyRecords } from './memory-idempotency.ts';
+import { MemoryIdempotencyRecords, memoryPipeline } from './memory-idempotency.ts';
 
 const checkoutSession = (sessionId: string): Caller => ({ principal: 'checkout_session', merchantId: merchant.merchantId, sessionId });
 
@@ -110,7 +110,7 @@ describe('responses that hold a secret', () => {
   it('need the function to hold the sealing grant: a flagged route elsewhere fails the cold start', () => {
     const flagged = defineRoute(declared('POST', '/orders', { secretInResponse: true }), async () => ({ status: 201, body: {} }));
 
-    expect(() => createApiHandler([flagged])).toThrow(/secretInResponse needs access.idempotentResponses on orders/);
+    expect(() => createApiHandler([flagged], memoryPipeline())).toThrow(/secretInResponse needs access.idempotentResponses on orders/);
   });
 
   it('fail loudly when over the 4 KB KMS Encrypt takes, before calling KMS', async () => {

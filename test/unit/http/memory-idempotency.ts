@@ -1,5 +1,6 @@
 /** Idempotency records in a Map, with the same conditions as the DynamoDB store, for tests without a table. */
 import type { IdempotencyRecord, IdempotencyScope, StoredResponse } from '../../../functions/adapters/idempotency-store.ts';
+import type { ApiPipelineDependencies } from '../../../functions/http/handler.ts';
 import type { IdempotencyRecords } from '../../../functions/http/idempotency.ts';
 
 export class MemoryIdempotencyRecords implements IdempotencyRecords {
@@ -36,3 +37,11 @@ export class MemoryIdempotencyRecords implements IdempotencyRecords {
 }
 
 const keyOf = (scope: IdempotencyScope) => `${scope.merchantId}\u0000${scope.key}`;
+
+/** The pipeline's own dependencies for a test: these records, and no sealing (a route that needs it fails loudly). */
+export function memoryPipeline(records: IdempotencyRecords = new MemoryIdempotencyRecords()): ApiPipelineDependencies {
+  return {
+    idempotencyRecords: () => records,
+    responseSealer: () => Promise.reject(new Error('this test seals no response')),
+  };
+}

@@ -11,7 +11,7 @@ import { defineRoute, type ApiRoute } from '../../../functions/http/route.ts';
 import { declared } from './declared.ts';
 import { routes as topologyRoutes, type RouteAuth, type RouteSpec } from '../../../lib/topology.ts';
 import { apiEvent, jsonOf, lambdaContext, merchant } from './api-event.ts';
-import { MemoryIdempotencyRecords } from './memory-idempotency.ts';
+import { memoryPipeline } from './memory-idempotency.ts';
 
 const PARAMETER = /\{([^}]+)\}/g;
 const parametersOf = (path: string): string[] => [...path.matchAll(PARAMETER)].map((match) => match[1] ?? '');
@@ -32,7 +32,7 @@ const handler = createApiHandler(
         return { status: 200, body: { path_parameters: request.pathParameters } };
       }),
   ),
-  { idempotencyRecords: () => new MemoryIdempotencyRecords() },
+  memoryPipeline(),
 );
 
 /** Who the authorizer would have said the caller is, for a route's auth. */

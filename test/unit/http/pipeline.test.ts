@@ -10,7 +10,7 @@ import { declareRoutes } from '../../../functions/http/route-declaration.ts';
 import { declared } from './declared.ts';
 import { admin, apiEvent, jsonOf, lambdaContext, merchant } from './api-event.ts';
 import { captureLogs } from './capture-logs.ts';
-import { MemoryIdempotencyRecords } from './memory-idempotency.ts';
+import { MemoryIdempotencyRecords, memoryPipeline } from './memory-idempotency.ts';
 
 const paymentBody = z.strictObject({
   amount: z.number().int(),
@@ -44,7 +44,7 @@ const handler = createApiHandler([
   ),
   defineRoute(declared('GET', '/health'), async () => ({ status: 200, body: { status: 'ok' } })),
   defineRoute(declared('POST', '/merchants'), async () => ({ status: 201, body: {} })),
-], { idempotencyRecords: () => idempotencyRecords });
+], memoryPipeline(idempotencyRecords));
 
 const postPayment = (body: string, headers: Record<string, string> = {}) =>
   handler(apiEvent('POST', '/payments', { caller: merchant, body, headers }), lambdaContext);

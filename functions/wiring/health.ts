@@ -8,6 +8,7 @@ import { tableNameFromEnv } from '../config.ts';
 import type { HealthResponse } from '../contract/common.ts';
 import { healthRoutes as healthRoutesDeclared } from '../health/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
+import { apiPipeline } from './api-pipeline.ts';
 import { serviceUnavailable } from '../http/problem.ts';
 import { defineRoute, type ApiRoute } from '../http/route.ts';
 import { logger } from '../observability/logger.ts';
@@ -27,4 +28,4 @@ export function healthRoutes(store: Pick<MerchantStore, 'checkReadable'>): ApiRo
   ];
 }
 
-export const handler = createApiHandler(healthRoutes(new MerchantStore(dynamoDocumentClient, tableNameFromEnv())));
+export const handler = createApiHandler(healthRoutes(new MerchantStore(dynamoDocumentClient, tableNameFromEnv())), apiPipeline);

@@ -12,6 +12,7 @@ import {
 import { InvalidRequestError, NotFoundError } from '../core/errors.ts';
 import { webhookEndpointRoutes } from '../webhooks/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
+import { apiPipeline } from './api-pipeline.ts';
 import { decodeCursor, pageResult } from '../http/pagination.ts';
 import { defineRoute, merchantOf, type ApiRoute } from '../http/route.ts';
 import { WebhookEndpointStore, type WebhookEndpoint } from '../webhooks/endpoint-store.ts';
@@ -104,4 +105,5 @@ export const handler = createApiHandler(
     policy: urlPolicyFromEnv(),
     resolver: systemResolver,
   }),
+ apiPipeline
 );

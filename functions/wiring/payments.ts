@@ -17,6 +17,7 @@ import { NotFoundError } from '../core/errors.ts';
 import { toPublicRefund, toPublicTransaction } from '../core/transaction.ts';
 import { paymentRoutes } from '../payments/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
+import { apiPipeline } from './api-pipeline.ts';
 import { defineRoute, merchantOf } from '../http/route.ts';
 import { cancelPayment, capturePayment, refundPayment } from '../payments/change-payment.ts';
 import { createPayment } from '../payments/create-payment.ts';
@@ -86,4 +87,4 @@ export const handler = createApiHandler([
     );
     return { status: 201, body: { ...toPublicRefund(transaction, refund), transaction: toPublicTransaction(transaction) } };
   }),
-]);
+], apiPipeline);

@@ -17,6 +17,7 @@ import { activeSessionOf } from '../hosted/active-session.ts';
 import { toPageTransaction } from '../hosted/views.ts';
 import { consoleRoutes } from '../hosted/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
+import { apiPipeline } from './api-pipeline.ts';
 import { defineRoute } from '../http/route.ts';
 import type { Delivery } from '../webhooks/delivery-store.ts';
 
@@ -70,4 +71,4 @@ export const handler = createApiHandler([
     const ended = await sessions.end(session.merchantId, 'console', session.id);
     return { status: 200, body: { id: ended.id, ended: true, ended_at: ended.endedAt } };
   }),
-]);
+], apiPipeline);

@@ -9,6 +9,7 @@ import { tableNameFromEnv } from '../config.ts';
 import { toPublicOrder } from '../core/order.ts';
 import { orderRoutes } from '../orders/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
+import { apiPipeline } from './api-pipeline.ts';
 import { defineRoute, merchantOf } from '../http/route.ts';
 import { createOrder, requireOrder } from '../orders/orders.ts';
 
@@ -37,4 +38,4 @@ export const handler = createApiHandler([
     const order = await requireOrder({ orders }, merchantOf(request).merchantId, request.pathParameters.id ?? '');
     return { status: 200, body: toPublicOrder(order) };
   }),
-]);
+], apiPipeline);

@@ -15,6 +15,7 @@ import {
 import { requireCurrency } from '../core/money.ts';
 import { merchantRoutes as declared } from '../merchants/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
+import { apiPipeline } from './api-pipeline.ts';
 import { defineRoute, merchantOf, type ApiRoute } from '../http/route.ts';
 
 export type MerchantRoutesStore = Pick<MerchantStore, 'createMerchant' | 'createApiKey' | 'revokeApiKey'>;
@@ -70,4 +71,5 @@ export function merchantRoutes(
 
 export const handler = createApiHandler(
   merchantRoutes(new MerchantStore(dynamoDocumentClient, tableNameFromEnv()), undefined, usagePlanEnrollmentFromEnv()),
+ apiPipeline
 );

@@ -15,6 +15,7 @@ import { NotFoundError } from '../core/errors.ts';
 import { checkoutTermsOf, sessionResponseOf } from '../hosted/open-session.ts';
 import { sessionRoutes } from '../hosted/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
+import { apiPipeline } from './api-pipeline.ts';
 import { defineRoute, merchantOf, type ApiRoute } from '../http/route.ts';
 import type { RouteDeclaration } from '../http/route-declaration.ts';
 
@@ -62,4 +63,4 @@ export const handler = createApiHandler([
     return { status: 201, body: sessionResponseOf(issued, request.location) };
   }),
   endRoute('console', sessionRoutes.endConsoleSession),
-]);
+], apiPipeline);

@@ -27,6 +27,7 @@ import { activeSessionOf } from '../hosted/active-session.ts';
 import { toPageTransaction, toWalletCard } from '../hosted/views.ts';
 import { walletRoutes } from '../hosted/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
+import { apiPipeline } from './api-pipeline.ts';
 import { defineRoute, type ApiRequest } from '../http/route.ts';
 
 const tableName = tableNameFromEnv();
@@ -113,4 +114,4 @@ export const handler = createApiHandler([
     const ended = await sessions.end(owner.merchantId, 'portal', owner.sessionId);
     return { status: 200, body: { id: ended.id, ended: true, ended_at: ended.endedAt } };
   }),
-]);
+], apiPipeline);

@@ -22,6 +22,7 @@ import {
 } from '../customers/customers.ts';
 import { customerRoutes } from '../customers/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
+import { apiPipeline } from './api-pipeline.ts';
 import { decodeCursor, pageResult } from '../http/pagination.ts';
 import { defineRoute, merchantOf } from '../http/route.ts';
 
@@ -89,4 +90,4 @@ export const handler = createApiHandler([
     );
     return { status: 200, body: toPublicPaymentMethod(paymentMethod, customer) };
   }),
-]);
+], apiPipeline);

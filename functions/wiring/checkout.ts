@@ -23,6 +23,7 @@ import { payCheckout } from '../hosted/pay-checkout.ts';
 import { toCheckoutTransaction } from '../hosted/views.ts';
 import { checkoutRoutes } from '../hosted/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
+import { apiPipeline } from './api-pipeline.ts';
 import { defineRoute, type ApiRequest } from '../http/route.ts';
 
 const tableName = tableNameFromEnv();
@@ -94,4 +95,4 @@ export const handler = createApiHandler([
     const ended = await sessions.end(session.merchantId, 'checkout', session.id);
     return { status: 200, body: { id: ended.id, ended: true, ended_at: ended.endedAt } };
   }),
-]);
+], apiPipeline);

@@ -10,6 +10,7 @@ import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { eventRoutes as declared } from '../events/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
+import { apiPipeline } from './api-pipeline.ts';
 import { decodeCursor, pageResult } from '../http/pagination.ts';
 import { defineRoute, merchantOf, type ApiRoute } from '../http/route.ts';
 import type { Delivery } from '../webhooks/delivery-store.ts';
@@ -85,4 +86,5 @@ export const handler = createApiHandler(
     events: new EventRepository(dynamoDocumentClient, tableName),
     queue,
   }),
+ apiPipeline
 );

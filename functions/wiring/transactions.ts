@@ -9,6 +9,7 @@ import { idBoundary } from '../core/ids.ts';
 import { toPublicTransaction } from '../core/transaction.ts';
 import { transactionRoutes } from '../payments/routes.ts';
 import { createApiHandler } from '../http/handler.ts';
+import { apiPipeline } from './api-pipeline.ts';
 import { decodeCursor, pageResult } from '../http/pagination.ts';
 import { defineRoute, merchantOf } from '../http/route.ts';
 
@@ -43,4 +44,4 @@ export const handler = createApiHandler([
       nextKey: page.lastId === undefined ? undefined : { merchant: merchantId, after: page.lastId },
     });
   }),
-]);
+], apiPipeline);
