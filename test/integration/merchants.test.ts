@@ -2,6 +2,7 @@
  * Merchants and keys against the embedded DynamoDB, through the real handlers: the admin creates a merchant,
  * its key passes the authorizer, the merchant rotates and revokes, and the revoked key is refused.
  */
+import { makeHealthHandler } from '../../functions/health/handler.ts';
 import { memoryPipeline } from '../unit/http/memory-idempotency.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
@@ -234,12 +235,11 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
   });
 
   it('reports 503 when the table cannot be reached', async () => {
-    const { createApiHandler } = await import('../../functions/http/handler.ts');
     // Nothing listens on port 9 of loopback: the connection is refused at once.
     const unreachable = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'local', credentials: localCredentials, maxAttempts: 1 }),
     );
-    const handler = createApiHandler(health.healthRoutes(new storeModule.MerchantStore(unreachable, table.tableName)), memoryPipeline());
+    const handler = makeHealthHandler({ table: new storeModule.MerchantStore(unreachable, table.tableName), ...memoryPipeline() });
 
     let response: Awaited<ReturnType<typeof handler>> | undefined;
     const logs = await captureLogs(async () => {

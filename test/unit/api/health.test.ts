@@ -1,20 +1,12 @@
-import { memoryPipeline } from '../http/memory-idempotency.ts';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { createApiHandler } from '../../../functions/http/handler.ts';
-import type { healthRoutes } from '../../../functions/wiring/health.ts';
+import { describe, expect, it } from 'vitest';
+import { makeHealthHandler } from '../../../functions/health/handler.ts';
 import { apiEvent, jsonOf, lambdaContext } from '../http/api-event.ts';
 import { captureLogs } from '../http/capture-logs.ts';
+import { memoryPipeline } from '../http/memory-idempotency.ts';
+
+const build = (checkReadable: () => Promise<void>) => makeHealthHandler({ table: { checkReadable }, ...memoryPipeline() });
 
 describe('GET /health', () => {
-  let build: (checkReadable: () => Promise<void>) => ReturnType<typeof createApiHandler>;
-
-  beforeAll(async () => {
-    process.env.TABLE_NAME ??= 'unit-test';
-    const health: { healthRoutes: typeof healthRoutes } = await import('../../../functions/wiring/health.ts');
-    const http: { createApiHandler: typeof createApiHandler } = await import('../../../functions/http/handler.ts');
-    build = (checkReadable) => http.createApiHandler(health.healthRoutes({ checkReadable }), memoryPipeline());
-  });
-
   it('answers ok, without a key, when the table can be read', async () => {
     const response = await build(async () => undefined)(apiEvent('GET', '/health'), lambdaContext);
 
