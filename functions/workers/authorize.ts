@@ -17,8 +17,8 @@ import { crashPoint } from '../fault-injection.ts';
 import { logger } from '../observability/logger.ts';
 import { authorizePayment } from '../payments/authorize-payment.ts';
 import { logSignals } from '../observability/log-signals.ts';
-import { createSqsConsumer } from './sqs-consumer.ts';
-import { receivedCommand, transactionMessage } from './transaction-command.ts';
+import { createSqsConsumer } from '../sqs/consumer.ts';
+import { receivedCommand, transactionMessage } from '../sqs/transaction-command.ts';
 
 const tableName = tableNameFromEnv();
 const outbox = new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, queueUrlsFromEnv(['settlement', 'webhookFanout'])));

@@ -8,8 +8,8 @@ import { TransactionRepository } from '../adapters/transaction-repository.ts';
 import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
 import { logger } from '../observability/logger.ts';
 import { settlePayment } from '../payments/change-payment.ts';
-import { createSqsConsumer } from './sqs-consumer.ts';
-import { receivedCommand, transactionMessage } from './transaction-command.ts';
+import { createSqsConsumer } from '../sqs/consumer.ts';
+import { receivedCommand, transactionMessage } from '../sqs/transaction-command.ts';
 
 const tableName = tableNameFromEnv();
 const outbox = new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, queueUrlsFromEnv(['webhookFanout'])));

@@ -20,7 +20,7 @@ import { GuardedPoster } from '../webhooks/http-post.ts';
 import { retryScheduleFromEnv } from '../webhooks/retry-schedule.ts';
 import { KmsSecretBox, secretKeyIdFromEnv } from '../webhooks/secret-box.ts';
 import { systemResolver, urlPolicyFromEnv } from '../webhooks/url-policy.ts';
-import { createSqsBatchConsumer } from './sqs-consumer.ts';
+import { createSqsBatchConsumer } from '../sqs/consumer.ts';
 
 /** What Standard Webhooks suggests a receiver answers within; the function's 30 s timeout leaves room. */
 const POST_TIMEOUT_MS = 10_000;

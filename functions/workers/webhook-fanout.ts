@@ -9,7 +9,7 @@ import { logger } from '../observability/logger.ts';
 import { DeliveryStore } from '../webhooks/delivery-store.ts';
 import { WebhookEndpointStore, type WebhookEndpoint } from '../webhooks/endpoint-store.ts';
 import { fanOutEvents, redeliverEvent } from '../webhooks/fanout.ts';
-import { createSqsBatchConsumer } from './sqs-consumer.ts';
+import { createSqsBatchConsumer } from '../sqs/consumer.ts';
 
 const tableName = tableNameFromEnv();
 const endpoints = new WebhookEndpointStore(dynamoDocumentClient, tableName);

@@ -129,7 +129,7 @@ export class Monitoring extends Construct {
       'The authorizer failed: merchants get 500s on every authenticated route. Check its logs, the table and ' +
         'the admin key secret.',
     );
-    // Every worker: a batch that failed as a whole is a function error (functions/workers/sqs-consumer.ts), and
+    // Every worker: a batch that failed as a whole is a function error (functions/sqs/consumer.ts), and
     // so is a sweep that threw.
     for (const name of workerFunctions()) {
       alarmOnAny(

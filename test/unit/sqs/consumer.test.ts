@@ -1,7 +1,7 @@
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { createSqsBatchConsumer, createSqsConsumer } from '../../../functions/workers/sqs-consumer.ts';
+import { createSqsBatchConsumer, createSqsConsumer } from '../../../functions/sqs/consumer.ts';
 
 const context = { functionName: 'worker', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 
