@@ -13,14 +13,23 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { z } from 'zod';
 import { logger } from '../observability/logger.ts';
 
+/** What Lambda invokes with a batch of a queue's messages. */
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/**
+ * Makes a received message visible again after `seconds` (ChangeMessageVisibility on the consumer's own
+ * queue). A port, so that a worker is built and tested without an SQS client.
+ */
+export type ChangeVisibility = (receiptHandle: string, seconds: number) => Promise<void>;
+
 export interface SqsConsumerOptions {
   /**
-   * Makes a message visible again after `seconds` (ChangeMessageVisibility on its queue). With it, a handler
-   * that throws an error carrying `retryAfterSeconds` (e.g. ProcessorOutageError) has its message come back
-   * after that long instead of after the queue's visibility timeout; the message is still reported failed, so
-   * it is not deleted. If the change itself fails, the message comes back after the queue's timeout.
+   * With it, a handler that throws an error carrying `retryAfterSeconds` (e.g. ProcessorOutageError) has its
+   * message come back after that long instead of after the queue's visibility timeout; the message is still
+   * reported failed, so it is not deleted. If the change itself fails, the message comes back after the
+   * queue's timeout.
    */
-  readonly changeVisibility?: (record: SQSRecord, seconds: number) => Promise<void>;
+  readonly changeVisibility?: ChangeVisibility;
 }
 
 /** The delay a handler's error asks for its message, if it asks for one. */
@@ -36,7 +45,7 @@ export function createSqsConsumer<Schema extends z.ZodType>(
   messageSchema: Schema,
   handleMessage: (message: z.output<Schema>, record: SQSRecord) => Promise<void>,
   options: SqsConsumerOptions = {},
-): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+): SqsHandler {
   return createSqsBatchConsumer(messageSchema, async () => undefined, (message, record) => handleMessage(message, record), options);
 }
 
@@ -52,7 +61,7 @@ export function createSqsBatchConsumer<Schema extends z.ZodType, Prepared>(
     /** Runs once every message of a batch was handled (or failed), with what `prepare` made: e.g. a summary. */
     readonly afterBatch?: (prepared: Prepared) => void;
   } = {},
-): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+): SqsHandler {
   const processor = new BatchProcessor(EventType.SQS);
   const parse = (record: SQSRecord): z.ZodSafeParseResult<z.output<Schema>> => {
     let body: unknown;
@@ -73,7 +82,7 @@ export function createSqsBatchConsumer<Schema extends z.ZodType, Prepared>(
     }
     const seconds = Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(retryAfter)));
     try {
-      await options.changeVisibility(record, seconds);
+      await options.changeVisibility(record.receiptHandle, seconds);
       logger.warn('Message put off', { messageId: record.messageId, receiveCount, retryAfterSeconds: seconds, reason: String(error) });
     } catch (changeError) {
       logger.error('Message could not be put off; it comes back after the queue visibility timeout', {

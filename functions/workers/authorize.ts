@@ -1,29 +1,24 @@
 /** The authorize worker: pending payments from the authorization queue, to the processor and back. */
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
-import type { SQSRecord } from 'aws-lambda';
 import { decodeTime } from 'ulid';
 import { queues } from '../../lib/topology.ts';
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
-import { sqsClient } from '../adapters/sqs-client.ts';
 import { KmsCardVault } from '../adapters/card-vault.ts';
 import { OrderRepository } from '../adapters/order-repository.ts';
-import { OutboxStore } from '../adapters/outbox.ts';
-import { SqsQueueSender } from '../adapters/queue-sender.ts';
 import { ResilientProcessor } from '../adapters/resilient-processor.ts';
 import { SandboxProcessor } from '../adapters/sandbox-processor.ts';
 import { TransactionRepository } from '../adapters/transaction-repository.ts';
-import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
+import { tableNameFromEnv } from '../config.ts';
 import { crashPoint } from '../fault-injection.ts';
 import { logger } from '../observability/logger.ts';
 import { authorizePayment } from '../payments/authorize-payment.ts';
 import { logSignals } from '../observability/log-signals.ts';
 import { createSqsConsumer } from '../sqs/consumer.ts';
+import { outboxOf } from '../wiring/outbox.ts';
+import { changeVisibilityOf } from '../wiring/queues.ts';
 import { receivedCommand, transactionMessage } from '../sqs/transaction-command.ts';
 
 const tableName = tableNameFromEnv();
-const outbox = new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, queueUrlsFromEnv(['settlement', 'webhookFanout'])));
-/** Its own queue, to return a message later than the queue's visibility timeout. */
-const ownQueueUrl = queueUrlsFromEnv(['authorization']).authorization;
+const outbox = outboxOf('authorizeWorker');
 const transactions = new TransactionRepository(dynamoDocumentClient, tableName, outbox);
 const orders = new OrderRepository(dynamoDocumentClient, tableName, outbox);
 const vault = new KmsCardVault();
@@ -50,13 +45,6 @@ function createdAtOf(transactionId: string): number {
   }
 }
 
-/** Returns a message whose payment waits out an outage after the delay the processor asked for. */
-async function changeVisibility(record: SQSRecord, seconds: number): Promise<void> {
-  await sqsClient.send(
-    new ChangeMessageVisibilityCommand({ QueueUrl: ownQueueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }),
-  );
-}
-
 export const handler = createSqsConsumer(transactionMessage, async (message, record) => {
   const outcome = await authorizePayment(
     {
@@ -70,4 +58,4 @@ export const handler = createSqsConsumer(transactionMessage, async (message, rec
     receivedCommand(message, record),
   );
   logger.info('Authorization handled', { transactionId: message.transaction_id, outcome });
-}, { changeVisibility });
+}, { changeVisibility: changeVisibilityOf('authorizeWorker') });

@@ -2,25 +2,20 @@
  * The outbox sweep, on a schedule: publishes what writers that died between their write and their relay
  * left in the sparse outbox index. In the usual case the writer published already and this finds nothing.
  */
-import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
-import { sqsClient } from '../adapters/sqs-client.ts';
-import { OutboxStore } from '../adapters/outbox.ts';
-import { SqsQueueSender } from '../adapters/queue-sender.ts';
 import { expandTransactionEvent } from '../adapters/transaction-repository.ts';
 import * as z from 'zod';
 import { env } from '../../lib/topology.ts';
-import { loadConfig, queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
+import { loadConfig } from '../config.ts';
 import { logger } from '../observability/logger.ts';
+import { outboxOf } from '../wiring/outbox.ts';
 
 const graceSeconds = loadConfig({ [env.outboxSweepGraceSeconds]: z.coerce.number().int().min(0).max(3_600).optional() })[env.outboxSweepGraceSeconds];
 
-const outbox = new OutboxStore(
-  dynamoDocumentClient,
-  tableNameFromEnv(),
-  new SqsQueueSender(sqsClient, queueUrlsFromEnv(['authorization', 'settlement', 'webhookFanout'])),
+const outbox = outboxOf('outboxRelay', {
   // Transactions keep their events compact; the other records' events are whole.
-  { expand: expandTransactionEvent, ...(graceSeconds === undefined ? {} : { sweepGraceMs: graceSeconds * 1000 }) },
-);
+  expand: expandTransactionEvent,
+  ...(graceSeconds === undefined ? {} : { sweepGraceMs: graceSeconds * 1000 }),
+});
 
 export const handler = async (): Promise<{ published: number }> => {
   const published = await outbox.sweep();

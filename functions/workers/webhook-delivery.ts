@@ -4,13 +4,10 @@
  * dead-letter queue: the DLQ holds exactly the deliveries that used up their attempts.
  */
 import { logSignals } from '../observability/log-signals.ts';
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { kmsClient } from '../adapters/kms-client.ts';
-import { sqsClient } from '../adapters/sqs-client.ts';
-import { SqsQueueSender } from '../adapters/queue-sender.ts';
-import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
+import { tableNameFromEnv } from '../config.ts';
 import { logger } from '../observability/logger.ts';
 import { deliverAttempt, type DeliveryOutcome } from '../webhooks/deliver.ts';
 import { contextKey, DeliveryReader } from '../webhooks/delivery-reader.ts';
@@ -21,12 +18,13 @@ import { retryScheduleFromEnv } from '../webhooks/retry-schedule.ts';
 import { KmsSecretBox, secretKeyIdFromEnv } from '../webhooks/secret-box.ts';
 import { systemResolver, urlPolicyFromEnv } from '../webhooks/url-policy.ts';
 import { createSqsBatchConsumer } from '../sqs/consumer.ts';
+import { changeVisibilityOf, queueSenderOf } from '../wiring/queues.ts';
 
 /** What Standard Webhooks suggests a receiver answers within; the function's 30 s timeout leaves room. */
 const POST_TIMEOUT_MS = 10_000;
 
 const tableName = tableNameFromEnv();
-const queueUrls = queueUrlsFromEnv(['webhookDelivery']);
+const changeVisibility = changeVisibilityOf('webhookDelivery');
 const reader = new DeliveryReader(dynamoDocumentClient, tableName);
 const dependencies = {
   endpoints: new WebhookEndpointStore(dynamoDocumentClient, tableName),
@@ -34,7 +32,7 @@ const dependencies = {
   secrets: new KmsSecretBox(kmsClient, secretKeyIdFromEnv()),
   poster: new GuardedPoster(urlPolicyFromEnv(), systemResolver, POST_TIMEOUT_MS),
   schedule: retryScheduleFromEnv(),
-  queue: new SqsQueueSender(sqsClient, queueUrls),
+  queue: queueSenderOf('webhookDelivery'),
   now: Date.now,
 };
 
@@ -61,9 +59,7 @@ export const handler = createSqsBatchConsumer(
       logger.warn(failed.message, { eventId: message.event_id, endpointId: message.endpoint_id, attempt: message.attempt, [failed.field]: outcome });
     }
     if (outcome !== 'dead_letter') return;
-    await sqsClient.send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: queueUrls.webhookDelivery, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 }),
-    );
+    await changeVisibility(record.receiptHandle, 0);
     throw new Error(`Delivery ${message.event_id}/${message.endpoint_id} used up its attempts; it goes to the dead-letter queue`);
   },
   {

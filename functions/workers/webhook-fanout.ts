@@ -1,22 +1,21 @@
 /** The webhook fan-out worker: recorded changes become events, and each event one delivery per subscribed endpoint. */
 import * as z from 'zod';
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
-import { sqsClient } from '../adapters/sqs-client.ts';
 import { EventRepository } from '../adapters/event-repository.ts';
-import { SqsQueueSender } from '../adapters/queue-sender.ts';
-import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
+import { tableNameFromEnv } from '../config.ts';
 import { logger } from '../observability/logger.ts';
 import { DeliveryStore } from '../webhooks/delivery-store.ts';
 import { WebhookEndpointStore, type WebhookEndpoint } from '../webhooks/endpoint-store.ts';
 import { fanOutEvents, redeliverEvent } from '../webhooks/fanout.ts';
 import { createSqsBatchConsumer } from '../sqs/consumer.ts';
+import { queueSenderOf } from '../wiring/queues.ts';
 
 const tableName = tableNameFromEnv();
 const endpoints = new WebhookEndpointStore(dynamoDocumentClient, tableName);
 const dependencies = {
   events: new EventRepository(dynamoDocumentClient, tableName),
   deliveries: new DeliveryStore(dynamoDocumentClient, tableName),
-  queue: new SqsQueueSender(sqsClient, queueUrlsFromEnv(['webhookDelivery'])),
+  queue: queueSenderOf('webhookFanout'),
   now: Date.now,
 };
 

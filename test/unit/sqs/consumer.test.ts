@@ -1,7 +1,7 @@
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { createSqsBatchConsumer, createSqsConsumer } from '../../../functions/sqs/consumer.ts';
+import { createSqsBatchConsumer, createSqsConsumer, type ChangeVisibility } from '../../../functions/sqs/consumer.ts';
 
 const context = { functionName: 'worker', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 
@@ -59,7 +59,7 @@ describe('a queue consumer', () => {
         super('the acquirer is out');
       }
     }
-    const putOff = (delays: Record<string, number>, changeVisibility?: (record: SQSRecord, seconds: number) => Promise<void>) =>
+    const putOff = (delays: Record<string, number>, changeVisibility?: ChangeVisibility) =>
       createSqsConsumer(
         z.object({ id: z.string() }),
         async (message) => {
@@ -73,8 +73,8 @@ describe('a queue consumer', () => {
     it('sets the visibility timeout the handler asked for, in whole seconds, and still reports the message failed', async () => {
       const changes: [string, number][] = [];
 
-      const response = await putOff({ b: 29.2 }, async (record, seconds) => {
-        changes.push([record.receiptHandle, seconds]);
+      const response = await putOff({ b: 29.2 }, async (receiptHandle, seconds) => {
+        changes.push([receiptHandle, seconds]);
       })(batch('a', 'b'), context);
 
       expect(changes).toEqual([['handle-b', 30]]);
