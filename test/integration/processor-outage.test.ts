@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { decodeTime } from 'ulid';
 import { KmsCardVault } from '../../functions/adapters/card-vault.ts';
 import { keys } from '../../functions/adapters/keys.ts';
 import { CustomerRepository } from '../../functions/adapters/customer-repository.ts';
@@ -15,6 +14,7 @@ import { ProcessorOutageError, ResilientProcessor } from '../../functions/adapte
 import { newId } from '../../functions/core/ids.ts';
 import { ProcessorUnavailableError, type CardProcessor } from '../../functions/core/processor.ts';
 import { authorizePayment } from '../../functions/payments/authorize-payment.ts';
+import { createdAtOf } from '../../functions/payments/authorize-worker.ts';
 import { createPayment } from '../../functions/payments/create-payment.ts';
 import { TransactionRepository } from '../../functions/adapters/transaction-repository.ts';
 import { queues } from '../../lib/topology.ts';
@@ -45,7 +45,7 @@ describe('an acquirer outage, ridden out by the authorize worker', () => {
       attempts: 1,
       outage: {
         ...queues.authorization.outageRetry,
-        createdAt: (request) => decodeTime(request.reference.slice('txn_'.length)) - ageSeconds * 1000,
+        createdAt: (request) => createdAtOf(request.reference, now) - ageSeconds * 1000,
         random: () => 0,
       },
     });

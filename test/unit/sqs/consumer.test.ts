@@ -1,28 +1,8 @@
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { createSqsBatchConsumer, createSqsConsumer, type ChangeVisibility } from '../../../functions/sqs/consumer.ts';
-
-const context = { functionName: 'worker', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
-
-function record(id: string, body: unknown): SQSRecord {
-  return {
-    messageId: id,
-    receiptHandle: `handle-${id}`,
-    body: JSON.stringify(body),
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: String(Date.now()),
-      SenderId: 'sender',
-      ApproximateFirstReceiveTimestamp: String(Date.now()),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:authorization',
-    awsRegion: 'eu-west-1',
-  };
-}
+import { lambdaContext as context, sqsRecord as record } from '../../support/sqs-event.ts';
 
 const batch = (...ids: string[]): SQSEvent => ({ Records: ids.map((id) => record(id, { id })) });
 
