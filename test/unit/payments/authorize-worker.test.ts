@@ -5,79 +5,24 @@
 import { describe, expect, it } from 'vitest';
 import { ProcessorOutageError } from '../../../functions/adapters/resilient-processor.ts';
 import { newId } from '../../../functions/core/ids.ts';
+import type { Transaction } from '../../../functions/core/transaction.ts';
 import type { AuthorizationRequest, CardProcessor } from '../../../functions/core/processor.ts';
-import { createPendingTransaction, type Transaction, type Transition } from '../../../functions/core/transaction.ts';
 import { createdAtOf, makeAuthorizeHandler, type AuthorizeWorkerDependencies } from '../../../functions/payments/authorize-worker.ts';
-import type { CommandReceipt, QueueCommand, SealedCard, Transactions } from '../../../functions/payments/ports.ts';
 import { captureLogs } from '../http/capture-logs.ts';
+import { MemoryTransactions, noOrders, pendingTransaction } from '../../support/memory-transactions.ts';
 import { lambdaContext, sqsEvent, sqsRecord } from '../../support/sqs-event.ts';
 
 const CREATED = new Date('2030-01-01T12:00:00.000Z');
 const NOW = new Date('2030-01-01T12:00:07.000Z');
 const CARD_NUMBER = '4242424242424242';
 
-const pending = (id: string): Transaction =>
-  createPendingTransaction(
-    {
-      id,
-      merchantId: 'mer_a',
-      amount: 1000,
-      currency: 'EUR',
-      captureMethod: 'automatic',
-      card: { brand: 'visa', last4: '4242', expMonth: 12, expYear: 2030, fingerprint: 'fp_1' },
-    },
-    CREATED,
-  ).transaction;
-
-/** Transactions in memory; the writes the worker asks for are kept for assertions. */
-class MemoryTransactions implements Transactions {
-  readonly applied: { transition: Transition; commands: readonly QueueCommand[]; receipt: CommandReceipt | undefined }[] = [];
-  readonly acknowledged: { transactionId: string; outboxEntry: string | undefined }[] = [];
-  private readonly stored = new Map<string, { transaction: Transaction; sealedCard: SealedCard }>();
-
-  constructor(transactions: readonly Transaction[]) {
-    for (const transaction of transactions) this.stored.set(transaction.id, { transaction, sealedCard: { number: `sealed:${CARD_NUMBER}` } });
-  }
-
-  async get(transactionId: string) {
-    return this.stored.get(transactionId);
-  }
-
-  async apply(previous: Transaction, transition: Transition, commands: readonly QueueCommand[] = [], receipt?: CommandReceipt) {
-    const current = this.stored.get(previous.id);
-    if (current === undefined || current.transaction.version !== previous.version) return 'condition_failed' as const;
-    this.stored.set(previous.id, { ...current, transaction: transition.transaction });
-    this.applied.push({ transition, commands, receipt });
-    return 'written' as const;
-  }
-
-  async acknowledge(previous: Transaction, receipt: CommandReceipt): Promise<void> {
-    this.acknowledged.push({ transactionId: previous.id, outboxEntry: receipt.outboxEntry });
-  }
-
-  async republish(): Promise<void> {}
-
-  create(): never {
-    throw new Error('the authorize worker creates no transaction');
-  }
-
-  getOwned(): never {
-    throw new Error('the authorize worker reads no transaction by merchant');
-  }
-}
-
 function harness(transactions: readonly Transaction[], processor: CardProcessor) {
-  const repository = new MemoryTransactions(transactions);
+  const repository = new MemoryTransactions(transactions, CARD_NUMBER);
   const visibilityChanges: [string, number][] = [];
   const asked: AuthorizationRequest[] = [];
   const deps: AuthorizeWorkerDependencies = {
     transactions: repository,
-    orders: {
-      create: () => Promise.reject(new Error('no order in these payments')),
-      apply: () => Promise.reject(new Error('no order in these payments')),
-      get: async () => undefined,
-      getOwned: async () => undefined,
-    },
+    orders: noOrders,
     vault: {
       seal: () => Promise.reject(new Error('the worker seals nothing')),
       open: async (sealed) => sealed.replace(/^sealed:/, ''),
@@ -101,7 +46,7 @@ const approving: CardProcessor = { authorize: async () => ({ outcome: 'approved'
 describe('the authorize worker', () => {
   it('asks the processor about a pending payment and records its answer at the time of its clock, with the settlement command', async () => {
     // Arrange
-    const txn = pending(newId('transaction', CREATED.getTime()));
+    const txn = pendingTransaction(newId('transaction', CREATED.getTime()), CREATED);
     const { handler, repository, asked } = harness([txn], approving);
 
     // Act
@@ -118,8 +63,8 @@ describe('the authorize worker', () => {
 
   it('puts off a payment the processor cannot answer by the delay the outage asks for, and fails only its message', async () => {
     // Arrange
-    const outOf = pending(newId('transaction', CREATED.getTime()));
-    const answered = pending(newId('transaction', CREATED.getTime()));
+    const outOf = pendingTransaction(newId('transaction', CREATED.getTime()), CREATED);
+    const answered = pendingTransaction(newId('transaction', CREATED.getTime()), CREATED);
     const { handler, repository, visibilityChanges } = harness([outOf, answered], {
       authorize: (request) =>
         request.reference === outOf.id ? Promise.reject(new ProcessorOutageError(120)) : approving.authorize(request),
@@ -141,7 +86,7 @@ describe('the authorize worker', () => {
 
   it('fails a malformed message without asking the processor, and logs neither its body nor the card', async () => {
     // Arrange
-    const txn = pending(newId('transaction', CREATED.getTime()));
+    const txn = pendingTransaction(newId('transaction', CREATED.getTime()), CREATED);
     const { handler, asked, visibilityChanges } = harness([txn], approving);
     const malformed = sqsRecord('bad', { transactionId: txn.id, card_number: CARD_NUMBER });
 
