@@ -153,6 +153,7 @@ const api = (entry: string, description: string, access: FunctionAccess): Functi
   access,
 });
 
+/** `entry` names the worker's wiring module, which builds its ports and exports `handler = makeXHandler(ports)`. */
 const worker = (
   entry: string,
   description: string,
@@ -160,7 +161,7 @@ const worker = (
   maxConcurrency: number,
   access: FunctionAccess,
 ): FunctionSpec => ({
-  entry: `functions/workers/${entry}.ts`,
+  entry: `functions/wiring/${entry}.ts`,
   description,
   memoryMb: 512,
   timeoutSeconds,
@@ -198,12 +199,12 @@ export const functions = {
   }),
   // Worst case per payment: 3 processor attempts of 5 s plus backoff, about 19 s; the batch runs in parallel.
   // 10 instances of batches of 10: at most 100 authorizations at the acquirer at once.
-  authorizeWorker: worker('authorize', 'Authorizes pending payments with the processor', 30, 10, {
+  authorizeWorker: worker('authorize-worker', 'Authorizes pending payments with the processor', 30, 10, {
     table: 'readwrite',
     sendTo: ['settlement', 'webhookFanout'],
     cardKey: ['decrypt'],
   }),
-  settleWorker: worker('settle', 'Moves captured payments to settled', 20, 5, { table: 'readwrite', sendTo: ['webhookFanout'] }),
+  settleWorker: worker('settle-worker', 'Moves captured payments to settled', 20, 5, { table: 'readwrite', sendTo: ['webhookFanout'] }),
   // One sweep at a time: a sweep still running when the next minute comes makes the next one wait, not overlap.
   outboxRelay: worker('outbox-relay', 'Publishes outbox entries that an interrupted writer left behind', 60, 1, {
     table: 'readwrite',

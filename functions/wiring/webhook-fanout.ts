@@ -1,11 +1,14 @@
-/** The webhook fan-out worker's real ports, built once per container from its configuration. */
+/**
+ * The `webhookFanout` function's entry (lib/topology.ts): its real ports, built once per container from its
+ * configuration, so that a missing or malformed setting fails the cold start.
+ */
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { EventRepository } from '../adapters/event-repository.ts';
 import { tableNameFromEnv } from '../config.ts';
 import { DeliveryStore } from '../webhooks/delivery-store.ts';
 import { WebhookEndpointStore } from '../webhooks/endpoint-store.ts';
 import { makeWebhookFanoutHandler } from '../webhooks/fanout-worker.ts';
-import { queueSenderOf } from '../wiring/queues.ts';
+import { queueSenderOf } from './queues.ts';
 
 const tableName = tableNameFromEnv();
 

@@ -1,4 +1,7 @@
-/** The webhook delivery worker's real ports, built once per container from its configuration. */
+/**
+ * The `webhookDelivery` function's entry (lib/topology.ts): its real ports, built once per container from its
+ * configuration, so that a missing or malformed setting fails the cold start.
+ */
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { kmsClient } from '../adapters/kms-client.ts';
 import { tableNameFromEnv } from '../config.ts';
@@ -10,7 +13,7 @@ import { GuardedPoster } from '../webhooks/http-post.ts';
 import { retryScheduleFromEnv } from '../webhooks/retry-schedule.ts';
 import { KmsSecretBox, secretKeyIdFromEnv } from '../webhooks/secret-box.ts';
 import { systemResolver, urlPolicyFromEnv } from '../webhooks/url-policy.ts';
-import { changeVisibilityOf, queueSenderOf } from '../wiring/queues.ts';
+import { changeVisibilityOf, queueSenderOf } from './queues.ts';
 
 /** What Standard Webhooks suggests a receiver answers within; the function's 30 s timeout leaves room. */
 const POST_TIMEOUT_MS = 10_000;

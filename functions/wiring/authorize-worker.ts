@@ -1,4 +1,7 @@
-/** The authorize worker's real ports, built once per container from its configuration. */
+/**
+ * The `authorizeWorker` function's entry (lib/topology.ts): its real ports, built once per container from its
+ * configuration, so that a missing or malformed setting fails the cold start.
+ */
 import { queues } from '../../lib/topology.ts';
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { KmsCardVault } from '../adapters/card-vault.ts';
@@ -11,8 +14,8 @@ import { crashPoint } from '../fault-injection.ts';
 import { logSignals } from '../observability/log-signals.ts';
 import { logger } from '../observability/logger.ts';
 import { createdAtOf, makeAuthorizeHandler } from '../payments/authorize-worker.ts';
-import { outboxOf } from '../wiring/outbox.ts';
-import { changeVisibilityOf } from '../wiring/queues.ts';
+import { outboxOf } from './outbox.ts';
+import { changeVisibilityOf } from './queues.ts';
 
 const now = (): Date => new Date();
 const tableName = tableNameFromEnv();
