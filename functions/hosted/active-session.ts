@@ -4,15 +4,16 @@
  * session route asks the table again (one read) before it reads or writes anything.
  */
 import type { SessionAuth } from '../../lib/topology.ts';
+import { isActive, sessionAuthOf } from '../adapters/session-store.ts';
 import { AuthenticationError } from '../core/errors.ts';
-import { isActive, sessionAuthOf, type Session, type SessionStore } from '../adapters/session-store.ts';
 import { sessionOf, type ApiRequest } from '../http/route.ts';
+import type { Session, Sessions } from './ports.ts';
 
 export async function activeSessionOf(
-  sessions: Pick<SessionStore, 'getOwned'>,
+  sessions: Pick<Sessions, 'getOwned'>,
   request: ApiRequest<unknown, unknown>,
   auth: SessionAuth,
-  now: Date = new Date(),
+  now: Date,
 ): Promise<Session> {
   const principal = sessionOf(request, auth);
   const session = await sessions.getOwned(principal.merchantId, principal.sessionId);

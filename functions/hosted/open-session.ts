@@ -5,12 +5,11 @@
  */
 import { requireAmount, requireCurrency } from '../core/money.ts';
 import type { CreateCheckoutSessionBody, SessionResponse } from '../contract/sessions.ts';
-import type { Customers, Orders } from '../customers/ports.ts';
+import type { CheckoutTerms, Customers, IssuedSession, Orders, SessionKind } from './ports.ts';
 import { requireOrder } from '../orders/orders.ts';
 import type { RequestLocation } from '../http/route.ts';
 import { pageRoutes, sessionRoutes } from './routes.ts';
 import { InvalidRequestError, NotFoundError, StateConflictError } from '../core/errors.ts';
-import type { CheckoutTerms, IssuedSession, SessionKind } from '../adapters/session-store.ts';
 
 const pagePaths: Readonly<Record<SessionKind, string>> = {
   checkout: pageRoutes.getCheckoutPage.path,

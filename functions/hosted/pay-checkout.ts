@@ -19,13 +19,14 @@ import type { CreatePaymentBody } from '../contract/payments.ts';
 import type { PayCheckoutBody } from '../contract/sessions.ts';
 import { cardInputOf } from '../payments/card-input.ts';
 import { createPayment, type CreatePaymentDeps } from '../payments/create-payment.ts';
-import { MAX_CHECKOUT_ATTEMPTS, type Session, type SessionStore } from '../adapters/session-store.ts';
+import { MAX_CHECKOUT_ATTEMPTS } from '../adapters/session-store.ts';
+import type { Session, Sessions } from './ports.ts';
 
 /** Statuses after which the customer may try again with another card. */
 const RETRYABLE: ReadonlySet<TransactionStatus> = new Set(['declined', 'failed', 'canceled']);
 
 export interface PayCheckoutDeps extends CreatePaymentDeps {
-  readonly sessions: Pick<SessionStore, 'claimPayment'>;
+  readonly sessions: Pick<Sessions, 'claimPayment'>;
 }
 
 export async function payCheckout(

@@ -1,90 +1,13 @@
-/**
- * GET /events and GET /events/{id}: what happened to the caller's resources, newest first, each with its
- * webhook deliveries and their attempts. POST /events/{id}/redeliver sends an event again.
- */
+/** The events function: its events are read from the table, redeliveries go to the webhook fan-out queue. */
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
-import { sqsClient } from '../adapters/sqs-client.ts';
-import { EventRepository, toPublicEvent, type RecordedEvent } from '../adapters/event-repository.ts';
-import { SqsQueueSender, type QueueSender } from '../adapters/queue-sender.ts';
-import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
-import { NotFoundError } from '../core/errors.ts';
-import { eventRoutes as declared } from '../events/routes.ts';
-import { createApiHandler } from '../http/handler.ts';
+import { EventRepository } from '../adapters/event-repository.ts';
+import { tableNameFromEnv } from '../config.ts';
+import { makeEventsHandler } from '../events/handler.ts';
 import { apiPipeline } from './api-pipeline.ts';
-import { decodeCursor, pageResult } from '../http/pagination.ts';
-import { defineRoute, merchantOf, type ApiRoute } from '../http/route.ts';
-import type { Delivery } from '../webhooks/delivery-store.ts';
-import type { RedeliveryMessage } from '../webhooks/fanout.ts';
-import type { DeliveryResponse } from '../contract/webhooks.ts';
+import { queueSenderOf } from './queues.ts';
 
-export interface EventRoutesDependencies {
-  // Reads only: this function never writes a delivery, it asks the fan-out to.
-  readonly events: Pick<EventRepository, 'list' | 'getOwned'>;
-  readonly queue: QueueSender;
-}
-
-export function toPublicDelivery(delivery: Delivery): DeliveryResponse {
-  return {
-    endpoint_id: delivery.endpointId,
-    status: delivery.status,
-    failure_reason: (delivery.failureReason ?? null) as DeliveryResponse['failure_reason'],
-    next_attempt_at: delivery.status === 'pending' ? new Date(delivery.nextAttemptAt).toISOString() : null,
-    attempts: delivery.attempts.map((attempt) => ({
-      attempt: attempt.attempt,
-      at: attempt.at,
-      status_code: attempt.statusCode,
-      latency_ms: attempt.latencyMs,
-      error: attempt.error,
-    })),
-  };
-}
-
-const toPublic = ({ event, deliveries }: RecordedEvent): ReturnType<typeof toPublicEvent<DeliveryResponse>> =>
-  toPublicEvent(event, deliveries.map(toPublicDelivery));
-
-export function eventRoutes({ events, queue }: EventRoutesDependencies): ApiRoute[] {
-  return [
-    defineRoute(declared.listEvents, async (request) => {
-      const { merchantId } = merchantOf(request);
-      const cursor = decodeCursor(request.query.starting_after, { merchant: merchantId });
-      const page = await events.list({
-        merchantId,
-        limit: request.query.limit,
-        ...(request.query.type === undefined ? {} : { type: request.query.type }),
-        ...(cursor?.after === undefined ? {} : { startingAfter: cursor.after }),
-      });
-      return pageResult(request.location, {
-        items: page.events.map(toPublic),
-        nextKey: page.lastId === undefined ? undefined : { merchant: merchantId, after: page.lastId },
-      });
-    }),
-    defineRoute(declared.getEvent, async (request) => {
-      const id = request.pathParameters.id ?? '';
-      const recorded = await events.getOwned(merchantOf(request).merchantId, id);
-      if (recorded === undefined) throw new NotFoundError('event', id, 'id');
-      return { status: 200, body: toPublic(recorded) };
-    }),
-    defineRoute(declared.redeliverEvent, async (request) => {
-      const id = request.pathParameters.id ?? '';
-      const { merchantId } = merchantOf(request);
-      const recorded = await events.getOwned(merchantId, id);
-      if (recorded === undefined) throw new NotFoundError('event', id, 'id');
-      // The redelivery happens once per id however often the fan-out message arrives; seeded by the
-      // idempotency record, the id stays the same when a retry of this request takes it over.
-      const message: RedeliveryMessage = { merchant_id: merchantId, event_id: id, redelivery_id: request.newId('redelivery') };
-      await queue.send('webhookFanout', JSON.stringify(message));
-      return { status: 200, body: { event_id: id, status: 'scheduled' } };
-    }),
-  ];
-}
-
-const tableName = tableNameFromEnv();
-const queue: QueueSender = new SqsQueueSender(sqsClient, queueUrlsFromEnv(['webhookFanout']));
-
-export const handler = createApiHandler(
-  eventRoutes({
-    events: new EventRepository(dynamoDocumentClient, tableName),
-    queue,
-  }),
- apiPipeline
-);
+export const handler = makeEventsHandler({
+  events: new EventRepository(dynamoDocumentClient, tableNameFromEnv()),
+  queue: queueSenderOf('events'),
+  ...apiPipeline,
+});

@@ -1,52 +1,12 @@
 /**
- * The pages function: the hosted pages (pages/*.html) and their assets (pages/assets/*.js, *.css) as static
- * files. They are public: everything they show comes through the session routes, with the session token
- * the page reads from its URL fragment. Every answer carries a strict Content-Security-Policy (no inline
- * script or style, same-origin fetches only, no framing).
- *
- * The files are read once per container, into memory, from `pages/` beside this module's bundle (the CDK
- * bundle copies it there, see lib/constructs/gateway-function.ts) or in the repository (the local runtime).
- * Only names read at start can be served, so a path can never reach outside the folder.
+ * The pages function: its files are read once per container from `pages/` beside this module's bundle (the
+ * CDK bundle copies it there, see lib/constructs/gateway-function.ts) or in the repository (the local
+ * runtime runs this file from source).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { NotFoundError } from '../core/errors.ts';
-import { problemResponse } from '../http/problem.ts';
-import type { ApiRoute } from '../http/route.ts';
-import { pageRoutes } from '../hosted/routes.ts';
-import type { RouteDeclaration } from '../http/route-declaration.ts';
+import { loadStaticFiles, makePagesHandler } from '../hosted/pages-handler.ts';
 
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-  "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-
-const SECURITY_HEADERS = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'X-Frame-Options': 'DENY',
-} as const;
-
-/** Pages revalidate on every load (a deploy shows at once); assets may be reused for five minutes. */
-const PAGE_CACHE = 'no-cache';
-const ASSET_CACHE = 'public, max-age=300';
-
-const contentTypes: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-};
-
-const PAGE_NAMES = ['checkout', 'wallet', 'console'] as const;
-
-interface StaticFile {
-  readonly body: string;
-  readonly contentType: string;
-}
-
-/** `pages/` beside the bundle (Lambda), else the repository's (the local runtime runs this file from source). */
 function pagesDirectory(): string {
   const candidates = [new URL('./pages/', import.meta.url), new URL('../../pages/', import.meta.url)].map((url) => fileURLToPath(url));
   const found = candidates.find((directory) => existsSync(`${directory}checkout.html`));
@@ -54,57 +14,4 @@ function pagesDirectory(): string {
   return found;
 }
 
-function extensionOf(name: string): string {
-  return /\.[a-z]+$/.exec(name)?.[0] ?? '';
-}
-
-export function loadStaticFiles(directory: string): { pages: Map<string, StaticFile>; assets: Map<string, StaticFile> } {
-  const read = (path: string, name: string): StaticFile => ({
-    body: readFileSync(path, 'utf8'),
-    contentType: contentTypes[extensionOf(name)] ?? 'application/octet-stream',
-  });
-  const pages = new Map<string, StaticFile>(PAGE_NAMES.map((name) => [name, read(`${directory}${name}.html`, `${name}.html`)]));
-  const assets = new Map<string, StaticFile>();
-  for (const name of readdirSync(`${directory}assets`)) {
-    if (/^[a-z][a-z0-9-]*\.(js|css)$/.test(name)) assets.set(name, read(`${directory}assets/${name}`, name));
-  }
-  return { pages, assets };
-}
-
-const files = loadStaticFiles(pagesDirectory());
-
-function serve(file: StaticFile, cacheControl: string): APIGatewayProxyResult {
-  return {
-    statusCode: 200,
-    headers: { 'Content-Type': file.contentType, 'Cache-Control': cacheControl, ...SECURITY_HEADERS },
-    body: file.body,
-  };
-}
-
-function notFound(what: string, id: string, requestId: string): APIGatewayProxyResult {
-  const response = problemResponse(new NotFoundError(what, id), requestId);
-  return { ...response, headers: { ...response.headers, 'Cache-Control': 'no-store', 'Request-Id': requestId, ...SECURITY_HEADERS } };
-}
-
-/**
- * The routes served here, listed as the API handlers list theirs (test/contract checks every route has a
- * handler): none takes a body or a query. Static files skip the JSON pipeline, so `handle` is never called.
- */
-const servedRoutes: readonly ApiRoute[] = Object.values<RouteDeclaration>(pageRoutes).map((declaration) => ({
-  declaration,
-  handle: () =>
-    Promise.reject(new Error(`${declaration.method} ${declaration.path} is served as a static file, not through the API pipeline`)),
-}));
-
-async function serveStatic(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const requestId = event.requestContext?.requestId ?? randomUUID();
-  if (event.resource === pageRoutes.getPageAsset.path) {
-    const name = event.pathParameters?.file ?? '';
-    const asset = files.assets.get(name);
-    return asset === undefined ? notFound('asset', name, requestId) : serve(asset, ASSET_CACHE);
-  }
-  const page = files.pages.get(event.resource.replace(/^\/pages\//, ''));
-  return page === undefined ? notFound('page', event.resource, requestId) : serve(page, PAGE_CACHE);
-}
-
-export const handler = Object.assign(serveStatic, { routes: servedRoutes });
+export const handler = makePagesHandler(loadStaticFiles(pagesDirectory()));

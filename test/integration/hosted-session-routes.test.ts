@@ -5,10 +5,22 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { CustomerRepository } from '../../functions/adapters/customer-repository.ts';
+import { EventRepository } from '../../functions/adapters/event-repository.ts';
+import { MerchantStore } from '../../functions/adapters/merchant-store.ts';
+import { OrderRepository } from '../../functions/adapters/order-repository.ts';
+import { OutboxStore } from '../../functions/adapters/outbox.ts';
 import { SESSION_LIFETIME_SECONDS, SessionStore, type SessionKind } from '../../functions/adapters/session-store.ts';
-import { env, routes, type SessionAuth } from '../../lib/topology.ts';
+import { TransactionRepository } from '../../functions/adapters/transaction-repository.ts';
+import type { CardFingerprinter, CardVault } from '../../functions/core/vault.ts';
+import { makeCheckoutHandler } from '../../functions/hosted/checkout-handler.ts';
+import { makeConsoleHandler } from '../../functions/hosted/console-handler.ts';
+import { makeWalletHandler } from '../../functions/hosted/wallet-handler.ts';
+import { routes, type SessionAuth } from '../../lib/topology.ts';
 import { startTestTable, type TestTable } from '../support/dynamo.ts';
+import { RecordingQueueSender } from '../support/recording-queue.ts';
 import { apiEvent, lambdaContext } from '../unit/http/api-event.ts';
+import { memoryPipeline } from '../unit/http/memory-idempotency.ts';
 
 type Handler = (event: APIGatewayProxyEvent, context: typeof lambdaContext) => Promise<APIGatewayProxyResult>;
 
@@ -19,22 +31,35 @@ const kindOf: Readonly<Record<SessionAuth, SessionKind>> = { checkout_session: '
 let table: TestTable;
 let handlers: Record<'checkout' | 'wallet' | 'console', Handler>;
 
+/** Every route here refuses the session before it touches a card: these fail the test if one does not. */
+const noVault: CardVault = {
+  seal: () => Promise.reject(new Error('a refused session sealed a card')),
+  open: () => Promise.reject(new Error('a refused session opened a card')),
+};
+const noFingerprints: CardFingerprinter = { fingerprint: () => Promise.reject(new Error('a refused session fingerprinted a card')) };
+
 beforeAll(async () => {
   table = await startTestTable('hosted-routes-test');
-  Object.assign(process.env, {
-    TABLE_NAME: table.tableName,
-    AWS_REGION: 'local',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: table.dynamo.endpoint,
-    [env.cardKeyId]: 'alias/unused-in-this-test',
-    [env.queueUrl('authorization')]: 'http://127.0.0.1:1/queue/authorization',
-    [env.queueUrl('webhookFanout')]: 'http://127.0.0.1:1/queue/webhook-fanout',
-  });
+  const { db, tableName } = table;
+  const outbox = new OutboxStore(db, tableName, new RecordingQueueSender());
+  const sessions = new SessionStore(db, tableName);
+  const transactions = new TransactionRepository(db, tableName, outbox);
+  const customers = new CustomerRepository(db, tableName, outbox);
+  const now = (): Date => new Date();
+  const cards = { vault: noVault, fingerprints: noFingerprints };
   handlers = {
-    checkout: (await import('../../functions/wiring/checkout.ts')).handler as Handler,
-    wallet: (await import('../../functions/wiring/wallet.ts')).handler as Handler,
-    console: (await import('../../functions/wiring/console.ts')).handler as Handler,
+    checkout: makeCheckoutHandler({
+      sessions,
+      transactions,
+      customers,
+      orders: new OrderRepository(db, tableName, outbox),
+      merchants: new MerchantStore(db, tableName),
+      ...cards,
+      now,
+      ...memoryPipeline(),
+    }),
+    wallet: makeWalletHandler({ sessions, transactions, customers, ...cards, now, ...memoryPipeline() }),
+    console: makeConsoleHandler({ sessions, transactions, events: new EventRepository(db, tableName), now, ...memoryPipeline() }),
   };
 });
 afterAll(async () => table?.close());

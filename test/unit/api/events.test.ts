@@ -1,10 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { RecordedEvent } from '../../../functions/adapters/event-repository.ts';
-import type { EventRoutesDependencies } from '../../../functions/wiring/events.ts';
+import { describe, expect, it } from 'vitest';
 import { newUlid } from '../../../functions/core/ids.ts';
-import type { ApiHandler } from '../../../functions/http/handler.ts';
+import { makeEventsHandler } from '../../../functions/events/handler.ts';
+import type { RecordedEvent, RecordedEvents } from '../../../functions/events/ports.ts';
 import { hashRequest } from '../../../functions/http/idempotency.ts';
-import { env } from '../../../lib/topology.ts';
 import { RecordingQueueSender } from '../../support/recording-queue.ts';
 import { apiEvent, lambdaContext, merchant } from '../http/api-event.ts';
 import { MemoryIdempotencyRecords, memoryPipeline } from '../http/memory-idempotency.ts';
@@ -33,31 +31,19 @@ const eventOf = (n: number): RecordedEvent => ({
   ],
 });
 
-function fakes(events: readonly RecordedEvent[]) {
-  const queue = new RecordingQueueSender();
-  const dependencies: EventRoutesDependencies = {
-    events: {
-      list: async () => ({ events, lastId: undefined }),
-      getOwned: async (_merchantId, eventId) => events.find((recorded) => recorded.event.id === eventId),
-    },
-    queue,
+/** The merchant's recorded events in memory: another merchant's are not found, as in the table. */
+function recordedEvents(events: readonly RecordedEvent[]): RecordedEvents {
+  return {
+    list: async () => ({ events, lastId: undefined }),
+    getOwned: async (merchantId, eventId) => events.find((recorded) => recorded.event.id === eventId && recorded.event.merchantId === merchantId),
   };
-  return { dependencies, queue };
 }
 
 describe('event routes', () => {
   const events = Array.from({ length: 100 }, (_, n) => eventOf(n));
-  const { dependencies, queue } = fakes(events);
+  const queue = new RecordingQueueSender();
   const idempotencyRecords = new MemoryIdempotencyRecords();
-  let handler: ApiHandler;
-
-  beforeAll(async () => {
-    process.env.TABLE_NAME ??= 'unit-test';
-    process.env[env.queueUrl('webhookFanout')] ??= 'http://localhost/queue/webhook-fanout';
-    const { eventRoutes } = await import('../../../functions/wiring/events.ts');
-    const { createApiHandler } = await import('../../../functions/http/handler.ts');
-    handler = createApiHandler(eventRoutes(dependencies), memoryPipeline(idempotencyRecords));
-  });
+  const handler = makeEventsHandler({ events: recordedEvents(events), queue, ...memoryPipeline(idempotencyRecords) });
 
   it('shows each event of a page with its deliveries, a delivery not yet attempted as due', async () => {
     const response = await handler(apiEvent('GET', '/events', { caller: merchant, query: { limit: '100' } }), lambdaContext);
@@ -90,5 +76,19 @@ describe('event routes', () => {
 
     expect(response.statusCode).toBe(200);
     expect(queue.sent).toEqual([{ queue: 'webhookFanout', body: { merchant_id: merchant.merchantId, event_id: eventId, redelivery_id: `rdl_${seed}` }, delaySeconds: undefined }]);
+  });
+
+  it("answers 404 for another merchant's event and asks the fan-out for nothing", async () => {
+    const eventId = events[1]?.event.id ?? '';
+    const otherMerchant = { ...merchant, merchantId: 'mer_01JD2Z8Q7F3X4Y5Z6A7B8C9D0Z' };
+    const sentBefore = queue.sent.length;
+
+    const response = await handler(
+      apiEvent('POST', '/events/{id}/redeliver', { caller: otherMerchant, path: `/events/${eventId}/redeliver`, pathParameters: { id: eventId } }),
+      lambdaContext,
+    );
+
+    expect(response.statusCode).toBe(404);
+    expect(queue.sent).toHaveLength(sentBefore);
   });
 });
