@@ -109,7 +109,7 @@ describe('merchant and API key routes', () => {
   });
 
   it("answers 404 to a merchant revoking another merchant's key, and revokes nothing", async () => {
-    const other = { principal: 'merchant', merchantId: 'mer_01JD2Z8Q7F3X4Y5Z6A7B8C9OTH', keyId: 'key_01JD2Z8Q7F3X4Y5Z6A7B8C9OTH' } as const;
+    const other = { principal: 'merchant', merchantId: 'mer_01JD2Z8Q7F3X4Y5Z6A7B8C9D0X', keyId: 'key_01JD2Z8Q7F3X4Y5Z6A7B8C9D0X' } as const;
     const event = apiEvent('DELETE', '/api_keys/{id}', { caller: other, pathParameters: { id: 'key_01JD2Z8Q7F3X4Y5Z6A7B8C9D0H' } });
 
     const response = await handler(event, lambdaContext);
