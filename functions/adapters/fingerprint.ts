@@ -15,6 +15,7 @@ import { env } from '../../lib/topology.ts';
 import { loadConfig, tableNameFromEnv } from '../config.ts';
 import type { CardFingerprinter } from '../core/vault.ts';
 import { dynamoDocumentClient } from './dynamodb-client.ts';
+import { parseItem } from './item-schema.ts';
 import { kmsClient } from './kms-client.ts';
 import { keys } from './keys.ts';
 
@@ -30,6 +31,9 @@ export interface HmacCardFingerprinterOptions {
 const FINGERPRINT_KEY_ITEM = keys.config('fingerprint-key');
 const ENCRYPTION_CONTEXT = { purpose: 'fingerprint' };
 const KEY_BYTES = 32;
+
+/** The stored fingerprint key: KMS's ciphertext of it, base64. */
+const storedFingerprintKey = z.object({ encrypted_key: z.string().min(1), created_at: z.string() });
 const FINGERPRINT_BYTES = 16;
 
 export class HmacCardFingerprinter implements CardFingerprinter {
@@ -82,8 +86,10 @@ export class HmacCardFingerprinter implements CardFingerprinter {
           TableName: this.tableName,
           Item: {
             ...FINGERPRINT_KEY_ITEM,
-            encrypted_key: Buffer.from(CiphertextBlob).toString('base64'),
-            created_at: new Date().toISOString(),
+            ...({
+              encrypted_key: Buffer.from(CiphertextBlob).toString('base64'),
+              created_at: new Date().toISOString(),
+            } satisfies z.input<typeof storedFingerprintKey>),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -104,8 +110,7 @@ export class HmacCardFingerprinter implements CardFingerprinter {
       new GetCommand({ TableName: this.tableName, Key: FINGERPRINT_KEY_ITEM, ConsistentRead: true }),
     );
     if (Item === undefined) return undefined;
-    if (typeof Item.encrypted_key !== 'string') throw new Error('The stored fingerprint key item has no encrypted_key');
-    return Buffer.from(Item.encrypted_key, 'base64');
+    return Buffer.from(parseItem(storedFingerprintKey, Item, 'fingerprint key').encrypted_key, 'base64');
   }
 
   private async decryptKey(encrypted: Uint8Array): Promise<KeyObject> {

@@ -5,7 +5,9 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import type { IdempotencyRecords } from '../http/idempotency.ts';
+import { itemSchemaOf, parseItem } from './item-schema.ts';
 import { keys } from './keys.ts';
 
 export interface StoredResponse {
@@ -34,6 +36,26 @@ export interface IdempotencyScope {
 }
 
 export const IDEMPOTENCY_RETENTION_SECONDS = 24 * 60 * 60;
+
+const storedResponse = itemSchemaOf<StoredResponse>()(
+  z.object({
+    status: z.number().int(),
+    body: z.string(),
+    headers: z.record(z.string(), z.string()),
+    sealed: z.literal(true).optional(),
+  }),
+);
+
+/** The record as its item holds it; the item's keys and TTL are left out. */
+const storedRecord = itemSchemaOf<IdempotencyRecord>()(
+  z.object({
+    requestHash: z.string(),
+    state: z.enum(['in_progress', 'complete']),
+    lockedUntil: z.number().int(),
+    seed: z.string(),
+    response: storedResponse.optional(),
+  }),
+);
 
 export class IdempotencyStore implements IdempotencyRecords {
   constructor(
@@ -77,14 +99,7 @@ export class IdempotencyStore implements IdempotencyRecords {
         ConsistentRead: true,
       }),
     );
-    if (Item === undefined) return undefined;
-    return {
-      requestHash: String(Item.requestHash),
-      state: Item.state === 'complete' ? 'complete' : 'in_progress',
-      lockedUntil: Number(Item.lockedUntil),
-      seed: String(Item.seed),
-      ...(Item.response === undefined ? {} : { response: Item.response as StoredResponse }),
-    };
+    return Item === undefined ? undefined : parseItem(storedRecord, Item, 'idempotency record');
   }
 
   /** Takes over a record whose holder's lock ran out (it died); false if another retry took it first. */
