@@ -103,7 +103,7 @@ export class MerchantStore {
   /**
    * The merchant and its first key. The key is written first: should the process die between the two
    * writes, what is left is a key nobody was ever shown for a merchant that does not exist, which is harmless.
-   * A retry of the same request (same ids, see http/idempotency.ts) finds its own merchant and goes on.
+   * A retry of the same request (same ids, see idempotency/execute-idempotently.ts) finds its own merchant and goes on.
    */
   async createMerchant(merchant: Merchant, keyId: string): Promise<{ merchant: Merchant; apiKey: IssuedApiKey }> {
     const apiKey = await this.createApiKey(merchant.merchantId, keyId, merchant.createdAt, merchant.usagePlanKey);

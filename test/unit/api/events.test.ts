@@ -3,7 +3,7 @@ import type { RecordedEvent } from '../../../functions/adapters/event-repository
 import type { EventRoutesDependencies } from '../../../functions/wiring/events.ts';
 import { newUlid } from '../../../functions/core/ids.ts';
 import type { ApiHandler } from '../../../functions/http/handler.ts';
-import { hashRequest } from '../../../functions/http/idempotency.ts';
+import { hashRequest } from '../../../functions/idempotency/execute-idempotently.ts';
 import { env } from '../../../lib/topology.ts';
 import { RecordingQueueSender } from '../../support/recording-queue.ts';
 import { apiEvent, lambdaContext, merchant } from '../http/api-event.ts';
