@@ -11,21 +11,17 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { env } from '../../lib/topology.ts';
-import { loadConfig, tableNameFromEnv } from '../config.ts';
 import type { CardFingerprinter } from '../core/vault.ts';
-import { dynamoDocumentClient } from './dynamodb-client.ts';
 import { parseItem } from './item-schema.ts';
-import { kmsClient } from './kms-client.ts';
 import { keys } from './keys.ts';
 
+/** What the fingerprinter works with; a function's wiring builds it from its configuration (wiring/card-data.ts). */
 export interface HmacCardFingerprinterOptions {
-  readonly db?: DynamoDBDocumentClient;
-  /** `TABLE_NAME` when not given. */
-  readonly tableName?: string;
-  readonly kms?: KMSClient;
-  /** The KMS key the fingerprint key is made and opened with; `CARD_KEY_ID` when not given. */
-  readonly keyId?: string;
+  readonly db: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly kms: KMSClient;
+  /** The KMS key the fingerprint key is made and opened with. */
+  readonly keyId: string;
 }
 
 const FINGERPRINT_KEY_ITEM = keys.config('fingerprint-key');
@@ -43,12 +39,11 @@ export class HmacCardFingerprinter implements CardFingerprinter {
   private readonly keyId: string;
   private key: Promise<KeyObject> | undefined;
 
-  /** Without options: the container's clients, `TABLE_NAME` and `CARD_KEY_ID` (checked here, at cold start). */
-  constructor(options: HmacCardFingerprinterOptions = {}) {
-    this.db = options.db ?? dynamoDocumentClient;
-    this.tableName = options.tableName ?? tableNameFromEnv();
-    this.kms = options.kms ?? kmsClient;
-    this.keyId = options.keyId ?? loadConfig({ [env.cardKeyId]: z.string().min(1) })[env.cardKeyId];
+  constructor(options: HmacCardFingerprinterOptions) {
+    this.db = options.db;
+    this.tableName = options.tableName;
+    this.kms = options.kms;
+    this.keyId = options.keyId;
   }
 
   async fingerprint(merchantId: string, cardNumber: string): Promise<string> {

@@ -5,9 +5,8 @@
  */
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { sqsClient } from '../adapters/sqs-client.ts';
-import { KmsCardVault } from '../adapters/card-vault.ts';
+import { cardFingerprinterFromEnv, cardVaultFromEnv } from './card-data.ts';
 import { CustomerRepository } from '../adapters/customer-repository.ts';
-import { HmacCardFingerprinter } from '../adapters/fingerprint.ts';
 import { MerchantStore } from '../adapters/merchant-store.ts';
 import { OrderRepository } from '../adapters/order-repository.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
@@ -37,8 +36,8 @@ const customers = new CustomerRepository(dynamoDocumentClient, tableName, outbox
 const orders = new OrderRepository(dynamoDocumentClient, tableName, outbox);
 const merchants = new MerchantStore(dynamoDocumentClient, tableName);
 const sessions = new SessionStore(dynamoDocumentClient, tableName);
-const vault = new KmsCardVault();
-const fingerprints = new HmacCardFingerprinter({ tableName });
+const vault = cardVaultFromEnv();
+const fingerprints = cardFingerprinterFromEnv();
 const now = (): Date => new Date();
 
 /** The caller's own checkout session, read fresh (its latest payment changes), refused once ended or expired. */

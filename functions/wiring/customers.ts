@@ -5,9 +5,8 @@
  */
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { sqsClient } from '../adapters/sqs-client.ts';
-import { KmsCardVault } from '../adapters/card-vault.ts';
+import { cardFingerprinterFromEnv, cardVaultFromEnv } from './card-data.ts';
 import { CustomerRepository } from '../adapters/customer-repository.ts';
-import { HmacCardFingerprinter } from '../adapters/fingerprint.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
 import { SqsQueueSender } from '../adapters/queue-sender.ts';
 import { queueUrlsFromEnv, tableNameFromEnv } from '../config.ts';
@@ -33,8 +32,8 @@ const customers = new CustomerRepository(
   tableName,
   new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSender(sqsClient, queueUrlsFromEnv(['webhookFanout']))),
 );
-const vault = new KmsCardVault();
-const fingerprints = new HmacCardFingerprinter({ tableName });
+const vault = cardVaultFromEnv();
+const fingerprints = cardFingerprinterFromEnv();
 const now = (): Date => new Date();
 const deps = { customers, now };
 

@@ -4,8 +4,7 @@
  */
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { sqsClient } from '../adapters/sqs-client.ts';
-import { KmsCardVault } from '../adapters/card-vault.ts';
-import { HmacCardFingerprinter } from '../adapters/fingerprint.ts';
+import { cardFingerprinterFromEnv, cardVaultFromEnv } from './card-data.ts';
 import { CustomerRepository } from '../adapters/customer-repository.ts';
 import { MerchantStore } from '../adapters/merchant-store.ts';
 import { OrderRepository } from '../adapters/order-repository.ts';
@@ -32,8 +31,8 @@ const transactions = new TransactionRepository(dynamoDocumentClient, tableName, 
 const customers = new CustomerRepository(dynamoDocumentClient, tableName, outbox);
 const orders = new OrderRepository(dynamoDocumentClient, tableName, outbox);
 const merchants = new MerchantStore(dynamoDocumentClient, tableName);
-const vault = new KmsCardVault();
-const fingerprints = new HmacCardFingerprinter({ tableName });
+const vault = cardVaultFromEnv();
+const fingerprints = cardFingerprinterFromEnv();
 const now = (): Date => new Date();
 
 const transactionIdOf = (pathParameters: Readonly<Record<string, string>>): string => pathParameters.transaction_id ?? '';

@@ -6,9 +6,8 @@
  */
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { sqsClient } from '../adapters/sqs-client.ts';
-import { KmsCardVault } from '../adapters/card-vault.ts';
+import { cardFingerprinterFromEnv, cardVaultFromEnv } from './card-data.ts';
 import { CustomerRepository } from '../adapters/customer-repository.ts';
-import { HmacCardFingerprinter } from '../adapters/fingerprint.ts';
 import { OutboxStore } from '../adapters/outbox.ts';
 import { SqsQueueSender } from '../adapters/queue-sender.ts';
 import { SessionStore } from '../adapters/session-store.ts';
@@ -36,8 +35,8 @@ const outbox = new OutboxStore(dynamoDocumentClient, tableName, new SqsQueueSend
 const customers = new CustomerRepository(dynamoDocumentClient, tableName, outbox);
 const transactions = new TransactionRepository(dynamoDocumentClient, tableName, outbox);
 const sessions = new SessionStore(dynamoDocumentClient, tableName);
-const vault = new KmsCardVault();
-const fingerprints = new HmacCardFingerprinter({ tableName });
+const vault = cardVaultFromEnv();
+const fingerprints = cardFingerprinterFromEnv();
 const now = (): Date => new Date();
 const deps = { customers, now };
 
