@@ -19,13 +19,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DecryptCommand, InvalidCiphertextException, type KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
-import { env } from '../../lib/topology.ts';
-import { loadConfig, tableNameFromEnv } from '../config.ts';
 import { SealedCardUnreadableError, type CardVault, type SealBinding } from '../core/vault.ts';
 import { CardDataKeys, DATA_KEY_PERIOD_MS, dataKeyPeriodAt, isDataKeyDay, isDataKeyRef, takeKey } from './card-data-keys.ts';
-import { dynamoDocumentClient } from './dynamodb-client.ts';
-import { kmsClient } from './kms-client.ts';
 
 export interface DataKeyCacheLimits {
   /** How long a plaintext data key stays in memory after it was asked for. */
@@ -44,14 +39,14 @@ export interface DataKeyCacheLimits {
  */
 export const defaultDataKeyCacheLimits: DataKeyCacheLimits = { maxAgeMs: DATA_KEY_PERIOD_MS, maxUses: 1_000_000, maxEntries: 1_000 };
 
+/** What the vault works with; a function's wiring builds it from its configuration (wiring/card-data.ts). */
 export interface KmsCardVaultOptions {
-  readonly kms?: KMSClient;
-  /** The KMS key that issues data keys; `CARD_KEY_ID` when not given. */
-  readonly keyId?: string;
-  /** Where the encrypted data keys are stored; the container's document client when not given. */
-  readonly db?: DynamoDBDocumentClient;
-  /** `TABLE_NAME` when not given. */
-  readonly tableName?: string;
+  readonly kms: KMSClient;
+  /** The KMS key that issues data keys. */
+  readonly keyId: string;
+  /** Where the encrypted data keys are stored. */
+  readonly db: DynamoDBDocumentClient;
+  readonly tableName: string;
   readonly cache?: Partial<DataKeyCacheLimits>;
   /** Epoch milliseconds; injected by tests to age the cache and to change the day. */
   readonly clock?: () => number;
@@ -73,17 +68,13 @@ export class KmsCardVault implements CardVault {
   /** Per merchant and stored key (a day and reference, or a v1 value's encrypted data key): unwrapped keys that open stored values. */
   private readonly openingKeys: DataKeyCache<LoadedKey>;
 
-  /**
-   * Without options: the container's KMS and DynamoDB clients, `CARD_KEY_ID` and `TABLE_NAME`, which must be
-   * set (checked here, at cold start).
-   */
-  constructor(options: KmsCardVaultOptions = {}) {
-    this.kms = options.kms ?? kmsClient;
-    this.keyId = options.keyId ?? loadConfig({ [env.cardKeyId]: z.string().min(1) })[env.cardKeyId];
+  constructor(options: KmsCardVaultOptions) {
+    this.kms = options.kms;
+    this.keyId = options.keyId;
     this.clock = options.clock ?? Date.now;
     this.dataKeys = new CardDataKeys({
-      db: options.db ?? dynamoDocumentClient,
-      tableName: options.tableName ?? tableNameFromEnv(),
+      db: options.db,
+      tableName: options.tableName,
       kms: this.kms,
       keyId: this.keyId,
       clock: this.clock,

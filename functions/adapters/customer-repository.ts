@@ -7,12 +7,13 @@
  */
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { CardBrand } from '../core/card.ts';
+import * as z from 'zod';
 import type { Customer, CustomerTransition, PaymentMethod } from '../core/customer.ts';
 import type { Customers, StoredPaymentMethod } from '../customers/ports.ts';
 import { keys, newEventIdAbout } from './keys.ts';
 import { OutboxStore, eventEntry, type OutboxEntry, type WriteOutcome } from './outbox.ts';
-import { optionalStrings, stringList, stringRecord } from './item-fields.ts';
+import { storedCard } from './card-item.ts';
+import { itemSchemaOf, parseItem } from './item-schema.ts';
 
 export class CustomerRepository implements Customers {
   constructor(
@@ -52,7 +53,7 @@ export class CustomerRepository implements Customers {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: keys.customer(customerId), ConsistentRead: true }),
     );
-    return Item === undefined ? undefined : toCustomer(Item);
+    return Item === undefined ? undefined : parseItem(storedCustomer, Item, 'customer');
   }
 
   /** The customer if it exists AND belongs to the merchant; otherwise undefined, indistinguishably. */
@@ -83,10 +84,8 @@ export class CustomerRepository implements Customers {
       new GetCommand({ TableName: this.tableName, Key: keys.paymentMethod(paymentMethodId), ConsistentRead: true }),
     );
     if (Item === undefined) return undefined;
-    return {
-      paymentMethod: toPaymentMethod(Item),
-      sealedNumber: typeof Item.sealed_number === 'string' ? Item.sealed_number : undefined,
-    };
+    const { sealed_number, ...paymentMethod } = parseItem(storedPaymentMethod, Item, 'saved card');
+    return { paymentMethod, sealedNumber: sealed_number };
   }
 
   /** The saved card if it exists AND belongs to the merchant; otherwise undefined, indistinguishably. */
@@ -135,33 +134,30 @@ function withoutVersion<Resource extends { readonly version: number }>(resource:
   return rest;
 }
 
-function toCustomer(item: Record<string, unknown>): Customer {
-  return {
-    id: String(item.id),
-    merchantId: String(item.merchantId),
-    ...optionalStrings(item, ['email', 'name', 'description', 'defaultPaymentMethodId']),
-    metadata: stringRecord(item.metadata),
-    paymentMethodIds: stringList(item.paymentMethodIds),
-    createdAt: String(item.createdAt),
-    updatedAt: String(item.updatedAt),
-    version: Number(item.version),
-  };
-}
+/** The customer as its item holds it; the item's keys and outbox are left out. */
+const storedCustomer = itemSchemaOf<Customer>()(
+  z.object({
+    id: z.string(),
+    merchantId: z.string(),
+    email: z.string().optional(),
+    name: z.string().optional(),
+    description: z.string().optional(),
+    metadata: z.record(z.string(), z.string()),
+    paymentMethodIds: z.array(z.string()),
+    defaultPaymentMethodId: z.string().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    version: z.number().int(),
+  }),
+);
 
-function toPaymentMethod(item: Record<string, unknown>): PaymentMethod {
-  const card = (item.card ?? {}) as Record<string, unknown>;
-  return {
-    id: String(item.id),
-    merchantId: String(item.merchantId),
-    customerId: String(item.customerId),
-    card: {
-      // Written by this gateway from a checked card: one of the brands it knows.
-      brand: String(card.brand) as CardBrand,
-      last4: String(card.last4),
-      expMonth: Number(card.expMonth),
-      expYear: Number(card.expYear),
-      fingerprint: String(card.fingerprint),
-    },
-    createdAt: String(item.createdAt),
-  };
-}
+/** A saved card's item: the card, and its sealed number until it is detached (`eraseSealedNumber`). */
+const storedPaymentMethod = itemSchemaOf<PaymentMethod>()(
+  z.object({
+    id: z.string(),
+    merchantId: z.string(),
+    customerId: z.string(),
+    card: storedCard,
+    createdAt: z.string(),
+  }),
+).extend({ sealed_number: z.string().optional() });

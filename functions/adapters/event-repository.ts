@@ -5,9 +5,11 @@
  * list merges its shards newest first, and one transaction's timeline reads one shard.
  */
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import { idBoundary } from '../core/ids.ts';
 import { firstAttemptDue, toDelivery, type Delivery } from '../webhooks/delivery-store.ts';
 import { BATCH_WRITE_LIMIT, untilProcessed } from './batch-requests.ts';
+import { itemSchemaOf, parseItem } from './item-schema.ts';
 import { EVENT_SHARDS, eventPartition, eventShardAbout, keys } from './keys.ts';
 import { NewestFirstMerge, type ShardReader } from './newest-first.ts';
 import type { GatewayEvent } from './outbox.ts';
@@ -22,6 +24,20 @@ export interface EventPage {
   readonly events: readonly RecordedEvent[];
   readonly lastId: string | undefined;
 }
+
+/** An event as its item holds it. */
+const storedEvent = itemSchemaOf<GatewayEvent>()(
+  z.object({
+    id: z.string(),
+    type: z.string(),
+    merchantId: z.string(),
+    created: z.string(),
+    data: z.record(z.string(), z.unknown()),
+  }),
+);
+
+/** An event's item with what the fan-out recorded beside it: where it went, and when. */
+const recordedEventItem = storedEvent.extend({ endpoint_ids: z.array(z.string()), recorded_at: z.number() });
 
 /** Items one query of a timeline reads: events and their deliveries. */
 const TIMELINE_PAGE_SIZE = 200;
@@ -43,9 +59,10 @@ export class EventRepository {
    */
   async record(events: readonly { event: GatewayEvent; endpointIds: readonly string[] }[], recordedAt: number): Promise<void> {
     for (let start = 0; start < events.length; start += BATCH_WRITE_LIMIT) {
-      const puts = events.slice(start, start + BATCH_WRITE_LIMIT).map(({ event, endpointIds }): Record<string, unknown> => ({
-        PutRequest: { Item: { ...keys.event(event.merchantId, event.id), ...event, endpoint_ids: [...endpointIds], recorded_at: recordedAt } },
-      }));
+      const puts = events.slice(start, start + BATCH_WRITE_LIMIT).map(({ event, endpointIds }): Record<string, unknown> => {
+        const recorded: z.input<typeof recordedEventItem> = { ...event, endpoint_ids: [...endpointIds], recorded_at: recordedAt };
+        return { PutRequest: { Item: { ...keys.event(event.merchantId, event.id), ...recorded } } };
+      });
       await untilProcessed(puts, async (pending) => {
         const response = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: [...pending] } }));
         return response.UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined;
@@ -175,11 +192,8 @@ function groupEvents(items: readonly Record<string, unknown>[]): RecordedEvent[]
       const delivery = toDelivery(item);
       deliveriesOf.set(delivery.eventId, [...(deliveriesOf.get(delivery.eventId) ?? []), delivery]);
     } else {
-      events.push({
-        event: toEvent(item),
-        endpointIds: Array.isArray(item.endpoint_ids) ? item.endpoint_ids.map(String) : [],
-        recordedAt: Number(item.recorded_at),
-      });
+      const { endpoint_ids: endpointIds, recorded_at: recordedAt, ...event } = parseItem(recordedEventItem, item, 'event');
+      events.push({ event, endpointIds, recordedAt });
     }
   }
   return events
@@ -194,13 +208,7 @@ function groupEvents(items: readonly Record<string, unknown>[]): RecordedEvent[]
 }
 
 export function toEvent(item: Record<string, unknown>): GatewayEvent {
-  return {
-    id: String(item.id),
-    type: String(item.type),
-    merchantId: String(item.merchantId),
-    created: String(item.created),
-    data: (item.data ?? {}) as Record<string, unknown>,
-  };
+  return parseItem(storedEvent, item, 'event');
 }
 
 /** The event as a merchant reads it, with its webhook deliveries (rendered by the events API). */

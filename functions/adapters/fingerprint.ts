@@ -11,25 +11,25 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { env } from '../../lib/topology.ts';
-import { loadConfig, tableNameFromEnv } from '../config.ts';
 import type { CardFingerprinter } from '../core/vault.ts';
-import { dynamoDocumentClient } from './dynamodb-client.ts';
-import { kmsClient } from './kms-client.ts';
+import { parseItem } from './item-schema.ts';
 import { keys } from './keys.ts';
 
+/** What the fingerprinter works with; a function's wiring builds it from its configuration (wiring/card-data.ts). */
 export interface HmacCardFingerprinterOptions {
-  readonly db?: DynamoDBDocumentClient;
-  /** `TABLE_NAME` when not given. */
-  readonly tableName?: string;
-  readonly kms?: KMSClient;
-  /** The KMS key the fingerprint key is made and opened with; `CARD_KEY_ID` when not given. */
-  readonly keyId?: string;
+  readonly db: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly kms: KMSClient;
+  /** The KMS key the fingerprint key is made and opened with. */
+  readonly keyId: string;
 }
 
 const FINGERPRINT_KEY_ITEM = keys.config('fingerprint-key');
 const ENCRYPTION_CONTEXT = { purpose: 'fingerprint' };
 const KEY_BYTES = 32;
+
+/** The stored fingerprint key: KMS's ciphertext of it, base64. */
+const storedFingerprintKey = z.object({ encrypted_key: z.string().min(1), created_at: z.string() });
 const FINGERPRINT_BYTES = 16;
 
 export class HmacCardFingerprinter implements CardFingerprinter {
@@ -39,12 +39,11 @@ export class HmacCardFingerprinter implements CardFingerprinter {
   private readonly keyId: string;
   private key: Promise<KeyObject> | undefined;
 
-  /** Without options: the container's clients, `TABLE_NAME` and `CARD_KEY_ID` (checked here, at cold start). */
-  constructor(options: HmacCardFingerprinterOptions = {}) {
-    this.db = options.db ?? dynamoDocumentClient;
-    this.tableName = options.tableName ?? tableNameFromEnv();
-    this.kms = options.kms ?? kmsClient;
-    this.keyId = options.keyId ?? loadConfig({ [env.cardKeyId]: z.string().min(1) })[env.cardKeyId];
+  constructor(options: HmacCardFingerprinterOptions) {
+    this.db = options.db;
+    this.tableName = options.tableName;
+    this.kms = options.kms;
+    this.keyId = options.keyId;
   }
 
   async fingerprint(merchantId: string, cardNumber: string): Promise<string> {
@@ -82,8 +81,10 @@ export class HmacCardFingerprinter implements CardFingerprinter {
           TableName: this.tableName,
           Item: {
             ...FINGERPRINT_KEY_ITEM,
-            encrypted_key: Buffer.from(CiphertextBlob).toString('base64'),
-            created_at: new Date().toISOString(),
+            ...({
+              encrypted_key: Buffer.from(CiphertextBlob).toString('base64'),
+              created_at: new Date().toISOString(),
+            } satisfies z.input<typeof storedFingerprintKey>),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -104,8 +105,7 @@ export class HmacCardFingerprinter implements CardFingerprinter {
       new GetCommand({ TableName: this.tableName, Key: FINGERPRINT_KEY_ITEM, ConsistentRead: true }),
     );
     if (Item === undefined) return undefined;
-    if (typeof Item.encrypted_key !== 'string') throw new Error('The stored fingerprint key item has no encrypted_key');
-    return Buffer.from(Item.encrypted_key, 'base64');
+    return Buffer.from(parseItem(storedFingerprintKey, Item, 'fingerprint key').encrypted_key, 'base64');
   }
 
   private async decryptKey(encrypted: Uint8Array): Promise<KeyObject> {

@@ -1,39 +1,37 @@
 /**
  * Idempotency records: one item per (scope, Idempotency-Key), kept 24 hours. The record is reserved
  * before the request runs, holds a lock while it runs, and keeps the response once it is done (sealed
- * when it holds a secret: functions/http/sealed-responses.ts).
+ * when it holds a secret: functions/http/sealed-responses.ts). It implements the idempotency port
+ * (functions/idempotency/ports.ts).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { IdempotencyRecords } from '../http/idempotency.ts';
+import * as z from 'zod';
+import type { IdempotencyRecord, IdempotencyRecords, IdempotencyScope, StoredResponse } from '../idempotency/ports.ts';
+import { itemSchemaOf, parseItem } from './item-schema.ts';
 import { keys } from './keys.ts';
 
-export interface StoredResponse {
-  readonly status: number;
-  /** The body as sent; base64 KMS ciphertext when `sealed` (functions/http/sealed-responses.ts). */
-  readonly body: string;
-  readonly headers: Readonly<Record<string, string>>;
-  /** The body holds a secret (an API key, a session token), so the record keeps it only sealed. */
-  readonly sealed?: true;
-}
-
-export interface IdempotencyRecord {
-  readonly requestHash: string;
-  readonly state: 'in_progress' | 'complete';
-  /** Epoch ms until which the request that holds the record is presumed alive. */
-  readonly lockedUntil: number;
-  /** Seeds the ids the request creates, so a retry after a crash creates the same ones. */
-  readonly seed: string;
-  readonly response?: StoredResponse;
-}
-
-export interface IdempotencyScope {
-  /** Whose keys these are: a merchant id, `<merchant id>#<session id>` for a session's holder, or `admin`. */
-  readonly merchantId: string;
-  readonly key: string;
-}
-
 export const IDEMPOTENCY_RETENTION_SECONDS = 24 * 60 * 60;
+
+const storedResponse = itemSchemaOf<StoredResponse>()(
+  z.object({
+    status: z.number().int(),
+    body: z.string(),
+    headers: z.record(z.string(), z.string()),
+    sealed: z.literal(true).optional(),
+  }),
+);
+
+/** The record as its item holds it; the item's keys and TTL are left out. */
+const storedRecord = itemSchemaOf<IdempotencyRecord>()(
+  z.object({
+    requestHash: z.string(),
+    state: z.enum(['in_progress', 'complete']),
+    lockedUntil: z.number().int(),
+    seed: z.string(),
+    response: storedResponse.optional(),
+  }),
+);
 
 export class IdempotencyStore implements IdempotencyRecords {
   constructor(
@@ -77,14 +75,7 @@ export class IdempotencyStore implements IdempotencyRecords {
         ConsistentRead: true,
       }),
     );
-    if (Item === undefined) return undefined;
-    return {
-      requestHash: String(Item.requestHash),
-      state: Item.state === 'complete' ? 'complete' : 'in_progress',
-      lockedUntil: Number(Item.lockedUntil),
-      seed: String(Item.seed),
-      ...(Item.response === undefined ? {} : { response: Item.response as StoredResponse }),
-    };
+    return Item === undefined ? undefined : parseItem(storedRecord, Item, 'idempotency record');
   }
 
   /** Takes over a record whose holder's lock ran out (it died); false if another retry took it first. */

@@ -6,7 +6,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import { NotFoundError, StateConflictError } from '../core/errors.ts';
+import { parseItem } from './item-schema.ts';
 import { indexNames, keys, ownerPartition } from './keys.ts';
 
 export const SECRET_KEY_PREFIX = 'sk_live_';
@@ -48,6 +50,34 @@ export interface RevokedApiKey {
   readonly revokedAt: string;
 }
 
+/** A merchant's item, as written and read: the one definition of its attributes. */
+const merchantItem = z.object({
+  merchant_id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  default_currency: z.string(),
+  created_at: z.string(),
+  /** Absent on merchants created before usage plans. */
+  usage_plan_key: z.string().optional(),
+});
+type MerchantItem = z.infer<typeof merchantItem>;
+
+/** An API key's item (besides its keys), as written and read. */
+const apiKeyItem = z.object({
+  key_id: z.string(),
+  merchant_id: z.string(),
+  created_at: z.string(),
+  /** A copy of the merchant's; absent on keys issued before keys carried it. */
+  usage_plan_key: z.string().optional(),
+  revoked_at: z.string().optional(),
+});
+type ApiKeyItem = z.infer<typeof apiKeyItem>;
+
+/** What the authorizer reads of a key, per request. */
+const activeKeyProjection = apiKeyItem.pick({ key_id: true, merchant_id: true, revoked_at: true, usage_plan_key: true });
+/** What a revocation reads of a key found by the owner index. */
+const revocableKeyItem = z.object({ pk: z.string(), sk: z.string(), revoked_at: z.string().optional() });
+
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
@@ -73,7 +103,7 @@ export class MerchantStore {
   /**
    * The merchant and its first key. The key is written first: should the process die between the two
    * writes, what is left is a key nobody was ever shown for a merchant that does not exist, which is harmless.
-   * A retry of the same request (same ids, see http/idempotency.ts) finds its own merchant and goes on.
+   * A retry of the same request (same ids, see idempotency/execute-idempotently.ts) finds its own merchant and goes on.
    */
   async createMerchant(merchant: Merchant, keyId: string): Promise<{ merchant: Merchant; apiKey: IssuedApiKey }> {
     const apiKey = await this.createApiKey(merchant.merchantId, keyId, merchant.createdAt, merchant.usagePlanKey);
@@ -81,15 +111,7 @@ export class MerchantStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...keys.merchant(merchant.merchantId),
-            merchant_id: merchant.merchantId,
-            name: merchant.name,
-            email: merchant.email,
-            default_currency: merchant.defaultCurrency,
-            created_at: merchant.createdAt,
-            usage_plan_key: merchant.usagePlanKey,
-          },
+          Item: { ...keys.merchant(merchant.merchantId), ...toMerchantItem(merchant) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -125,14 +147,7 @@ export class MerchantStore {
   async getMerchant(merchantId: string): Promise<Merchant | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.merchant(merchantId) }));
     if (Item === undefined) return undefined;
-    return {
-      merchantId: String(Item.merchant_id),
-      name: String(Item.name),
-      email: String(Item.email),
-      defaultCurrency: String(Item.default_currency),
-      createdAt: String(Item.created_at),
-      ...(typeof Item.usage_plan_key === 'string' ? { usagePlanKey: Item.usage_plan_key } : {}),
-    };
+    return fromMerchantItem(parseItem(merchantItem, Item, 'merchant'));
   }
 
   /**
@@ -148,7 +163,7 @@ export class MerchantStore {
         ProjectionExpression: 'usage_plan_key',
       }),
     );
-    return typeof Item?.usage_plan_key === 'string' ? Item.usage_plan_key : undefined;
+    return Item === undefined ? undefined : parseItem(merchantItem.pick({ usage_plan_key: true }), Item, 'merchant').usage_plan_key;
   }
 
   /**
@@ -163,10 +178,7 @@ export class MerchantStore {
         TableName: this.tableName,
         Item: {
           ...keys.apiKey(hashSecret(secret)),
-          key_id: keyId,
-          merchant_id: merchantId,
-          created_at: createdAt,
-          usage_plan_key: planKey,
+          ...({ key_id: keyId, merchant_id: merchantId, created_at: createdAt, usage_plan_key: planKey } satisfies ApiKeyItem),
           gsi1pk: ownerPartition.apiKeys(merchantId),
           gsi1sk: keyId,
         },
@@ -190,11 +202,13 @@ export class MerchantStore {
         ProjectionExpression: 'key_id, merchant_id, revoked_at, usage_plan_key',
       }),
     );
-    if (Item === undefined || Item.revoked_at !== undefined) return undefined;
-    const merchantId = String(Item.merchant_id);
+    if (Item === undefined) return undefined;
+    const key = parseItem(activeKeyProjection, Item, 'API key');
+    if (key.revoked_at !== undefined) return undefined;
+    const merchantId = key.merchant_id;
     // Keys issued before keys carried the copy fall back to the merchant's own item.
-    const usagePlanKey = typeof Item.usage_plan_key === 'string' ? Item.usage_plan_key : await this.findUsagePlanKey(merchantId);
-    return { keyId: String(Item.key_id), merchantId, ...(usagePlanKey === undefined ? {} : { usagePlanKey }) };
+    const usagePlanKey = key.usage_plan_key ?? (await this.findUsagePlanKey(merchantId));
+    return { keyId: key.key_id, merchantId, ...(usagePlanKey === undefined ? {} : { usagePlanKey }) };
   }
 
   /**
@@ -211,14 +225,15 @@ export class MerchantStore {
         ProjectionExpression: 'pk, sk, revoked_at',
       }),
     );
-    const item = Items?.[0];
-    if (item === undefined) throw new NotFoundError('API key', keyId, 'id');
-    if (item.revoked_at !== undefined) return { keyId, revokedAt: String(item.revoked_at) };
+    const found = Items?.[0];
+    if (found === undefined) throw new NotFoundError('API key', keyId, 'id');
+    const item = parseItem(revocableKeyItem, found, 'API key');
+    if (item.revoked_at !== undefined) return { keyId, revokedAt: item.revoked_at };
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: String(item.pk), sk: String(item.sk) },
+          Key: { pk: item.pk, sk: item.sk },
           UpdateExpression: 'SET revoked_at = :revokedAt',
           ConditionExpression: 'merchant_id = :merchantId AND attribute_not_exists(revoked_at)',
           ExpressionAttributeValues: { ':revokedAt': revokedAt, ':merchantId': merchantId },
@@ -229,10 +244,33 @@ export class MerchantStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // A concurrent revocation won: report its time.
       const { Item } = await this.db.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: String(item.pk), sk: String(item.sk) }, ConsistentRead: true }),
+        new GetCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }),
       );
-      if (Item?.revoked_at === undefined) throw new NotFoundError('API key', keyId, 'id');
-      return { keyId, revokedAt: String(Item.revoked_at) };
+      const revokedAt = Item === undefined ? undefined : parseItem(apiKeyItem, Item, 'API key').revoked_at;
+      if (revokedAt === undefined) throw new NotFoundError('API key', keyId, 'id');
+      return { keyId, revokedAt };
     }
   }
+}
+
+function toMerchantItem(merchant: Merchant): MerchantItem {
+  return {
+    merchant_id: merchant.merchantId,
+    name: merchant.name,
+    email: merchant.email,
+    default_currency: merchant.defaultCurrency,
+    created_at: merchant.createdAt,
+    usage_plan_key: merchant.usagePlanKey,
+  };
+}
+
+function fromMerchantItem(item: MerchantItem): Merchant {
+  return {
+    merchantId: item.merchant_id,
+    name: item.name,
+    email: item.email,
+    defaultCurrency: item.default_currency,
+    createdAt: item.created_at,
+    ...(item.usage_plan_key === undefined ? {} : { usagePlanKey: item.usage_plan_key }),
+  };
 }

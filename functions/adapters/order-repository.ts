@@ -3,9 +3,10 @@
  * the item's outbox (see outbox.ts and the claim protocol in core/order.ts).
  */
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Order, OrderEvent } from '../core/order.ts';
+import * as z from 'zod';
+import { orderStatuses, type Order, type OrderEvent } from '../core/order.ts';
 import type { Orders } from '../customers/ports.ts';
-import { optionalStrings, stringRecord } from './item-fields.ts';
+import { itemSchemaOf, parseItem } from './item-schema.ts';
 import { keys, newEventIdAbout } from './keys.ts';
 import { OutboxStore, eventEntry, type OutboxEntry, type WriteOutcome } from './outbox.ts';
 
@@ -44,7 +45,7 @@ export class OrderRepository implements Orders {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: keys.order(orderId), ConsistentRead: true }),
     );
-    return Item === undefined ? undefined : toOrder(Item);
+    return Item === undefined ? undefined : parseItem(storedOrder, Item, 'order');
   }
 
   /** The order if it exists AND belongs to the merchant; otherwise undefined, indistinguishably. */
@@ -62,18 +63,23 @@ export class OrderRepository implements Orders {
   }
 }
 
-function toOrder(item: Record<string, unknown>): Order {
-  return {
-    id: String(item.id),
-    merchantId: String(item.merchantId),
-    amount: Number(item.amount),
-    currency: String(item.currency),
-    ...optionalStrings(item, ['customerId', 'description', 'transactionId', 'claimedAt', 'paidAt']),
-    metadata: stringRecord(item.metadata),
-    status: item.status === 'paid' ? 'paid' : 'open',
-    ...(item.claimConfirmed === true ? { claimConfirmed: true } : {}),
-    createdAt: String(item.createdAt),
-    updatedAt: String(item.updatedAt),
-    version: Number(item.version),
-  };
-}
+/** The order as its item holds it; the item's keys and outbox are left out. */
+const storedOrder = itemSchemaOf<Order>()(
+  z.object({
+    id: z.string(),
+    merchantId: z.string(),
+    amount: z.number().int(),
+    currency: z.string(),
+    customerId: z.string().optional(),
+    description: z.string().optional(),
+    metadata: z.record(z.string(), z.string()),
+    status: z.enum(orderStatuses),
+    transactionId: z.string().optional(),
+    claimedAt: z.string().optional(),
+    claimConfirmed: z.boolean().optional(),
+    paidAt: z.string().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    version: z.number().int(),
+  }),
+);

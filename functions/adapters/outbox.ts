@@ -28,7 +28,9 @@
 import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { QueueName } from '../../lib/topology.ts';
+import * as z from 'zod';
+import { queueNames, type QueueName } from '../../lib/topology.ts';
+import { parseItem } from './item-schema.ts';
 import { indexNames, type ItemKey } from './keys.ts';
 import type { QueueSender } from './queue-sender.ts';
 
@@ -144,8 +146,11 @@ export class OutboxStore {
     this.sweepGraceMs = options.sweepGraceMs ?? SWEEP_GRACE_MS;
   }
 
-  /** Creates a record (version 1) with its outbox entries, unless an item with its key exists. */
-  async create(item: ItemKey & Record<string, unknown>, entries: readonly OutboxEntry[]): Promise<WriteOutcome> {
+  /**
+   * Creates a record (version 1) with its outbox entries, unless an item with its key exists. The record's
+   * merchant is its entries' merchant: they do not repeat it.
+   */
+  async create(item: ItemKey & { readonly merchantId: string } & Record<string, unknown>, entries: readonly OutboxEntry[]): Promise<WriteOutcome> {
     try {
       await this.db.send(
         new PutCommand({
@@ -243,18 +248,18 @@ export class OutboxStore {
   async publishPending(key: ItemKey, expand: EventExpander | undefined = this.expand): Promise<number> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
     if (Item === undefined) return 0;
-    const entries = entriesOf(Item);
+    const { entries, version, marked } = outboxOf(Item);
     if (entries.length === 0) {
       // Empty but still marked: another relay published and cleared the entries first.
-      await this.clear(key, [], Number(Item.version));
+      await this.clear(key, [], version);
       return 0;
     }
     await this.publish(expanded(Item, entries, expand));
     if (entries.some((entry) => entry.kind === 'command')) {
       // Its consumer clears it; until then the sweep waits a grace period before sending it again.
-      if (Item.outbox_pending !== undefined) await this.touch(key, Number(Item.version));
+      if (marked) await this.touch(key, version);
     } else {
-      await this.clear(key, entries, Number(Item.version));
+      await this.clear(key, entries, version);
     }
     return entries.length;
   }
@@ -278,7 +283,7 @@ export class OutboxStore {
           }),
         );
         for (const item of page.Items ?? []) {
-          published += await this.publishPending({ pk: String(item.pk), sk: String(item.sk) });
+          published += await this.publishPending(parseItem(markedItemKey, item, 'outbox record'));
         }
         startKey = page.LastEvaluatedKey;
       } while (startKey !== undefined);
@@ -373,21 +378,40 @@ export class OutboxStore {
  * command keeps `queue`, `body` and its delay. Every write rewrites the whole item, so every byte here is paid
  * for at each change of the record.
  */
-type StoredEntry =
-  | { readonly type: string; readonly created: string; readonly data?: Record<string, unknown>; readonly diff?: Record<string, unknown> }
-  | { readonly queue: QueueName; readonly body: Record<string, unknown>; readonly delay?: number };
+const storedEntry = z.union([
+  z.object({ queue: z.enum(queueNames), body: z.record(z.string(), z.unknown()), delay: z.number().int().optional() }),
+  z.object({
+    type: z.string(),
+    created: z.string(),
+    data: z.record(z.string(), z.unknown()).optional(),
+    diff: z.record(z.string(), z.unknown()).optional(),
+  }),
+]);
+type StoredEntry = z.input<typeof storedEntry>;
+
+/** What the outbox reads of a record's item (whole, or projected to these attributes). */
+const outboxOfItem = z.object({
+  merchantId: z.string(),
+  version: z.number().int(),
+  outbox: z.record(z.string(), storedEntry).optional(),
+  outbox_pending: z.string().optional(),
+});
+
+/** The sweep's view of a marked item: its key. */
+const markedItemKey = z.object({ pk: z.string(), sk: z.string() });
 
 function stored(entry: OutboxEntry): StoredEntry {
   if (entry.kind === 'command') return { queue: entry.queue, body: entry.body, ...(entry.delaySeconds === undefined ? {} : { delay: entry.delaySeconds }) };
   return { type: entry.type, created: entry.created, ...(entry.compact === true ? { diff: entry.data } : { data: entry.data }) };
 }
 
-/** The outbox entries of a raw item. */
-export function entriesOf(item: Record<string, unknown>): OutboxEntry[] {
-  const outbox = item.outbox;
-  if (typeof outbox !== 'object' || outbox === null) return [];
-  const merchantId = String(item.merchantId);
-  return Object.entries(outbox as Record<string, StoredEntry>).map(([id, entry]): OutboxEntry => {
+/**
+ * A record's outbox as its item (whole, or projected to `outbox, outbox_pending, merchantId, version`) holds
+ * it: the entries, the version they were written at, and whether the sweep is to find them.
+ */
+export function outboxOf(item: Record<string, unknown>): { entries: OutboxEntry[]; version: number; marked: boolean } {
+  const { merchantId, version, outbox = {}, outbox_pending } = parseItem(outboxOfItem, item, 'outbox record');
+  const entries = Object.entries(outbox).map(([id, entry]): OutboxEntry => {
     if ('queue' in entry) {
       return { kind: 'command', id, queue: entry.queue, body: entry.body, ...(entry.delay === undefined ? {} : { delaySeconds: entry.delay }) };
     }
@@ -395,6 +419,7 @@ export function entriesOf(item: Record<string, unknown>): OutboxEntry[] {
       ? { kind: 'event', id, type: entry.type, merchantId, created: entry.created, data: entry.data ?? {} }
       : { kind: 'event', id, type: entry.type, merchantId, created: entry.created, data: entry.diff, compact: true };
   });
+  return { entries, version, marked: outbox_pending !== undefined };
 }
 
 /**

@@ -10,11 +10,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import type { SessionAuth } from '../../lib/topology.ts';
 import { NotFoundError, StateConflictError } from '../core/errors.ts';
+import { parseItem } from './item-schema.ts';
 import { indexNames, keys, ownerPartition } from './keys.ts';
 
-export type SessionKind = 'checkout' | 'portal' | 'console';
+export const sessionKinds = ['checkout', 'portal', 'console'] as const;
+export type SessionKind = (typeof sessionKinds)[number];
 
 /** 30 minutes: long enough to type a card, short enough that a leaked link soon stops working. */
 export const SESSION_LIFETIME_SECONDS = 30 * 60;
@@ -93,6 +96,45 @@ export function isActive(item: { readonly expiresAt: string; readonly endedAt?: 
   return item.endedAt === undefined && Date.parse(item.expiresAt) > now.getTime();
 }
 
+/** A text attribute that may be absent; an empty one reads as absent, as it always has. */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+
+/** A checkout's terms as its session's item keeps them: the one definition of their attributes. */
+const checkoutItem = z.object({
+  amount: z.number().int(),
+  currency: z.string(),
+  order_id: optionalText,
+  customer_id: optionalText,
+  description: optionalText,
+  return_url: optionalText,
+});
+
+/** A session's item (besides its keys and index attributes), as written and read. */
+const sessionItem = z.object({
+  session_id: z.string(),
+  kind: z.enum(sessionKinds),
+  merchant_id: z.string(),
+  customer_id: optionalText,
+  checkout: checkoutItem.optional(),
+  created_at: z.string(),
+  session_expires_at: z.string(),
+  /** The table's TTL attribute (epoch seconds): DynamoDB removes the item some time after this. */
+  expires_at: z.number().int(),
+  /** Set by the first payment claim (`claimPayment`), absent before. */
+  attempts: z.number().int().optional(),
+  transaction_id: optionalText,
+  claimed_at: optionalText,
+  ended_at: optionalText,
+});
+
+/** What `end` reads of a session found by the owner index. */
+const endableSessionItem = sessionItem.pick({ kind: true, ended_at: true }).extend({ pk: z.string(), sk: z.string() });
+/** The key of a session item found by the owner index. */
+const sessionItemKey = z.object({ pk: z.string(), sk: z.string() });
+
 export class SessionStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -126,15 +168,16 @@ export class SessionStore {
         TableName: this.tableName,
         Item: {
           ...keys.session(hashSessionToken(token)),
-          session_id: session.id,
-          kind: session.kind,
-          merchant_id: session.merchantId,
-          ...(session.customerId === undefined ? {} : { customer_id: session.customerId }),
-          ...(session.checkout === undefined ? {} : { checkout: checkoutItem(session.checkout) }),
-          created_at: session.createdAt,
-          session_expires_at: session.expiresAt,
-          // The table's TTL attribute (epoch seconds): DynamoDB removes the item some time after this.
-          expires_at: expiresAtSeconds,
+          ...({
+            session_id: session.id,
+            kind: session.kind,
+            merchant_id: session.merchantId,
+            ...(session.customerId === undefined ? {} : { customer_id: session.customerId }),
+            ...(session.checkout === undefined ? {} : { checkout: toCheckoutItem(session.checkout) }),
+            created_at: session.createdAt,
+            session_expires_at: session.expiresAt,
+            expires_at: expiresAtSeconds,
+          } satisfies z.input<typeof sessionItem>),
           gsi1pk: ownerPartition.sessions(session.merchantId),
           gsi1sk: session.id,
         },
@@ -150,8 +193,9 @@ export class SessionStore {
       new GetCommand({ TableName: this.tableName, Key: keys.session(tokenHash), ConsistentRead: true }),
     );
     if (Item === undefined) return undefined;
-    const session = toSession(Item);
-    return isActive({ expiresAt: session.expiresAt, endedAt: optionalString(Item.ended_at) }, this.clock()) ? session : undefined;
+    const item = parseItem(sessionItem, Item, 'session');
+    const session = toSession(item);
+    return isActive({ expiresAt: session.expiresAt, endedAt: item.ended_at }, this.clock()) ? session : undefined;
   }
 
   /**
@@ -168,14 +212,15 @@ export class SessionStore {
         ProjectionExpression: 'pk, sk, kind, ended_at',
       }),
     );
-    const item = Items?.[0];
+    const found = Items?.[0];
+    const item = found === undefined ? undefined : parseItem(endableSessionItem, found, 'session');
     if (item === undefined || item.kind !== kind) throw new NotFoundError(`${kind} session`, sessionId, 'id');
-    if (item.ended_at !== undefined) return { id: sessionId, endedAt: String(item.ended_at) };
+    if (item.ended_at !== undefined) return { id: sessionId, endedAt: item.ended_at };
     const proposed = this.clock().toISOString();
     const { Attributes } = await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: String(item.pk), sk: String(item.sk) },
+        Key: { pk: item.pk, sk: item.sk },
         UpdateExpression: 'SET ended_at = if_not_exists(ended_at, :endedAt)',
         ConditionExpression: 'merchant_id = :merchantId',
         ExpressionAttributeValues: { ':endedAt': proposed, ':merchantId': merchantId },
@@ -183,7 +228,8 @@ export class SessionStore {
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return { id: sessionId, endedAt: optionalString(Attributes?.ended_at) ?? proposed };
+    const kept = Attributes === undefined ? undefined : parseItem(sessionItem, Attributes, 'session').ended_at;
+    return { id: sessionId, endedAt: kept ?? proposed };
   }
 
   /**
@@ -235,7 +281,7 @@ export class SessionStore {
     );
     const item = Items?.[0];
     if (item === undefined) throw new NotFoundError('checkout session', session.id, 'id');
-    return { pk: String(item.pk), sk: String(item.sk) };
+    return parseItem(sessionItemKey, item, 'session');
   }
 
   /** The session by id, as its merchant owns it; active or not (the pages read their own session). */
@@ -248,19 +294,19 @@ export class SessionStore {
         ExpressionAttributeValues: { ':owner': ownerPartition.sessions(merchantId), ':id': sessionId },
       }),
     );
-    const item = Items?.[0];
-    if (item === undefined) return undefined;
+    const found = Items?.[0];
+    if (found === undefined) return undefined;
     // The index is eventually consistent: read the item itself for its latest payment.
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: String(item.pk), sk: String(item.sk) }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: parseItem(sessionItemKey, found, 'session'), ConsistentRead: true }),
     );
     if (Item === undefined) return undefined;
-    const endedAt = optionalString(Item.ended_at);
-    return { ...toSession(Item), ...(endedAt === undefined ? {} : { endedAt }) };
+    const item = parseItem(sessionItem, Item, 'session');
+    return { ...toSession(item), ...(item.ended_at === undefined ? {} : { endedAt: item.ended_at }) };
   }
 }
 
-function checkoutItem(terms: CheckoutTerms): Record<string, unknown> {
+function toCheckoutItem(terms: CheckoutTerms): z.input<typeof checkoutItem> {
   return {
     amount: terms.amount,
     currency: terms.currency,
@@ -271,40 +317,28 @@ function checkoutItem(terms: CheckoutTerms): Record<string, unknown> {
   };
 }
 
-function toCheckoutTerms(item: Record<string, unknown>): CheckoutTerms {
-  const orderId = optionalString(item.order_id);
-  const customerId = optionalString(item.customer_id);
-  const description = optionalString(item.description);
-  const returnUrl = optionalString(item.return_url);
+function toCheckoutTerms(item: z.output<typeof checkoutItem>): CheckoutTerms {
   return {
-    amount: Number(item.amount),
-    currency: String(item.currency),
-    ...(orderId === undefined ? {} : { orderId }),
-    ...(customerId === undefined ? {} : { customerId }),
-    ...(description === undefined ? {} : { description }),
-    ...(returnUrl === undefined ? {} : { returnUrl }),
+    amount: item.amount,
+    currency: item.currency,
+    ...(item.order_id === undefined ? {} : { orderId: item.order_id }),
+    ...(item.customer_id === undefined ? {} : { customerId: item.customer_id }),
+    ...(item.description === undefined ? {} : { description: item.description }),
+    ...(item.return_url === undefined ? {} : { returnUrl: item.return_url }),
   };
 }
 
-function toSession(item: Record<string, unknown>): Session {
-  const customerId = optionalString(item.customer_id);
-  const transactionId = optionalString(item.transaction_id);
-  const claimedAt = optionalString(item.claimed_at);
-  const checkout = item.checkout;
+function toSession(item: z.output<typeof sessionItem>): Session {
   return {
-    id: String(item.session_id),
-    kind: String(item.kind) as SessionKind,
-    merchantId: String(item.merchant_id),
-    ...(customerId === undefined ? {} : { customerId }),
-    ...(typeof checkout === 'object' && checkout !== null ? { checkout: toCheckoutTerms(checkout as Record<string, unknown>) } : {}),
-    ...(transactionId === undefined ? {} : { transactionId }),
-    ...(claimedAt === undefined ? {} : { claimedAt }),
-    attempts: typeof item.attempts === 'number' ? item.attempts : 0,
-    createdAt: String(item.created_at),
-    expiresAt: String(item.session_expires_at),
+    id: item.session_id,
+    kind: item.kind,
+    merchantId: item.merchant_id,
+    ...(item.customer_id === undefined ? {} : { customerId: item.customer_id }),
+    ...(item.checkout === undefined ? {} : { checkout: toCheckoutTerms(item.checkout) }),
+    ...(item.transaction_id === undefined ? {} : { transactionId: item.transaction_id }),
+    ...(item.claimed_at === undefined ? {} : { claimedAt: item.claimed_at }),
+    attempts: item.attempts ?? 0,
+    createdAt: item.created_at,
+    expiresAt: item.session_expires_at,
   };
-}
-
-function optionalString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -10,14 +10,12 @@
  */
 import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { cardBrands } from '../core/card.ts';
 import { crashPoint } from '../fault-injection.ts';
 import {
   captureMethods,
   toPublicTransaction,
   transactionStatuses,
   type Transaction,
-  type TransactionCard,
   type TransactionStatus,
   type Transition,
 } from '../core/transaction.ts';
@@ -33,7 +31,7 @@ import {
 import {
   OutboxStore,
   commandEntry,
-  entriesOf,
+  outboxOf,
   isConsumedBatch,
   type EventEntry,
   type OutboxEntry,
@@ -42,6 +40,7 @@ import {
 import type { CommandReceipt, QueueCommand, SealedCard, Transactions } from '../payments/ports.ts';
 import { BATCH_GET_LIMIT, untilProcessed } from './batch-requests.ts';
 import { NewestFirstMerge, type ShardReader } from './newest-first.ts';
+import { storedCard } from './card-item.ts';
 import { itemSchemaOf, parseItem } from './item-schema.ts';
 
 export interface TransactionPage {
@@ -60,16 +59,6 @@ export interface ListFilter {
   readonly startingAfter?: string;
   readonly limit: number;
 }
-
-const storedCard = itemSchemaOf<TransactionCard>()(
-  z.object({
-    brand: z.enum(cardBrands),
-    last4: z.string(),
-    expMonth: z.number().int(),
-    expYear: z.number().int(),
-    fingerprint: z.string(),
-  }),
-);
 
 /** The transaction as its item holds it; the item's other attributes (keys, outbox, sealed data) are left out. */
 const storedTransaction = itemSchemaOf<Transaction>()(
@@ -221,7 +210,8 @@ export class TransactionRepository implements Transactions {
     );
     if (Item === undefined) return undefined;
     const { sealed_number, sealed_record_id, sealed_cvc, ...transaction } = parseItem(storedTransactionWithCard, Item, 'transaction');
-    this.outboxRead.set(transaction, { entries: entriesOf(Item), marked: Item.outbox_pending !== undefined });
+    const { entries, marked } = outboxOf(Item);
+    this.outboxRead.set(transaction, { entries, marked });
     return {
       transaction,
       sealedCard: {
@@ -367,8 +357,9 @@ export class TransactionRepository implements Transactions {
         ProjectionExpression: 'outbox, outbox_pending, merchantId, version',
       }),
     );
-    if (Item === undefined || Number(Item.version) !== txn.version) return undefined;
-    return { entries: entriesOf(Item), marked: Item.outbox_pending !== undefined };
+    if (Item === undefined) return undefined;
+    const { entries, version, marked } = outboxOf(Item);
+    return version === txn.version ? { entries, marked } : undefined;
   }
 }
 
@@ -392,7 +383,7 @@ function differences(data: object, base: Record<string, unknown>): Record<string
   );
 }
 
-function withoutVersion(txn: Transaction): Record<string, unknown> {
+function withoutVersion(txn: Transaction): Omit<Transaction, 'version'> {
   const { version: _version, ...rest } = txn;
   return rest;
 }

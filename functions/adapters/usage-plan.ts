@@ -49,7 +49,7 @@ interface ApiGatewayKey {
  * One API Gateway API key per merchant, named after the merchant id, attached to the usage plan.
  *
  * Idempotent across retries: a POST /merchants retried after a crash (same merchant id, see
- * http/idempotency.ts) finds the key it created by name and reuses it, and attaching a key that is
+ * idempotency/execute-idempotently.ts) finds the key it created by name and reuses it, and attaching a key that is
  * attached already (ConflictException) counts as done. A crash between the calls therefore leaves at
  * most an unattached key, which the retry attaches.
  *

@@ -18,7 +18,8 @@ import { InvalidRequestError, StateConflictError } from './errors.ts';
 import { requireAmount, requireCurrency } from './money.ts';
 import type { TransactionStatus } from './transaction.ts';
 
-export type OrderStatus = 'open' | 'paid';
+export const orderStatuses = ['open', 'paid'] as const;
+export type OrderStatus = (typeof orderStatuses)[number];
 
 export interface Order {
   /** `ord_...` */

@@ -21,9 +21,10 @@ import {
 } from './middlewares.ts';
 import type { ApiRequest, ApiResult, ApiRoute, Principal, RequestLocation } from './route.ts';
 import { functions, type FunctionAccess } from '../../lib/topology.ts';
-import type { StoredResponse } from '../adapters/idempotency-store.ts';
+import { executeIdempotently, hashRequest } from '../idempotency/execute-idempotently.ts';
+import type { IdempotencyRecords, StoredResponse } from '../idempotency/ports.ts';
 import type { Sealer } from '../adapters/kms-seal.ts';
-import { REPLAYED_HEADER, executeIdempotently, hashRequest, type IdempotencyRecords } from './idempotency.ts';
+import { REPLAYED_HEADER } from './idempotency.ts';
 import { sealedResponses } from './sealed-responses.ts';
 
 export interface ApiHandler {

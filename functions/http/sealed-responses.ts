@@ -7,9 +7,8 @@
  * context in clear, and a key is whatever the client chose).
  */
 import { createHash } from 'node:crypto';
-import type { IdempotencyRecord, IdempotencyScope, StoredResponse } from '../adapters/idempotency-store.ts';
+import type { IdempotencyRecord, IdempotencyRecords, IdempotencyScope, StoredResponse } from '../idempotency/ports.ts';
 import type { SealContext, Sealer } from '../adapters/kms-seal.ts';
-import type { IdempotencyRecords } from './idempotency.ts';
 
 export const IDEMPOTENT_RESPONSE_PURPOSE = 'idempotent_response';
 

@@ -4,7 +4,7 @@
  */
 import { queues } from '../../lib/topology.ts';
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
-import { KmsCardVault } from '../adapters/card-vault.ts';
+import { cardVaultFromEnv } from './card-data.ts';
 import { OrderRepository } from '../adapters/order-repository.ts';
 import { ResilientProcessor } from '../adapters/resilient-processor.ts';
 import { SandboxProcessor } from '../adapters/sandbox-processor.ts';
@@ -24,7 +24,7 @@ const outbox = outboxOf('authorizeWorker');
 export const handler = makeAuthorizeHandler({
   transactions: new TransactionRepository(dynamoDocumentClient, tableName, outbox, now),
   orders: new OrderRepository(dynamoDocumentClient, tableName, outbox, now),
-  vault: new KmsCardVault(),
+  vault: cardVaultFromEnv(),
   // The sandbox stands where an acquirer's client would; both sit behind the same timeouts, retries and breaker,
   // and ride out an outage as the authorization queue's settings say (lib/topology.ts): a payment the processor
   // cannot answer comes back later and later, and ends failed (processor_unavailable) at its deadline.

@@ -3,9 +3,8 @@
  * is sealed with KMS and fingerprinted under the fingerprint key.
  */
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
-import { KmsCardVault } from '../adapters/card-vault.ts';
 import { CustomerRepository } from '../adapters/customer-repository.ts';
-import { HmacCardFingerprinter } from '../adapters/fingerprint.ts';
+import { cardFingerprinterFromEnv, cardVaultFromEnv } from './card-data.ts';
 import { MerchantStore } from '../adapters/merchant-store.ts';
 import { OrderRepository } from '../adapters/order-repository.ts';
 import { SessionStore } from '../adapters/session-store.ts';
@@ -24,8 +23,8 @@ export const handler = makeCheckoutHandler({
   transactions: new TransactionRepository(dynamoDocumentClient, tableName, outbox),
   customers: new CustomerRepository(dynamoDocumentClient, tableName, outbox),
   orders: new OrderRepository(dynamoDocumentClient, tableName, outbox),
-  vault: new KmsCardVault(),
-  fingerprints: new HmacCardFingerprinter({ tableName }),
+  vault: cardVaultFromEnv(),
+  fingerprints: cardFingerprinterFromEnv(),
   now: () => new Date(),
   ...apiPipeline,
 });

@@ -2,10 +2,9 @@
  * The payments function: its repositories share one outbox, which sends to the queues its topology access
  * names; cards are sealed with KMS (it can seal a card number, never open one).
  */
-import { KmsCardVault } from '../adapters/card-vault.ts';
 import { CustomerRepository } from '../adapters/customer-repository.ts';
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
-import { HmacCardFingerprinter } from '../adapters/fingerprint.ts';
+import { cardFingerprinterFromEnv, cardVaultFromEnv } from './card-data.ts';
 import { MerchantStore } from '../adapters/merchant-store.ts';
 import { OrderRepository } from '../adapters/order-repository.ts';
 import { TransactionRepository } from '../adapters/transaction-repository.ts';
@@ -23,8 +22,8 @@ export const handler = makePaymentsHandler({
   transactions: new TransactionRepository(dynamoDocumentClient, tableName, outbox, now),
   customers: new CustomerRepository(dynamoDocumentClient, tableName, outbox, now),
   orders: new OrderRepository(dynamoDocumentClient, tableName, outbox, now),
-  vault: new KmsCardVault(),
-  fingerprints: new HmacCardFingerprinter({ tableName }),
+  vault: cardVaultFromEnv(),
+  fingerprints: cardFingerprinterFromEnv(),
   defaultCurrency: (merchantId) => merchants.defaultCurrencyOf(merchantId),
   now,
   ...apiPipeline,

@@ -4,8 +4,8 @@
  * SendMessage grants and queue URL variables) and the one it consumes (whose URL and ChangeMessageVisibility
  * grant the stack gives its consumer).
  */
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import { functions, queueNames, queues, type FunctionName, type QueueName } from '../../lib/topology.ts';
+import { sqsMessageVisibility } from '../adapters/message-visibility.ts';
 import { SqsQueueSender, type QueueSender } from '../adapters/queue-sender.ts';
 import { sqsClient } from '../adapters/sqs-client.ts';
 import { queueUrlsFromEnv } from '../config.ts';
@@ -23,7 +23,6 @@ export function changeVisibilityOf(fn: FunctionName): ChangeVisibility {
   const [consumed, ...others] = queueNames.filter((queue) => queues[queue].consumer === fn);
   if (consumed === undefined || others.length > 0) throw new Error(`${fn} must consume exactly one queue to change its messages' visibility`);
   const queueUrl = queueUrlsFromEnv([consumed])[consumed];
-  return async (receiptHandle, seconds) => {
-    await sqsClient.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
-  };
+  if (queueUrl === undefined) throw new Error(`${fn} has no URL for the ${consumed} queue it consumes`);
+  return sqsMessageVisibility(sqsClient, queueUrl);
 }

@@ -3,9 +3,8 @@
  * card is sealed with KMS and fingerprinted under the fingerprint key.
  */
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
-import { KmsCardVault } from '../adapters/card-vault.ts';
 import { CustomerRepository } from '../adapters/customer-repository.ts';
-import { HmacCardFingerprinter } from '../adapters/fingerprint.ts';
+import { cardFingerprinterFromEnv, cardVaultFromEnv } from './card-data.ts';
 import { SessionStore } from '../adapters/session-store.ts';
 import { TransactionRepository } from '../adapters/transaction-repository.ts';
 import { tableNameFromEnv } from '../config.ts';
@@ -20,8 +19,8 @@ export const handler = makeWalletHandler({
   sessions: new SessionStore(dynamoDocumentClient, tableName),
   customers: new CustomerRepository(dynamoDocumentClient, tableName, outbox),
   transactions: new TransactionRepository(dynamoDocumentClient, tableName, outbox),
-  vault: new KmsCardVault(),
-  fingerprints: new HmacCardFingerprinter({ tableName }),
+  vault: cardVaultFromEnv(),
+  fingerprints: cardFingerprinterFromEnv(),
   now: () => new Date(),
   ...apiPipeline,
 });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdempotencyStore, type StoredResponse } from '../../functions/adapters/idempotency-store.ts';
-import { executeIdempotently, hashRequest, readIdempotencyKey, type IdempotencyTimings } from '../../functions/http/idempotency.ts';
+import { IdempotencyStore } from '../../functions/adapters/idempotency-store.ts';
+import { readIdempotencyKey } from '../../functions/http/idempotency.ts';
+import { executeIdempotently, hashRequest, type IdempotencyTimings } from '../../functions/idempotency/execute-idempotently.ts';
+import type { StoredResponse } from '../../functions/idempotency/ports.ts';
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, InvalidRequestError } from '../../functions/core/errors.ts';
 import { newUlid } from '../../functions/core/ids.ts';
 import { startTestTable, type TestTable } from '../support/dynamo.ts';

@@ -54,7 +54,7 @@ describe('outbox on single-item writes', () => {
     // Arrange
     const txnId = newId('transaction');
     const entries = [eventFor('mer_b', txnId)];
-    await outbox.create({ ...keys.transaction(txnId), status: 'pending' }, entries);
+    await outbox.create({ ...keys.transaction(txnId), merchantId: 'mer_b', status: 'pending' }, entries);
 
     // Act
     await outbox.publishAndClear(keys.transaction(txnId), entries, 1);
@@ -69,7 +69,7 @@ describe('outbox on single-item writes', () => {
   it('publishes, on the sweep, what a writer that died after its write left behind, once per grace period', async () => {
     // Arrange
     const txnId = newId('transaction');
-    await outbox.create({ ...keys.transaction(txnId), status: 'pending' }, entriesFor('mer_c', txnId));
+    await outbox.create({ ...keys.transaction(txnId), merchantId: 'mer_c', status: 'pending' }, entriesFor('mer_c', txnId));
     // The writer dies here: no publish.
 
     // Act
@@ -92,7 +92,7 @@ describe('outbox on single-item writes', () => {
     // Arrange
     const txnId = newId('transaction');
     const first = entriesFor('mer_d', txnId);
-    await outbox.create({ ...keys.transaction(txnId), status: 'pending' }, first);
+    await outbox.create({ ...keys.transaction(txnId), merchantId: 'mer_d', status: 'pending' }, first);
     const second = [eventFor('mer_d', txnId)];
 
     // Act
@@ -119,7 +119,7 @@ describe('outbox on single-item writes', () => {
     // relay, late, clears what it wrote. W2 dies before publishing E2.
     const txnId = newId('transaction');
     const first = [eventFor('mer_g', txnId)];
-    await outbox.create({ ...keys.transaction(txnId), status: 'captured' }, first);
+    await outbox.create({ ...keys.transaction(txnId), merchantId: 'mer_g', status: 'captured' }, first);
     const second = [eventFor('mer_g', txnId)];
     await outbox.update({
       key: keys.transaction(txnId),
@@ -143,7 +143,7 @@ describe('outbox on single-item writes', () => {
   it('refuses a change based on a stale version and changes nothing', async () => {
     // Arrange
     const txnId = newId('transaction');
-    await outbox.create({ ...keys.transaction(txnId), status: 'pending' }, []);
+    await outbox.create({ ...keys.transaction(txnId), merchantId: 'mer_e', status: 'pending' }, []);
     await outbox.update({ key: keys.transaction(txnId), set: { status: 'canceled' }, expectedVersion: 1, entries: [], sweepable: true });
 
     // Act
@@ -165,7 +165,7 @@ describe('outbox on single-item writes', () => {
     // Arrange
     const txnId = newId('transaction');
     const entries = [eventFor('mer_f', txnId)];
-    await outbox.create({ ...keys.transaction(txnId), status: 'pending' }, entries);
+    await outbox.create({ ...keys.transaction(txnId), merchantId: 'mer_f', status: 'pending' }, entries);
 
     // Act
     await Promise.all([outbox.publishAndClear(keys.transaction(txnId), entries, 1), outbox.publishPending(keys.transaction(txnId))]);

@@ -1,9 +1,10 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient, NotFoundException } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { KmsCardVault, type KmsCardVaultOptions } from '../../functions/adapters/card-vault.ts';
+import { cardVaultFromEnv } from '../../functions/wiring/card-data.ts';
 import { keys } from '../../functions/adapters/keys.ts';
 import { SealedCardUnreadableError, type SealBinding } from '../../functions/core/vault.ts';
 import { ensureTable, localCredentials, startDynamo, type EmbeddedDynamo } from '../../lib/local/dynamo.ts';
@@ -50,10 +51,10 @@ describe('KmsCardVault against the local KMS endpoint and dynalite', () => {
   let tableName: string;
 
   /** A container of a function that only seals (payments, checkout, customers, wallet): no Decrypt, no reads. */
-  const sealer = (options: Omit<KmsCardVaultOptions, 'keyId' | 'kms' | 'db'> = {}) =>
+  const sealer = (options: Partial<Omit<KmsCardVaultOptions, 'keyId' | 'kms' | 'db'>> = {}) =>
     new KmsCardVault({ kms: sealerKms, keyId: kms.keyId, db: sealerDb, tableName, ...options });
   /** A container of the function that opens card data (the authorize worker). */
-  const opener = (options: Omit<KmsCardVaultOptions, 'keyId'> = {}) => new KmsCardVault({ kms: client, keyId: kms.keyId, db, tableName, ...options });
+  const opener = (options: Partial<Omit<KmsCardVaultOptions, 'keyId'>> = {}) => new KmsCardVault({ kms: client, keyId: kms.keyId, db, tableName, ...options });
 
   /** Counts KMS operations, and table reads and writes, made while `run` runs. */
   const callsDuring = async (run: () => Promise<unknown>) => {
@@ -134,7 +135,6 @@ describe('KmsCardVault against the local KMS endpoint and dynalite', () => {
     await Promise.all([kms.close(), dynamo.close()]);
   });
   afterEach(() => {
-    vi.unstubAllEnvs();
     // Every test: no sealing container ever asked KMS to Decrypt or read the table.
     expect(forbidden).toEqual([]);
   });
@@ -531,11 +531,18 @@ describe('KmsCardVault against the local KMS endpoint and dynalite', () => {
     forbidden = [];
   });
 
-  it('fails at construction, naming the variable, when CARD_KEY_ID or TABLE_NAME is not set', () => {
-    vi.stubEnv('CARD_KEY_ID', undefined);
-    vi.stubEnv('TABLE_NAME', undefined);
+  it('is not built by its wiring, which names the variable, when CARD_KEY_ID or TABLE_NAME is not set', () => {
+    // Arrange
+    const configured = { CARD_KEY_ID: kms.keyId, TABLE_NAME: tableName };
+    const { CARD_KEY_ID: _keyId, ...withoutKeyId } = configured;
+    const { TABLE_NAME: _tableName, ...withoutTableName } = configured;
 
-    expect(() => new KmsCardVault({ kms: client, db, tableName })).toThrow(/CARD_KEY_ID/);
-    expect(() => new KmsCardVault({ kms: client, keyId: kms.keyId, db })).toThrow(/TABLE_NAME/);
+    // Act
+    const build = (source: NodeJS.ProcessEnv) => () => cardVaultFromEnv(source);
+
+    // Assert
+    expect(build(withoutKeyId)).toThrow(/CARD_KEY_ID/);
+    expect(build(withoutTableName)).toThrow(/TABLE_NAME/);
+    expect(build(configured)()).toBeInstanceOf(KmsCardVault);
   });
 });

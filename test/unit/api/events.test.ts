@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { newUlid } from '../../../functions/core/ids.ts';
 import { makeEventsHandler } from '../../../functions/events/handler.ts';
 import type { RecordedEvent, RecordedEvents } from '../../../functions/events/ports.ts';
-import { hashRequest } from '../../../functions/http/idempotency.ts';
+import { hashRequest } from '../../../functions/idempotency/execute-idempotently.ts';
 import { RecordingQueueSender } from '../../support/recording-queue.ts';
 import { apiEvent, lambdaContext, merchant } from '../http/api-event.ts';
 import { MemoryIdempotencyRecords, memoryPipeline } from '../http/memory-idempotency.ts';

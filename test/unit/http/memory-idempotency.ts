@@ -1,7 +1,6 @@
 /** Idempotency records in a Map, with the same conditions as the DynamoDB store, for tests without a table. */
-import type { IdempotencyRecord, IdempotencyScope, StoredResponse } from '../../../functions/adapters/idempotency-store.ts';
+import type { IdempotencyRecord, IdempotencyRecords, IdempotencyScope, StoredResponse } from '../../../functions/idempotency/ports.ts';
 import type { ApiPipelineDependencies } from '../../../functions/http/handler.ts';
-import type { IdempotencyRecords } from '../../../functions/http/idempotency.ts';
 
 export class MemoryIdempotencyRecords implements IdempotencyRecords {
   private readonly records = new Map<string, IdempotencyRecord>();
