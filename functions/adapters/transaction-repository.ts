@@ -9,8 +9,18 @@
  * latest write. The listing indexes keep keys only and are written once, when the transaction is created.
  */
 import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { cardBrands } from '../core/card.ts';
 import { crashPoint } from '../fault-injection.ts';
-import { toPublicTransaction, type Transaction, type TransactionStatus, type Transition } from '../core/transaction.ts';
+import {
+  captureMethods,
+  toPublicTransaction,
+  transactionStatuses,
+  type Transaction,
+  type TransactionCard,
+  type TransactionStatus,
+  type Transition,
+} from '../core/transaction.ts';
 import {
   TRANSACTION_SHARDS,
   customerPartition,
@@ -32,6 +42,7 @@ import {
 import type { CommandReceipt, QueueCommand, SealedCard, Transactions } from '../payments/ports.ts';
 import { BATCH_GET_LIMIT, untilProcessed } from './batch-requests.ts';
 import { NewestFirstMerge, type ShardReader } from './newest-first.ts';
+import { itemSchemaOf, parseItem } from './item-schema.ts';
 
 export interface TransactionPage {
   readonly transactions: readonly Transaction[];
@@ -50,21 +61,48 @@ export interface ListFilter {
   readonly limit: number;
 }
 
-/** Attributes of the item that are not the transaction itself. */
-const ITEM_ONLY_ATTRIBUTES = [
-  'pk',
-  'sk',
-  'gsi2pk',
-  'gsi2sk',
-  'gsi3pk',
-  'gsi3sk',
-  'outbox',
-  'outbox_pending',
-  'outbox_at',
-  'sealed_number',
-  'sealed_record_id',
-  'sealed_cvc',
-] as const;
+const storedCard = itemSchemaOf<TransactionCard>()(
+  z.object({
+    brand: z.enum(cardBrands),
+    last4: z.string(),
+    expMonth: z.number().int(),
+    expYear: z.number().int(),
+    fingerprint: z.string(),
+  }),
+);
+
+/** The transaction as its item holds it; the item's other attributes (keys, outbox, sealed data) are left out. */
+const storedTransaction = itemSchemaOf<Transaction>()(
+  z.object({
+    id: z.string(),
+    merchantId: z.string(),
+    amount: z.number().int(),
+    currency: z.string(),
+    status: z.enum(transactionStatuses),
+    amountCaptured: z.number().int(),
+    amountRefunded: z.number().int(),
+    captureMethod: z.enum(captureMethods),
+    customerId: z.string().optional(),
+    orderId: z.string().optional(),
+    description: z.string().optional(),
+    metadata: z.record(z.string(), z.string()),
+    card: storedCard,
+    authorizationCode: z.string().optional(),
+    declineCode: z.string().optional(),
+    failureCode: z.string().optional(),
+    refunds: z.array(z.object({ id: z.string(), amount: z.number().int(), createdAt: z.string() })),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    version: z.number().int(),
+  }),
+);
+
+/** The transaction with its sealed card data, as `get` reads it for the workers and the vault. */
+const storedTransactionWithCard = storedTransaction.extend({
+  sealed_number: z.string(),
+  sealed_record_id: z.string().optional(),
+  sealed_cvc: z.string().optional(),
+});
 
 /**
  * A compact event's data made whole from the item it was written with: the transaction as written, with
@@ -182,14 +220,14 @@ export class TransactionRepository implements Transactions {
       new GetCommand({ TableName: this.tableName, Key: keys.transaction(transactionId), ConsistentRead: true }),
     );
     if (Item === undefined) return undefined;
-    const transaction = toTransaction(Item);
+    const { sealed_number, sealed_record_id, sealed_cvc, ...transaction } = parseItem(storedTransactionWithCard, Item, 'transaction');
     this.outboxRead.set(transaction, { entries: entriesOf(Item), marked: Item.outbox_pending !== undefined });
     return {
       transaction,
       sealedCard: {
-        number: String(Item.sealed_number),
-        ...(Item.sealed_record_id === undefined ? {} : { recordId: String(Item.sealed_record_id) }),
-        ...(Item.sealed_cvc === undefined ? {} : { cvc: String(Item.sealed_cvc) }),
+        number: sealed_number,
+        ...(sealed_record_id === undefined ? {} : { recordId: sealed_record_id }),
+        ...(sealed_cvc === undefined ? {} : { cvc: sealed_cvc }),
       },
     };
   }
@@ -360,7 +398,5 @@ function withoutVersion(txn: Transaction): Record<string, unknown> {
 }
 
 function toTransaction(item: Record<string, unknown>): Transaction {
-  const copy: Record<string, unknown> = { ...item };
-  for (const attribute of ITEM_ONLY_ATTRIBUTES) delete copy[attribute];
-  return copy as unknown as Transaction;
+  return parseItem(storedTransaction, item, 'transaction');
 }

@@ -5,22 +5,25 @@
 import cardValidator from 'card-validator';
 import { CardError } from './errors.ts';
 
-export type CardBrand =
-  | 'visa'
-  | 'mastercard'
-  | 'amex'
-  | 'discover'
-  | 'diners'
-  | 'jcb'
-  | 'unionpay'
-  | 'maestro'
-  | 'mir'
-  | 'elo'
-  | 'hiper'
-  | 'hipercard'
-  | 'troy'
-  | 'naranja'
-  | 'verve';
+/** The brands a checked card can have; a stored card's brand is one of these. */
+export const cardBrands = [
+  'visa',
+  'mastercard',
+  'amex',
+  'discover',
+  'diners',
+  'jcb',
+  'unionpay',
+  'maestro',
+  'mir',
+  'elo',
+  'hiper',
+  'hipercard',
+  'troy',
+  'naranja',
+  'verve',
+] as const;
+export type CardBrand = (typeof cardBrands)[number];
 
 /** card-validator's brand names, in the short form the API shows (Stripe's for the common ones). */
 const brands: Readonly<Record<string, CardBrand>> = {

@@ -27,7 +27,8 @@ export const transactionStatuses = [
 export type TransactionStatus = (typeof transactionStatuses)[number];
 
 /** `automatic` captures as soon as the issuer approves; `manual` stops at `authorized` until a capture call. */
-export type CaptureMethod = 'automatic' | 'manual';
+export const captureMethods = ['automatic', 'manual'] as const;
+export type CaptureMethod = (typeof captureMethods)[number];
 
 /** Which status may become which. Every function below checks its move against this table. */
 const transitions: { readonly [From in TransactionStatus]: readonly TransactionStatus[] } = {

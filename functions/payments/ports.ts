@@ -3,7 +3,7 @@
  * processor adapters implement these; tests may substitute their own.
  */
 import type { QueueName } from '../../lib/topology.ts';
-import type { Transaction, Transition } from '../core/transaction.ts';
+import type { Transaction, TransactionStatus, Transition } from '../core/transaction.ts';
 
 export type { CardFingerprinter, CardVault } from '../core/vault.ts';
 
@@ -59,6 +59,28 @@ export interface Transactions {
   acknowledge(previous: Transaction, receipt: CommandReceipt): Promise<void>;
   get(transactionId: string): Promise<{ transaction: Transaction; sealedCard: SealedCard } | undefined>;
   getOwned(merchantId: string, transactionId: string): Promise<Transaction | undefined>;
+}
+
+/** A merchant's transactions, newest first, a page at a time. */
+export interface TransactionList {
+  list(filter: ListFilter): Promise<TransactionPage>;
+}
+
+export interface ListFilter {
+  readonly merchantId: string;
+  readonly customerId?: string;
+  readonly status?: TransactionStatus;
+  /** Id bounds: ids are ULIDs, so these are creation-time bounds. */
+  readonly idFrom?: string;
+  readonly idBefore?: string;
+  readonly startingAfter?: string;
+  readonly limit: number;
+}
+
+export interface TransactionPage {
+  readonly transactions: readonly Transaction[];
+  /** The id to continue after, when there may be more. */
+  readonly lastId: string | undefined;
 }
 
 /** The message on the authorization and settlement queues. Ids only: never card data. */

@@ -2,21 +2,22 @@
  * Merchants and keys against the embedded DynamoDB, through the real handlers: the admin creates a merchant,
  * its key passes the authorizer, the merchant rotates and revokes, and the revoked key is refused.
  */
-import { makeHealthHandler } from '../../functions/health/handler.ts';
-import { memoryPipeline } from '../unit/http/memory-idempotency.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { hashSecret, MerchantStore } from '../../functions/adapters/merchant-store.ts';
+import { SessionStore } from '../../functions/adapters/session-store.ts';
+import { localUsagePlanEnrollment } from '../../functions/adapters/usage-plan.ts';
+import { makeHealthHandler } from '../../functions/health/handler.ts';
+import type { ApiHandler } from '../../functions/http/handler.ts';
+import { makeAuthorizer, type Authorizer } from '../../functions/merchants/authorizer.ts';
+import { makeMerchantsHandler } from '../../functions/merchants/handler.ts';
 import { localCredentials } from '../../lib/local/dynamo.ts';
 import { startTestTable, type TestTable } from '../support/dynamo.ts';
 import { apiEvent, jsonOf, lambdaContext, type Caller } from '../unit/http/api-event.ts';
 import { captureLogs } from '../unit/http/capture-logs.ts';
-
-type MerchantsModule = typeof import('../../functions/wiring/merchants.ts');
-type AuthorizerModule = typeof import('../../functions/wiring/authorizer.ts');
-type HealthModule = typeof import('../../functions/wiring/health.ts');
-type StoreModule = typeof import('../../functions/adapters/merchant-store.ts');
+import { memoryPipeline } from '../unit/http/memory-idempotency.ts';
 
 const ADMIN_KEY = 'integration-admin-key-0123456789abcdef';
 
@@ -39,16 +40,15 @@ function authorizerEvent(key: string): APIGatewayRequestAuthorizerEvent {
 
 describe('merchants and API keys on the embedded DynamoDB', () => {
   let table: TestTable;
-  let merchants: MerchantsModule;
-  let authorizer: AuthorizerModule;
-  let health: HealthModule;
-  let storeModule: StoreModule;
+  let merchants: ApiHandler;
+  let authorizer: Authorizer;
+  let health: ApiHandler;
 
-  const authorize = (key: string): Promise<APIGatewayAuthorizerResult> => authorizer.handler(authorizerEvent(key), lambdaContext);
+  const authorize = (key: string): Promise<APIGatewayAuthorizerResult> => authorizer(authorizerEvent(key), lambdaContext);
   const callerOf = (result: APIGatewayAuthorizerResult): Caller => result.context as Caller;
 
   async function createMerchant(name: string) {
-    const response = await merchants.handler(
+    const response = await merchants(
       apiEvent('POST', '/merchants', {
         caller: { principal: 'admin' },
         body: JSON.stringify({ name, email: 'owner@example.com', default_currency: 'JPY' }),
@@ -61,7 +61,7 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
   }
 
   async function revoke(caller: Caller, keyId: string) {
-    return merchants.handler(
+    return merchants(
       apiEvent('DELETE', '/api_keys/{id}', { caller, pathParameters: { id: keyId }, path: `/api_keys/${keyId}` }),
       lambdaContext,
     );
@@ -69,18 +69,15 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
 
   beforeAll(async () => {
     table = await startTestTable('merchants-test');
-    Object.assign(process.env, {
-      TABLE_NAME: table.tableName,
-      AWS_REGION: 'local',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: table.dynamo.endpoint,
-      ADMIN_API_KEY: ADMIN_KEY,
+    const store = new MerchantStore(table.db, table.tableName);
+    // The stand-in the local runtime enrols merchants with: there is no usage plan outside the cloud.
+    merchants = makeMerchantsHandler({ accounts: store, usagePlan: localUsagePlanEnrollment, now: () => new Date(), ...memoryPipeline() });
+    authorizer = makeAuthorizer({
+      adminKey: async () => ADMIN_KEY,
+      apiKeys: store,
+      sessions: new SessionStore(table.db, table.tableName),
     });
-    merchants = await import('../../functions/wiring/merchants.ts');
-    authorizer = await import('../../functions/wiring/authorizer.ts');
-    health = await import('../../functions/wiring/health.ts');
-    storeModule = await import('../../functions/adapters/merchant-store.ts');
+    health = makeHealthHandler({ table: store, ...memoryPipeline() });
   });
   afterAll(() => table.close());
 
@@ -103,7 +100,7 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
     const created = await createMerchant('Rotator');
     const caller = callerOf(await authorize(created.secret));
 
-    const rotated = await merchants.handler(apiEvent('POST', '/api_keys', { caller }), lambdaContext);
+    const rotated = await merchants(apiEvent('POST', '/api_keys', { caller }), lambdaContext);
     expect(rotated.statusCode).toBe(201);
     const newKey = jsonOf(rotated) as { id: string; secret: string };
     expect(newKey.secret).not.toBe(created.secret);
@@ -147,12 +144,12 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
     const stored = JSON.stringify(Items);
 
     expect(stored).not.toContain(created.secret);
-    expect(stored).toContain(storeModule.hashSecret(created.secret));
+    expect(stored).toContain(hashSecret(created.secret));
   });
 
   it('keeps the merchant readable for the routes that need its default currency', async () => {
     const created = await createMerchant('Readable');
-    const store = new storeModule.MerchantStore(table.db, table.tableName);
+    const store = new MerchantStore(table.db, table.tableName);
 
     expect(await store.getMerchant(created.merchantId)).toMatchObject({
       merchantId: created.merchantId,
@@ -165,7 +162,7 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
 
   it("stores the merchant's usage plan key, which the authorizer names for its keys and for no other merchant", async () => {
     const enrolled = await createMerchant('Enrolled');
-    const store = new storeModule.MerchantStore(table.db, table.tableName);
+    const store = new MerchantStore(table.db, table.tableName);
     const { apiKey: unenrolledKey } = await store.createMerchant(
       {
         merchantId: 'mer_01JD2Z8Q7F3X4Y5Z6A7B8C9D0U',
@@ -178,9 +175,9 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
     );
 
     const enrolledAnswer = await authorize(enrolled.secret);
-    const unenrolledOwner = await store.findActiveKey(storeModule.hashSecret(unenrolledKey.secret));
+    const unenrolledOwner = await store.findActiveKey(hashSecret(unenrolledKey.secret));
 
-    // Locally the enrolment is a stand-in (no usage plan): a stable value per merchant.
+    // The local enrolment stand-in gives a stable value per merchant.
     expect((await store.getMerchant(enrolled.merchantId))?.usagePlanKey).toBe(`local_${enrolled.merchantId}`);
     expect(enrolledAnswer.usageIdentifierKey).toBe(`local_${enrolled.merchantId}`);
     expect(unenrolledOwner).toEqual({ merchantId: 'mer_01JD2Z8Q7F3X4Y5Z6A7B8C9D0U', keyId: 'key_01JD2Z8Q7F3X4Y5Z6A7B8C9D0U' });
@@ -189,7 +186,7 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
   it('resolves a key, first or rotated, with its usage plan key in one read', async () => {
     const created = await createMerchant('One read');
     const caller = callerOf(await authorize(created.secret));
-    const rotated = jsonOf(await merchants.handler(apiEvent('POST', '/api_keys', { caller }), lambdaContext)) as { secret: string };
+    const rotated = jsonOf(await merchants(apiEvent('POST', '/api_keys', { caller }), lambdaContext)) as { secret: string };
     const reads: string[] = [];
     const counting = {
       send: (command: { constructor: { name: string } }) => {
@@ -197,11 +194,11 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
         return table.db.send(command as Parameters<typeof table.db.send>[0]);
       },
     } as unknown as typeof table.db;
-    const store = new storeModule.MerchantStore(counting, table.tableName);
+    const store = new MerchantStore(counting, table.tableName);
 
     const owners = [
-      await store.findActiveKey(storeModule.hashSecret(created.secret)),
-      await store.findActiveKey(storeModule.hashSecret(rotated.secret)),
+      await store.findActiveKey(hashSecret(created.secret)),
+      await store.findActiveKey(hashSecret(rotated.secret)),
     ];
 
     expect(owners.map((owner) => owner?.usagePlanKey)).toEqual([`local_${created.merchantId}`, `local_${created.merchantId}`]);
@@ -209,7 +206,7 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
   });
 
   it('lets a retry of the same creation find its merchant, and refuses a different one with the same id', async () => {
-    const store = new storeModule.MerchantStore(table.db, table.tableName);
+    const store = new MerchantStore(table.db, table.tableName);
     const merchant = {
       merchantId: 'mer_01JD2Z8Q7F3X4Y5Z6A7B8C9D0R',
       name: 'Retry',
@@ -228,7 +225,7 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
   });
 
   it('reports the table healthy', async () => {
-    const response = await health.handler(apiEvent('GET', '/health'), lambdaContext);
+    const response = await health(apiEvent('GET', '/health'), lambdaContext);
 
     expect(response.statusCode).toBe(200);
     expect(jsonOf(response)).toEqual({ status: 'ok', checks: { table: 'ok' } });
@@ -239,7 +236,7 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
     const unreachable = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'local', credentials: localCredentials, maxAttempts: 1 }),
     );
-    const handler = makeHealthHandler({ table: new storeModule.MerchantStore(unreachable, table.tableName), ...memoryPipeline() });
+    const handler = makeHealthHandler({ table: new MerchantStore(unreachable, table.tableName), ...memoryPipeline() });
 
     let response: Awaited<ReturnType<typeof handler>> | undefined;
     const logs = await captureLogs(async () => {

@@ -12,7 +12,9 @@ import {
   hashSessionToken,
   sessionKindOfToken,
 } from '../../functions/adapters/session-store.ts';
+import { makeAuthorizer, type Authorizer } from '../../functions/merchants/authorizer.ts';
 import { startTestTable, type TestTable } from '../support/dynamo.ts';
+import { lambdaContext } from '../unit/http/api-event.ts';
 
 const METHOD_ARN = 'arn:aws:execute-api:local:000000000000:gateway/local/GET/wallet';
 
@@ -36,20 +38,17 @@ function authorizerEvent(token: string): APIGatewayRequestAuthorizerEvent {
 let table: TestTable;
 let now: Date;
 let store: SessionStore;
-let authorize: ReturnType<(typeof import('../../functions/wiring/authorizer.ts'))['createAuthorizer']>;
+let authorizer: Authorizer;
+const authorize = (event: APIGatewayRequestAuthorizerEvent) => authorizer(event, lambdaContext);
 
 beforeAll(async () => {
   table = await startTestTable();
-  // The authorizer module builds its clients from the environment when it loads.
-  process.env.TABLE_NAME ??= table.tableName;
-  process.env.ADMIN_API_KEY ??= 'admin-key-for-session-tests-0123456789';
-  const { createAuthorizer } = await import('../../functions/wiring/authorizer.ts');
   now = new Date('2030-01-01T10:00:00Z');
   store = new SessionStore(table.db, table.tableName, () => now);
-  authorize = createAuthorizer({
+  authorizer = makeAuthorizer({
     adminKey: async () => 'admin-key-for-session-tests-0123456789',
-    findActiveKey: async () => undefined,
-    findActiveSession: (hash) => store.findActive(hash),
+    apiKeys: { findActiveKey: async () => undefined },
+    sessions: store,
   });
 });
 afterAll(async () => table.close());

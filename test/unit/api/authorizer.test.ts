@@ -1,9 +1,9 @@
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import type { AuthorizerDependencies } from '../../../functions/wiring/authorizer.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { hashSecret } from '../../../functions/adapters/merchant-store.ts';
+import { makeAuthorizer, wholeApiArn } from '../../../functions/merchants/authorizer.ts';
+import { lambdaContext } from '../http/api-event.ts';
 import { captureLogs } from '../http/capture-logs.ts';
-
-type AuthorizerModule = typeof import('../../../functions/wiring/authorizer.ts');
 
 const ADMIN_KEY = 'admin-key-for-unit-tests-0123456789';
 const MERCHANT_KEY = `sk_live_${'M'.repeat(32)}`;
@@ -30,31 +30,26 @@ function authorizerEvent(headers: Record<string, string>): APIGatewayRequestAuth
 }
 
 describe('the request authorizer', () => {
-  let authorizer: AuthorizerModule;
   const lookups: string[] = [];
-  const dependencies: AuthorizerDependencies = {
+  const authorize = makeAuthorizer({
     adminKey: async () => ADMIN_KEY,
-    findActiveKey: async (hash) => {
-      lookups.push(hash);
-      const { hashSecret } = await import('../../../functions/adapters/merchant-store.ts');
-      if (hash === hashSecret(MERCHANT_KEY)) return { merchantId: 'mer_A', keyId: 'key_A', usagePlanKey: USAGE_PLAN_KEY };
-      return hash === hashSecret(UNENROLLED_MERCHANT_KEY) ? { merchantId: 'mer_U', keyId: 'key_U' } : undefined;
+    apiKeys: {
+      findActiveKey: async (hash) => {
+        lookups.push(hash);
+        if (hash === hashSecret(MERCHANT_KEY)) return { merchantId: 'mer_A', keyId: 'key_A', usagePlanKey: USAGE_PLAN_KEY };
+        return hash === hashSecret(UNENROLLED_MERCHANT_KEY) ? { merchantId: 'mer_U', keyId: 'key_U' } : undefined;
+      },
     },
-    // Session tokens are covered by test/unit/api/session-authorizer.test.ts.
-    findActiveSession: async () => undefined,
-  };
-
-  beforeAll(async () => {
-    process.env.TABLE_NAME ??= 'unit-test';
-    process.env.ADMIN_API_KEY ??= ADMIN_KEY;
-    authorizer = await import('../../../functions/wiring/authorizer.ts');
+    // Session tokens are covered by test/integration/sessions.test.ts.
+    sessions: { findActive: async () => undefined },
   });
+
   afterEach(() => {
     lookups.length = 0;
   });
 
   it('lets the admin key in as the admin, over the whole API', async () => {
-    const result = await authorizer.createAuthorizer(dependencies)(authorizerEvent({ Authorization: `Bearer ${ADMIN_KEY}` }));
+    const result = await authorize(authorizerEvent({ Authorization: `Bearer ${ADMIN_KEY}` }), lambdaContext);
 
     expect(result.context).toEqual({ principal: 'admin' });
     // Admin routes require no usage plan key; merchant routes refuse the admin (403) without one.
@@ -65,17 +60,17 @@ describe('the request authorizer', () => {
   });
 
   it('lets an active merchant key in as that merchant', async () => {
-    const result = await authorizer.createAuthorizer(dependencies)(authorizerEvent({ authorization: `bearer ${MERCHANT_KEY}` }));
+    const result = await authorize(authorizerEvent({ authorization: `bearer ${MERCHANT_KEY}` }), lambdaContext);
 
     expect(result.principalId).toBe('mer_A');
     expect(result.context).toEqual({ principal: 'merchant', merchantId: 'mer_A', keyId: 'key_A' });
   });
 
   it("names the merchant's usage plan key, so API Gateway throttles it on its own, and never logs it", async () => {
-    let result: Awaited<ReturnType<ReturnType<AuthorizerModule['createAuthorizer']>>> | undefined;
+    let result: APIGatewayAuthorizerResult | undefined;
 
     const logs = await captureLogs(async () => {
-      result = await authorizer.createAuthorizer(dependencies)(authorizerEvent({ Authorization: `Bearer ${MERCHANT_KEY}` }));
+      result = await authorize(authorizerEvent({ Authorization: `Bearer ${MERCHANT_KEY}` }), lambdaContext);
     });
 
     expect(result?.usageIdentifierKey).toBe(USAGE_PLAN_KEY);
@@ -84,12 +79,10 @@ describe('the request authorizer', () => {
   });
 
   it('lets a merchant without a usage plan key in, naming none, and warns the operator', async () => {
-    let result: Awaited<ReturnType<ReturnType<AuthorizerModule['createAuthorizer']>>> | undefined;
+    let result: APIGatewayAuthorizerResult | undefined;
 
     const logs = await captureLogs(async () => {
-      result = await authorizer.createAuthorizer(dependencies)(
-        authorizerEvent({ Authorization: `Bearer ${UNENROLLED_MERCHANT_KEY}` }),
-      );
+      result = await authorize(authorizerEvent({ Authorization: `Bearer ${UNENROLLED_MERCHANT_KEY}` }), lambdaContext);
     });
 
     expect(result?.context).toEqual({ principal: 'merchant', merchantId: 'mer_U', keyId: 'key_U' });
@@ -104,11 +97,11 @@ describe('the request authorizer', () => {
     ['an unknown or revoked secret key', { Authorization: `Bearer sk_live_${'x'.repeat(32)}` }],
     ['a near miss of the admin key', { Authorization: `Bearer ${ADMIN_KEY}x` }],
   ])("refuses %s with API Gateway's Unauthorized", async (_, headers) => {
-    await expect(authorizer.createAuthorizer(dependencies)(authorizerEvent(headers))).rejects.toThrow(/^Unauthorized$/);
+    await expect(authorize(authorizerEvent(headers), lambdaContext)).rejects.toThrow(/^Unauthorized$/);
   });
 
   it('does not read the table for a key that cannot be a secret key', async () => {
-    await expect(authorizer.createAuthorizer(dependencies)(authorizerEvent({ Authorization: 'Bearer pk_test_123' }))).rejects.toThrow(
+    await expect(authorize(authorizerEvent({ Authorization: 'Bearer pk_test_123' }), lambdaContext)).rejects.toThrow(
       'Unauthorized',
     );
 
@@ -117,8 +110,8 @@ describe('the request authorizer', () => {
 
   it('never logs the key, whether it is let in or refused', async () => {
     const logs = await captureLogs(async () => {
-      await authorizer.handler(authorizerEvent({ Authorization: `Bearer ${ADMIN_KEY}` }), {} as never);
-      await authorizer.handler(authorizerEvent({ Authorization: 'Bearer not-a-key-at-all' }), {} as never).catch(() => undefined);
+      await authorize(authorizerEvent({ Authorization: `Bearer ${ADMIN_KEY}` }), lambdaContext);
+      await authorize(authorizerEvent({ Authorization: 'Bearer not-a-key-at-all' }), lambdaContext).catch(() => undefined);
     });
 
     expect(logs).not.toContain(ADMIN_KEY);
@@ -126,20 +119,21 @@ describe('the request authorizer', () => {
   });
 
   it('derives the whole-API resource from any method ARN', () => {
-    expect(authorizer.wholeApiArn('arn:aws:execute-api:us-east-1:111122223333:api1/stage1/GET/health')).toBe(
+    expect(wholeApiArn('arn:aws:execute-api:us-east-1:111122223333:api1/stage1/GET/health')).toBe(
       'arn:aws:execute-api:us-east-1:111122223333:api1/stage1/*/*',
     );
   });
+});
 
+describe('the authorizer function', () => {
   it('fails to load, naming the variables, when no admin key is configured', async () => {
-    vi.resetModules();
-    const saved = process.env.ADMIN_API_KEY;
-    delete process.env.ADMIN_API_KEY;
-    delete process.env.ADMIN_KEY_SECRET_ID;
+    vi.stubEnv('TABLE_NAME', 'unit-test');
+    vi.stubEnv('ADMIN_API_KEY', undefined);
+    vi.stubEnv('ADMIN_KEY_SECRET_ID', undefined);
     try {
       await expect(import('../../../functions/wiring/authorizer.ts')).rejects.toThrow(/ADMIN_API_KEY.*ADMIN_KEY_SECRET_ID/);
     } finally {
-      process.env.ADMIN_API_KEY = saved;
+      vi.unstubAllEnvs();
     }
   });
 });

@@ -1,16 +1,15 @@
-import { memoryPipeline } from '../http/memory-idempotency.ts';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { ApiHandler } from '../../../functions/http/handler.ts';
-import type { MerchantRoutesStore } from '../../../functions/wiring/merchants.ts';
-import type { Merchant } from '../../../functions/adapters/merchant-store.ts';
+import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../../functions/core/errors.ts';
+import { makeMerchantsHandler } from '../../../functions/merchants/handler.ts';
+import type { Merchant, MerchantAccounts, UsagePlanEnrollment } from '../../../functions/merchants/ports.ts';
 import { admin, apiEvent, jsonOf, lambdaContext, merchant } from '../http/api-event.ts';
 import { captureLogs } from '../http/capture-logs.ts';
+import { memoryPipeline } from '../http/memory-idempotency.ts';
 
 /** Records what the routes ask of the store; the store itself is tested against dynalite. */
 function recordingStore() {
   const revoked = new Map<string, string>();
-  const store: MerchantRoutesStore = {
+  const store: MerchantAccounts = {
     createMerchant: async (created, keyId) => ({
       merchant: created,
       apiKey: { keyId, secret: `sk_live_${'a'.repeat(32)}`, createdAt: created.createdAt },
@@ -25,20 +24,15 @@ function recordingStore() {
   return { store, revoked };
 }
 
+const now = () => new Date('2030-01-02T03:04:05.000Z');
+const localEnrollment: UsagePlanEnrollment = { enroll: async (merchantId) => ({ apiKeyValue: `local_${merchantId}` }) };
+
 const createMerchant = (body: unknown, caller = admin as typeof admin | typeof merchant) =>
   apiEvent('POST', '/merchants', { caller, body: JSON.stringify(body) });
 
 describe('merchant and API key routes', () => {
-  let handler: ApiHandler;
-  const now = new Date('2030-01-02T03:04:05.000Z');
   const { store, revoked } = recordingStore();
-
-  beforeAll(async () => {
-    process.env.TABLE_NAME ??= 'unit-test';
-    const { merchantRoutes } = await import('../../../functions/wiring/merchants.ts');
-    const { createApiHandler } = await import('../../../functions/http/handler.ts');
-    handler = createApiHandler(merchantRoutes(store, () => now), memoryPipeline());
-  });
+  const handler = makeMerchantsHandler({ accounts: store, usagePlan: localEnrollment, now, ...memoryPipeline() });
 
   it('creates a merchant for the admin and shows its first secret key', async () => {
     const response = await handler(
@@ -114,6 +108,16 @@ describe('merchant and API key routes', () => {
     expect(revoked.has('key_01JD2Z8Q7F3X4Y5Z6A7B8C9D0G')).toBe(true);
   });
 
+  it("answers 404 to a merchant revoking another merchant's key, and revokes nothing", async () => {
+    const other = { principal: 'merchant', merchantId: 'mer_01JD2Z8Q7F3X4Y5Z6A7B8C9D0X', keyId: 'key_01JD2Z8Q7F3X4Y5Z6A7B8C9D0X' } as const;
+    const event = apiEvent('DELETE', '/api_keys/{id}', { caller: other, pathParameters: { id: 'key_01JD2Z8Q7F3X4Y5Z6A7B8C9D0H' } });
+
+    const response = await handler(event, lambdaContext);
+
+    expect(response.statusCode).toBe(404);
+    expect(revoked.has('key_01JD2Z8Q7F3X4Y5Z6A7B8C9D0H')).toBe(false);
+  });
+
   it('answers 404 for a key the merchant does not have', async () => {
     const event = apiEvent('DELETE', '/api_keys/{id}', { caller: merchant, pathParameters: { id: 'nope' } });
 
@@ -127,25 +131,22 @@ describe('merchant and API key routes', () => {
 describe('merchant creation and the usage plan', () => {
   const body = { name: 'Acme', email: 'ops@acme.example', default_currency: 'EUR' };
 
-  async function handlerWith(enroll: (merchantId: string) => Promise<{ apiKeyValue: string }>) {
-    process.env.TABLE_NAME ??= 'unit-test';
+  function handlerWith(enroll: UsagePlanEnrollment['enroll']) {
     const created: Merchant[] = [];
     const { store } = recordingStore();
-    const recording: MerchantRoutesStore = {
+    const recording: MerchantAccounts = {
       ...store,
       createMerchant: async (merchantToCreate, keyId) => {
         created.push(merchantToCreate);
         return store.createMerchant(merchantToCreate, keyId);
       },
     };
-    const { merchantRoutes } = await import('../../../functions/wiring/merchants.ts');
-    const { createApiHandler } = await import('../../../functions/http/handler.ts');
-    return { handler: createApiHandler(merchantRoutes(recording, () => new Date('2030-01-02T03:04:05.000Z'), { enroll }), memoryPipeline()), created };
+    return { handler: makeMerchantsHandler({ accounts: recording, usagePlan: { enroll }, now, ...memoryPipeline() }), created };
   }
 
   it('enrols the new merchant first and stores its usage plan key on the merchant, never in the response', async () => {
     const enrolled: string[] = [];
-    const { handler, created } = await handlerWith(async (merchantId) => {
+    const { handler, created } = handlerWith(async (merchantId) => {
       enrolled.push(merchantId);
       return { apiKeyValue: 'usage-plan-key-value-0123456789abcdef' };
     });
@@ -159,7 +160,7 @@ describe('merchant creation and the usage plan', () => {
   });
 
   it('writes no merchant when enrolment fails, and answers 500 so the client retries', async () => {
-    const { handler, created } = await handlerWith(async () => {
+    const { handler, created } = handlerWith(async () => {
       throw new Error('API Gateway is unavailable');
     });
 
