@@ -3,11 +3,10 @@
  * world, and the records they pass through it. The adapters under functions/adapters/webhook-*.ts implement
  * these on DynamoDB, KMS and a guarded HTTP POST; tests hand in fakes.
  */
-import type { RecordedEvent } from '../adapters/event-repository.ts';
 import type { GatewayEvent } from '../adapters/outbox.ts';
 
 export type { QueueSender } from '../adapters/queue-sender.ts';
-export type { GatewayEvent, RecordedEvent };
+export type { GatewayEvent };
 
 export type EndpointStatus = 'enabled' | 'disabled';
 
@@ -145,6 +144,12 @@ export function contextKey(message: DeliveryMessage): string {
 export interface DeliveryContexts {
   /** Each message's event, delivery and endpoint, for a whole batch at once, keyed by `contextKey`. */
   read(messages: readonly DeliveryMessage[]): Promise<Map<string, DeliveryContext>>;
+}
+
+/** An event as recorded, with its deliveries so far. */
+export interface RecordedEvent {
+  readonly event: GatewayEvent;
+  readonly deliveries: readonly Delivery[];
 }
 
 /** The events the fan-out records, each with the endpoints it goes to. */
