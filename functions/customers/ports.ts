@@ -1,12 +1,13 @@
 /**
- * What the customer and order use cases need from the outside world. The DynamoDB repositories implement
- * these (functions/adapters/customer-repository.ts, order-repository.ts); tests may substitute their own.
+ * What the customer use cases need from the outside world. The DynamoDB repository implements
+ * these (functions/adapters/customer-repository.ts); tests may substitute their own.
  */
 import type { Customer, CustomerTransition, PaymentMethod } from '../core/customer.ts';
-import type { Order, OrderEvent } from '../core/order.ts';
 import type { WriteOutcome } from '../payments/ports.ts';
 
 export type { CardFingerprinter, CardVault } from '../core/vault.ts';
+/** Moved to orders/ports.ts; kept here until functions/adapters/order-repository.ts and functions/hosted/ import it from there. */
+export type { Orders } from '../orders/ports.ts';
 
 /** A saved card with what only the vault may open. */
 export interface StoredPaymentMethod {
@@ -23,11 +24,4 @@ export interface Customers {
   getOwnedPaymentMethod(merchantId: string, paymentMethodId: string): Promise<StoredPaymentMethod | undefined>;
   getPaymentMethods(paymentMethodIds: readonly string[]): Promise<PaymentMethod[]>;
   eraseSealedNumber(paymentMethodId: string): Promise<void>;
-}
-
-export interface Orders {
-  create(order: Order): Promise<WriteOutcome>;
-  apply(previous: Order, next: Order, events?: readonly OrderEvent[]): Promise<WriteOutcome>;
-  get(orderId: string): Promise<Order | undefined>;
-  getOwned(merchantId: string, orderId: string): Promise<Order | undefined>;
 }

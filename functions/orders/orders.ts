@@ -17,17 +17,13 @@ import {
 } from '../core/order.ts';
 import type { Transaction } from '../core/transaction.ts';
 import type { CreateOrderBody } from '../contract/orders.ts';
-import type { Customers, Orders } from '../customers/ports.ts';
+import type { Customers } from '../customers/ports.ts';
 import { logger } from '../observability/logger.ts';
+import type { Orders, PaymentLookup } from './ports.ts';
 
 export interface OrderDeps {
   readonly orders: Orders;
   readonly now: () => Date;
-}
-
-/** The payments an order's claim may be checked against. */
-export interface PaymentLookup {
-  get(transactionId: string): Promise<{ readonly transaction: Transaction } | undefined>;
 }
 
 const MAX_ATTEMPTS = 8;

@@ -1,7 +1,7 @@
 import { recordAuthorization, type AuthorizationOutcome, type Transaction } from '../core/transaction.ts';
 import { ProcessorUnavailableError, type CardProcessor } from '../core/processor.ts';
 import { SealedCardUnreadableError } from '../core/vault.ts';
-import type { Orders } from '../customers/ports.ts';
+import type { Orders } from '../orders/ports.ts';
 import { confirmOrderClaim, markOrderPaidAfterCapture } from '../orders/orders.ts';
 import { settleCommand, type CardVault, type SealedCard, type ReceivedCommand, type Transactions } from './ports.ts';
 

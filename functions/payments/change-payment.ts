@@ -8,7 +8,7 @@ import {
   type Transaction,
   type Transition,
 } from '../core/transaction.ts';
-import type { Orders } from '../customers/ports.ts';
+import type { Orders } from '../orders/ports.ts';
 import { markOrderPaidAfterCapture, markOrderPaidBy } from '../orders/orders.ts';
 import { settleCommand, type QueueCommand, type ReceivedCommand, type Transactions } from './ports.ts';
 

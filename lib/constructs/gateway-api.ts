@@ -15,7 +15,7 @@ import type { GatewayFunction } from './gateway-function.ts';
  * How long API Gateway reuses an authorizer answer for the same `Authorization` header: repeated calls
  * with one key cost no authorizer invocation, and a revoked key keeps working for up to this long. The
  * cached policy is reused for every route, so the authorizer must allow the whole API for a valid key
- * (functions/wiring/authorizer.ts does) and the handlers check which principal may call which route.
+ * (functions/merchants/authorizer.ts does) and the handlers check which principal may call which route.
  */
 export const authorizerCacheTtl = Duration.seconds(60);
 
