@@ -8,7 +8,8 @@ import type { Merchant } from '../adapters/merchant-store.ts';
 import type { CheckoutTerms, IssuedSession, Session, SessionKind } from '../adapters/session-store.ts';
 import type { TransactionList, Transactions } from '../payments/ports.ts';
 
-export type { CardFingerprinter, CardVault, Customers, Orders } from '../customers/ports.ts';
+export type { CardFingerprinter, CardVault, Customers } from '../customers/ports.ts';
+export type { Orders } from '../orders/ports.ts';
 export type { Transactions } from '../payments/ports.ts';
 export type { CheckoutTerms, IssuedSession, RecordedEvent, Session, SessionKind };
 

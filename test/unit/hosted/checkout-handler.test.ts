@@ -5,7 +5,8 @@ import { makeCheckoutHandler } from '../../../functions/hosted/checkout-handler.
 import { MemoryTransactions, noOrders } from '../../support/memory-transactions.ts';
 import { apiEvent, jsonOf, lambdaContext, merchant } from '../http/api-event.ts';
 import { memoryPipeline } from '../http/memory-idempotency.ts';
-import { MemoryCustomers, MemorySessions } from './memory-hosted.ts';
+import { MemoryCustomers } from '../customers/memory-customers.ts';
+import { MemorySessions } from './memory-sessions.ts';
 
 const opened = new Date('2030-01-01T00:00:00.000Z');
 const vault: CardVault = { seal: async (number) => `sealed:${number}`, open: async (sealed) => sealed.replace(/^sealed:/, '') };

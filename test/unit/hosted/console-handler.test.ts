@@ -5,7 +5,7 @@ import type { EventTimelines, RecordedEvent, TransactionReader } from '../../../
 import { pendingTransaction } from '../../support/memory-transactions.ts';
 import { apiEvent, jsonOf, lambdaContext } from '../http/api-event.ts';
 import { memoryPipeline } from '../http/memory-idempotency.ts';
-import { MemorySessions } from './memory-hosted.ts';
+import { MemorySessions } from './memory-sessions.ts';
 
 const opened = new Date('2030-01-01T00:00:00.000Z');
 const transaction = pendingTransaction('txn_01JD2Z8Q7F3X4Y5Z6A7B8C9D0E', opened);

@@ -4,7 +4,8 @@ import { makeSessionsHandler } from '../../../functions/hosted/sessions-handler.
 import { noOrders } from '../../support/memory-transactions.ts';
 import { apiEvent, jsonOf, lambdaContext, merchant, type Caller } from '../http/api-event.ts';
 import { memoryPipeline } from '../http/memory-idempotency.ts';
-import { MemoryCustomers, MemorySessions } from './memory-hosted.ts';
+import { MemoryCustomers } from '../customers/memory-customers.ts';
+import { MemorySessions } from './memory-sessions.ts';
 
 const now = new Date('2030-01-01T00:00:00.000Z');
 const customer = createCustomer({ id: 'cus_01JD2Z8Q7F3X4Y5Z6A7B8C9D0E', merchantId: merchant.merchantId }, now).customer;

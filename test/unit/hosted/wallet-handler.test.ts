@@ -4,7 +4,8 @@ import type { CardFingerprinter, CardVault } from '../../../functions/core/vault
 import { makeWalletHandler } from '../../../functions/hosted/wallet-handler.ts';
 import { apiEvent, jsonOf, lambdaContext, merchant } from '../http/api-event.ts';
 import { memoryPipeline } from '../http/memory-idempotency.ts';
-import { MemoryCustomers, MemorySessions } from './memory-hosted.ts';
+import { MemoryCustomers } from '../customers/memory-customers.ts';
+import { MemorySessions } from './memory-sessions.ts';
 
 const now = new Date('2030-01-01T00:00:00.000Z');
 const noVault: CardVault = { seal: () => Promise.reject(new Error('no card is saved here')), open: () => Promise.reject(new Error('no card is opened here')) };
@@ -25,7 +26,8 @@ function customerWithCard(customerId: string, paymentMethodId: string): { custom
 async function build() {
   const own = customerWithCard('cus_OWN', 'pm_OWN');
   const other = customerWithCard('cus_OTHER', 'pm_OTHER');
-  const customers = new MemoryCustomers([own.customer, other.customer], [own.card, other.card]);
+  const customers = new MemoryCustomers([own.customer, other.customer]);
+  for (const { card } of [own, other]) await customers.savePaymentMethod(card, `sealed:${card.id}`);
   const sessions = new MemorySessions(() => now);
   const { session } = await sessions.create({ id: 'ptl_1', kind: 'portal', merchantId: merchant.merchantId, customerId: own.customer.id });
   const handler = makeWalletHandler({
