@@ -1,13 +1,14 @@
 /**
  * The merchant's events with their webhook deliveries. An event is recorded by the fan-out, once it knows
  * which endpoints the event goes to, in the event shard its id names (keys.ts); each delivery is an item
- * right after it (webhooks/delivery-store.ts). So one query reads an event with its deliveries, a merchant's
+ * right after it (webhook-delivery-store.ts). So one query reads an event with its deliveries, a merchant's
  * list merges its shards newest first, and one transaction's timeline reads one shard.
  */
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { idBoundary } from '../core/ids.ts';
-import { firstAttemptDue, toDelivery, type Delivery } from '../webhooks/delivery-store.ts';
+import { firstAttemptDue, type Delivery } from '../webhooks/ports.ts';
+import { toDelivery } from './webhook-delivery-store.ts';
 import { BATCH_WRITE_LIMIT, untilProcessed } from './batch-requests.ts';
 import { itemSchemaOf, parseItem } from './item-schema.ts';
 import { EVENT_SHARDS, eventPartition, eventShardAbout, keys } from './keys.ts';

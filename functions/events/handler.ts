@@ -9,7 +9,7 @@ import { NotFoundError } from '../core/errors.ts';
 import { createApiHandler, type ApiHandler, type ApiPipelineDependencies } from '../http/handler.ts';
 import { decodeCursor, pageResult } from '../http/pagination.ts';
 import { defineRoute, merchantOf } from '../http/route.ts';
-import type { Delivery } from '../webhooks/delivery-store.ts';
+import type { Delivery } from '../webhooks/ports.ts';
 import type { RedeliveryMessage } from '../webhooks/fanout.ts';
 import type { QueueSender, RecordedEvent, RecordedEvents } from './ports.ts';
 import { eventRoutes } from './routes.ts';

@@ -6,10 +6,10 @@
 import type { RecordedEvent } from '../adapters/event-repository.ts';
 import type { Merchant } from '../adapters/merchant-store.ts';
 import type { CheckoutTerms, IssuedSession, Session, SessionKind } from '../adapters/session-store.ts';
-import type { ListFilter, TransactionPage } from '../adapters/transaction-repository.ts';
-import type { Transactions } from '../payments/ports.ts';
+import type { TransactionList, Transactions } from '../payments/ports.ts';
 
-export type { CardFingerprinter, CardVault, Customers, Orders } from '../customers/ports.ts';
+export type { CardFingerprinter, CardVault, Customers } from '../customers/ports.ts';
+export type { Orders } from '../orders/ports.ts';
 export type { Transactions } from '../payments/ports.ts';
 export type { CheckoutTerms, IssuedSession, RecordedEvent, Session, SessionKind };
 
@@ -48,9 +48,7 @@ export interface Merchants {
 }
 
 /** The transactions the pages show: a merchant's (or one customer's) newest first, and one by id. */
-export interface TransactionReader extends Pick<Transactions, 'getOwned'> {
-  list(filter: ListFilter): Promise<TransactionPage>;
-}
+export interface TransactionReader extends Pick<Transactions, 'getOwned'>, TransactionList {}
 
 /** One transaction's events, for the console's timeline. */
 export interface EventTimelines {

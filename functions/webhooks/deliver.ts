@@ -1,6 +1,6 @@
 /**
  * One delivery attempt, as the delivery worker runs it for a message `{merchant_id, event_id, endpoint_id,
- * round, attempt}` with what it read for it (one read per batch of messages, see delivery-reader.ts):
+ * round, attempt}` with what it read for it (one read per batch of messages, see adapters/webhook-delivery-reader.ts):
  *   stale (another round, an attempt already made, a finished delivery) → dropped;
  *   one attempt behind and received again (its worker recorded the attempt, then died before sending the
  *     next message) → the next message is sent, then this one dropped;
@@ -11,22 +11,21 @@
  * records. After the last attempt fails, the message is for the dead-letter queue (`dead_letter`); a 410
  * Gone disables the endpoint and ends the delivery.
  */
+import { MAX_SQS_DELAY_SECONDS } from '../adapters/queue-sender.ts';
 import { crashPoint } from '../fault-injection.ts';
-import type { GatewayEvent } from '../adapters/outbox.ts';
-import type { QueueSender } from '../adapters/queue-sender.ts';
 import {
   firstAttemptDue,
-  hopDelaySeconds,
   type AttemptRecord,
-  type Delivery,
+  type Deliveries,
   type DeliveryAttempt,
+  type DeliveryContext,
   type DeliveryMessage,
-  type DeliveryStore,
-} from './delivery-store.ts';
-import type { WebhookEndpoint, WebhookEndpointStore } from './endpoint-store.ts';
-import type { WebhookPoster } from './http-post.ts';
+  type QueueSender,
+  type SecretBox,
+  type WebhookEndpoints,
+  type WebhookPoster,
+} from './ports.ts';
 import type { RetrySchedule } from './retry-schedule.ts';
-import type { SecretBox } from './secret-box.ts';
 import { signedHeaders } from './signing.ts';
 
 export type DeliveryOutcome =
@@ -39,16 +38,9 @@ export type DeliveryOutcome =
   | 'endpoint_gone'
   | 'dead_letter';
 
-/** What the worker read for one message; each part absent when there is none. */
-export interface DeliveryContext {
-  readonly event: GatewayEvent | undefined;
-  readonly delivery: Delivery | undefined;
-  readonly endpoint: WebhookEndpoint | undefined;
-}
-
 export interface DeliverDependencies {
-  readonly endpoints: Pick<WebhookEndpointStore, 'disable'>;
-  readonly deliveries: Pick<DeliveryStore, 'record'>;
+  readonly endpoints: Pick<WebhookEndpoints, 'disable'>;
+  readonly deliveries: Pick<Deliveries, 'record'>;
   readonly secrets: Pick<SecretBox, 'open'>;
   readonly poster: WebhookPoster;
   /** Sends the next attempt's message, and the next hop of a wait longer than one SQS delay. */
@@ -144,4 +136,9 @@ export async function deliverAttempt(
 /** Sends the message for an attempt due in `waitMs` (one hop of at most SQS's longest delay). */
 async function sendFor(dependencies: DeliverDependencies, message: DeliveryMessage, waitMs: number): Promise<void> {
   await dependencies.queue.send('webhookDelivery', JSON.stringify(message), hopDelaySeconds(waitMs));
+}
+
+/** The delay of the message for an attempt due in `waitMs`: a wait longer than SQS's longest delay is several hops. */
+export function hopDelaySeconds(waitMs: number): number {
+  return Math.min(MAX_SQS_DELAY_SECONDS, Math.max(0, Math.ceil(waitMs / 1000)));
 }

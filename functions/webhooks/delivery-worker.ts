@@ -8,8 +8,8 @@ import * as z from 'zod';
 import { logSignals } from '../observability/log-signals.ts';
 import { logger } from '../observability/logger.ts';
 import { createSqsBatchConsumer, type ChangeVisibility, type SqsHandler } from '../sqs/consumer.ts';
-import { deliverAttempt, type DeliverDependencies, type DeliveryContext, type DeliveryOutcome } from './deliver.ts';
-import { contextKey, type DeliveryReader } from './delivery-reader.ts';
+import { deliverAttempt, type DeliverDependencies, type DeliveryOutcome } from './deliver.ts';
+import { contextKey, type DeliveryContext, type DeliveryContexts } from './ports.ts';
 
 /**
  * What one attempt needs (the endpoint and delivery stores, the secrets, the poster, the delivery queue, the
@@ -17,7 +17,7 @@ import { contextKey, type DeliveryReader } from './delivery-reader.ts';
  */
 export interface WebhookDeliveryDependencies extends DeliverDependencies {
   /** Each message's event, delivery and endpoint, for a whole batch at once. */
-  readonly contexts: Pick<DeliveryReader, 'read'>;
+  readonly contexts: DeliveryContexts;
   /** Makes a message whose attempts are used up visible again at once, on its way to the dead-letter queue. */
   readonly changeVisibility: ChangeVisibility;
 }

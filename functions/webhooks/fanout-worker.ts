@@ -6,13 +6,13 @@
 import * as z from 'zod';
 import { logger } from '../observability/logger.ts';
 import { createSqsBatchConsumer, type SqsHandler } from '../sqs/consumer.ts';
-import type { WebhookEndpoint, WebhookEndpointStore } from './endpoint-store.ts';
 import { fanOutEvents, redeliverEvent, type FanoutDependencies } from './fanout.ts';
+import type { WebhookEndpoint, WebhookEndpoints } from './ports.ts';
 
 /** The event list, the deliveries, the delivery queue and the clock of the fan-out, and where endpoints are read. */
 export interface WebhookFanoutDependencies extends Omit<FanoutDependencies, 'endpointsOf'> {
   /** Every endpoint of a merchant; the worker reads each merchant's once per batch. */
-  readonly endpoints: Pick<WebhookEndpointStore, 'listAll'>;
+  readonly endpoints: Pick<WebhookEndpoints, 'listAll'>;
 }
 
 const gatewayEvent = z.object({

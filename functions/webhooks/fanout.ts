@@ -8,11 +8,7 @@
  * message once that attempt is recorded (two copies in flight at once may both POST: at least once). A redelivery request starts a new round for each finished delivery, once per
  * request id.
  */
-import type { EventRepository } from '../adapters/event-repository.ts';
-import type { GatewayEvent } from '../adapters/outbox.ts';
-import type { QueueSender } from '../adapters/queue-sender.ts';
-import type { DeliveryMessage, DeliveryStore } from './delivery-store.ts';
-import { subscribesTo, type WebhookEndpoint } from './endpoint-store.ts';
+import type { Deliveries, DeliveryMessage, EventLog, GatewayEvent, QueueSender, WebhookEndpoint } from './ports.ts';
 
 /** Set by POST /events/{id}/redeliver: finished deliveries start again, once per id. */
 export interface RedeliveryMessage {
@@ -22,12 +18,17 @@ export interface RedeliveryMessage {
 }
 
 export interface FanoutDependencies {
-  readonly events: Pick<EventRepository, 'record' | 'getOwned'>;
+  readonly events: EventLog;
   /** The merchant's webhook endpoints; the worker reads each merchant's once per batch. */
   readonly endpointsOf: (merchantId: string) => Promise<readonly WebhookEndpoint[]>;
-  readonly deliveries: Pick<DeliveryStore, 'restart'>;
+  readonly deliveries: Pick<Deliveries, 'restart'>;
   readonly queue: QueueSender;
   readonly now: () => number;
+}
+
+/** Does the endpoint take events of this type now? */
+export function subscribesTo(endpoint: WebhookEndpoint, eventType: string): boolean {
+  return endpoint.status === 'enabled' && (endpoint.events.includes('*') || endpoint.events.includes(eventType));
 }
 
 export type FanoutOutcome = { readonly recorded: number; readonly deliveries: number };

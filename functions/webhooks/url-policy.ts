@@ -14,7 +14,7 @@
  * that was checked (see `guardedLookup`), so a name that resolves to a public address for the check and
  * to a private one for the connection (DNS rebinding) cannot get through.
  */
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupAddress } from 'node:dns';
 import ipaddr from 'ipaddr.js';
 import * as z from 'zod';
 import { env } from '../../lib/topology.ts';
@@ -23,7 +23,10 @@ import { loadConfig } from '../config.ts';
 export const urlPolicies = ['public-https', 'allow-loopback'] as const;
 export type UrlPolicy = (typeof urlPolicies)[number];
 
-/** Resolves a host name to every address it has, as `dns.lookup(name, { all: true })` does. */
+/**
+ * Resolves a host name to every address it has, as `dns.lookup(name, { all: true })` does
+ * (functions/adapters/webhook-dns-resolver.ts is the system's).
+ */
 export type Resolver = (hostname: string) => Promise<readonly LookupAddress[]>;
 
 /** How long a name may take to resolve: a slow DNS server is a refused target, not a Lambda timeout. */
@@ -47,15 +50,6 @@ export function resolverWithTimeout(resolver: Resolver, timeoutMs: number): Reso
     return Promise.race([resolver(hostname), timeout]).finally(() => clearTimeout(timer));
   };
 }
-
-// dns.lookup (getaddrinfo, which reads /etc/hosts) rather than dns.Resolver, so `localhost` resolves locally.
-export const systemResolver: Resolver = resolverWithTimeout(
-  (hostname) =>
-    new Promise((resolve, reject) => {
-      dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses)));
-    }),
-  RESOLVE_TIMEOUT_MS,
-);
 
 /** Why a target is refused; safe to show the merchant. */
 export class TargetRefusedError extends Error {

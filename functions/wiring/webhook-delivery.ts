@@ -4,15 +4,16 @@
  */
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { kmsClient } from '../adapters/kms-client.ts';
+import { DeliveryReader } from '../adapters/webhook-delivery-reader.ts';
+import { DeliveryStore } from '../adapters/webhook-delivery-store.ts';
+import { systemResolver } from '../adapters/webhook-dns-resolver.ts';
+import { WebhookEndpointStore } from '../adapters/webhook-endpoint-store.ts';
+import { GuardedPoster } from '../adapters/webhook-poster.ts';
+import { KmsSecretBox, secretKeyIdFromEnv } from '../adapters/webhook-secret-box.ts';
 import { tableNameFromEnv } from '../config.ts';
-import { DeliveryReader } from '../webhooks/delivery-reader.ts';
-import { DeliveryStore } from '../webhooks/delivery-store.ts';
 import { makeWebhookDeliveryHandler } from '../webhooks/delivery-worker.ts';
-import { WebhookEndpointStore } from '../webhooks/endpoint-store.ts';
-import { GuardedPoster } from '../webhooks/http-post.ts';
 import { retryScheduleFromEnv } from '../webhooks/retry-schedule.ts';
-import { KmsSecretBox, secretKeyIdFromEnv } from '../webhooks/secret-box.ts';
-import { systemResolver, urlPolicyFromEnv } from '../webhooks/url-policy.ts';
+import { urlPolicyFromEnv } from '../webhooks/url-policy.ts';
 import { changeVisibilityOf, queueSenderOf } from './queues.ts';
 
 /** What Standard Webhooks suggests a receiver answers within; the function's 30 s timeout leaves room. */

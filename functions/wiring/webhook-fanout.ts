@@ -5,8 +5,8 @@
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { EventRepository } from '../adapters/event-repository.ts';
 import { tableNameFromEnv } from '../config.ts';
-import { DeliveryStore } from '../webhooks/delivery-store.ts';
-import { WebhookEndpointStore } from '../webhooks/endpoint-store.ts';
+import { DeliveryStore } from '../adapters/webhook-delivery-store.ts';
+import { WebhookEndpointStore } from '../adapters/webhook-endpoint-store.ts';
 import { makeWebhookFanoutHandler } from '../webhooks/fanout-worker.ts';
 import { queueSenderOf } from './queues.ts';
 

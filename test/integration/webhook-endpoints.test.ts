@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { newId } from '../../functions/core/ids.ts';
-import { WebhookEndpointStore, type WebhookEndpoint } from '../../functions/webhooks/endpoint-store.ts';
+import { WebhookEndpointStore } from '../../functions/adapters/webhook-endpoint-store.ts';
+import type { WebhookEndpoint } from '../../functions/webhooks/ports.ts';
 import { startTestTable, type TestTable } from '../support/dynamo.ts';
 
 describe('webhook endpoint store', () => {

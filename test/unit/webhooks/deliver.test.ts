@@ -2,10 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GatewayEvent } from '../../../functions/adapters/outbox.ts';
 import { deliverAttempt, type DeliverDependencies } from '../../../functions/webhooks/deliver.ts';
-import { DeliveryReader } from '../../../functions/webhooks/delivery-reader.ts';
-import type { Delivery, DeliveryAttempt, DeliveryMessage, DeliveryStatus } from '../../../functions/webhooks/delivery-store.ts';
-import type { WebhookEndpoint } from '../../../functions/webhooks/endpoint-store.ts';
-import type { PostOutcome } from '../../../functions/webhooks/http-post.ts';
+import { DeliveryReader } from '../../../functions/adapters/webhook-delivery-reader.ts';
+import type {
+  Delivery,
+  DeliveryAttempt,
+  DeliveryMessage,
+  DeliveryStatus,
+  PostOutcome,
+  WebhookEndpoint,
+} from '../../../functions/webhooks/ports.ts';
 import { RetrySchedule } from '../../../functions/webhooks/retry-schedule.ts';
 import { generateSigningSecret } from '../../../functions/webhooks/signing.ts';
 import { RecordingQueueSender } from '../../support/recording-queue.ts';

@@ -4,10 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { GatewayEvent } from '../../../functions/adapters/outbox.ts';
-import type { DeliveryContext } from '../../../functions/webhooks/deliver.ts';
-import type { AttemptRecord, Delivery, DeliveryMessage } from '../../../functions/webhooks/delivery-store.ts';
 import { makeWebhookDeliveryHandler } from '../../../functions/webhooks/delivery-worker.ts';
-import type { WebhookEndpoint } from '../../../functions/webhooks/endpoint-store.ts';
+import type { AttemptRecord, Delivery, DeliveryContext, DeliveryMessage, WebhookEndpoint } from '../../../functions/webhooks/ports.ts';
 import { RetrySchedule } from '../../../functions/webhooks/retry-schedule.ts';
 import { generateSigningSecret } from '../../../functions/webhooks/signing.ts';
 import { captureLogs } from '../http/capture-logs.ts';

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../../functions/adapters/event-repository.ts';
 import type { GatewayEvent } from '../../../functions/adapters/outbox.ts';
-import type { Delivery } from '../../../functions/webhooks/delivery-store.ts';
-import type { WebhookEndpoint } from '../../../functions/webhooks/endpoint-store.ts';
 import { fanOutEvents, redeliverEvent, type FanoutDependencies } from '../../../functions/webhooks/fanout.ts';
+import type { Delivery, WebhookEndpoint } from '../../../functions/webhooks/ports.ts';
 import { RecordingQueueSender } from '../../support/recording-queue.ts';
 
 const NOW = Date.parse('2030-01-01T12:00:00Z');

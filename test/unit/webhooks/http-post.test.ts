@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GuardedPoster } from '../../../functions/webhooks/http-post.ts';
+import { GuardedPoster } from '../../../functions/adapters/webhook-poster.ts';
 import type { Resolver } from '../../../functions/webhooks/url-policy.ts';
 
 const servers: (HttpServer | TcpServer)[] = [];

@@ -1,36 +1,16 @@
 /**
  * A merchant's webhook endpoints: `WHE#<id>` items, listed through the byOwner index (`MER#<id>#WHE`).
- * The signing secret is stored only sealed (see secret-box.ts).
+ * The signing secret is stored only sealed (see webhook-secret-box.ts). Items are parsed as they are read.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { indexNames, keys, ownerPartition } from '../adapters/keys.ts';
+import * as z from 'zod';
+import type { EndpointPage, WebhookEndpoint, WebhookEndpoints } from '../webhooks/ports.ts';
+import { parseItem } from './item-schema.ts';
+import { indexNames, keys, ownerPartition } from './keys.ts';
 
-export type EndpointStatus = 'enabled' | 'disabled';
 
-export interface WebhookEndpoint {
-  readonly endpointId: string;
-  readonly merchantId: string;
-  readonly url: string;
-  /** Event types it receives; `*` is every type. */
-  readonly events: readonly string[];
-  readonly status: EndpointStatus;
-  readonly disabledReason: string | undefined;
-  readonly sealedSecret: string;
-  /** ISO 8601 UTC. */
-  readonly created: string;
-}
-
-export interface EndpointPage {
-  readonly endpoints: readonly WebhookEndpoint[];
-  readonly lastId: string | undefined;
-}
-
-export function subscribesTo(endpoint: WebhookEndpoint, eventType: string): boolean {
-  return endpoint.status === 'enabled' && (endpoint.events.includes('*') || endpoint.events.includes(eventType));
-}
-
-export class WebhookEndpointStore {
+export class WebhookEndpointStore implements WebhookEndpoints {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -157,15 +137,28 @@ export class WebhookEndpointStore {
   }
 }
 
+/** An endpoint item as `create` writes it and `disable` changes it. */
+const endpointItem = z.object({
+  endpoint_id: z.string(),
+  merchant_id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  status: z.enum(['enabled', 'disabled']),
+  disabled_reason: z.string().optional(),
+  secret_sealed: z.string(),
+  created: z.string(),
+});
+
 export function toEndpoint(item: Record<string, unknown>): WebhookEndpoint {
+  const stored = parseItem(endpointItem, item, 'webhook endpoint');
   return {
-    endpointId: String(item.endpoint_id),
-    merchantId: String(item.merchant_id),
-    url: String(item.url),
-    events: Array.isArray(item.events) ? item.events.map(String) : [],
-    status: item.status === 'disabled' ? 'disabled' : 'enabled',
-    disabledReason: typeof item.disabled_reason === 'string' ? item.disabled_reason : undefined,
-    sealedSecret: String(item.secret_sealed),
-    created: String(item.created),
+    endpointId: stored.endpoint_id,
+    merchantId: stored.merchant_id,
+    url: stored.url,
+    events: stored.events,
+    status: stored.status,
+    disabledReason: stored.disabled_reason,
+    sealedSecret: stored.secret_sealed,
+    created: stored.created,
   };
 }

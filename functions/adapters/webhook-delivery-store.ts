@@ -6,79 +6,17 @@
  *
  * The next attempt's message is sent after the write that records this one. A worker that dies in between
  * leaves the attempt recorded and its message unacknowledged: it comes back, finds itself one attempt
- * behind, and sends the next message then (deliver.ts). No outbox, no claim: the queue is the carrier.
+ * behind, and sends the next message then (webhooks/deliver.ts). No outbox, no claim: the queue is the carrier.
+ * Items are parsed as they are read.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../adapters/keys.ts';
-import { MAX_SQS_DELAY_SECONDS } from '../adapters/queue-sender.ts';
+import * as z from 'zod';
+import type { AttemptRecord, Deliveries, Delivery, DeliveryAttempt, DeliveryMessage } from '../webhooks/ports.ts';
+import { parseItem } from './item-schema.ts';
+import { keys } from './keys.ts';
 
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
-
-export interface DeliveryAttempt {
-  readonly attempt: number;
-  /** ISO 8601 UTC, when the request was sent. */
-  readonly at: string;
-  /** The receiver's HTTP status; null when none came (timeout, refused connection, refused target). */
-  readonly statusCode: number | null;
-  readonly latencyMs: number;
-  readonly error: string | null;
-}
-
-export interface Delivery {
-  readonly eventId: string;
-  readonly endpointId: string;
-  readonly merchantId: string;
-  readonly status: DeliveryStatus;
-  /** Bumped by a redelivery: messages of an older round are stale. */
-  readonly round: number;
-  /** The attempt the next message must carry. */
-  readonly nextAttempt: number;
-  /** Epoch ms when the next attempt is due. */
-  readonly nextAttemptAt: number;
-  readonly attempts: readonly DeliveryAttempt[];
-  readonly failureReason: string | undefined;
-  readonly lastRedeliveryId: string | undefined;
-}
-
-/** What a message on the delivery queue carries: ids only, never the payload or the secret. */
-export interface DeliveryMessage {
-  readonly merchant_id: string;
-  readonly event_id: string;
-  readonly endpoint_id: string;
-  readonly round: number;
-  readonly attempt: number;
-}
-
-/** The delay of the message for an attempt due in `waitMs`: a wait longer than SQS's longest delay is several hops. */
-export function hopDelaySeconds(waitMs: number): number {
-  return Math.min(MAX_SQS_DELAY_SECONDS, Math.max(0, Math.ceil(waitMs / 1000)));
-}
-
-/** A delivery none of whose attempts was recorded yet: how an event's `endpoint_ids` show before the first. */
-export function firstAttemptDue(ids: { eventId: string; endpointId: string; merchantId: string }, dueAt: number): Delivery {
-  return {
-    ...ids,
-    status: 'pending',
-    round: 1,
-    nextAttempt: 1,
-    nextAttemptAt: dueAt,
-    attempts: [],
-    failureReason: undefined,
-    lastRedeliveryId: undefined,
-  };
-}
-
-export interface AttemptRecord {
-  readonly attempt: DeliveryAttempt;
-  readonly status: DeliveryStatus;
-  readonly failureReason?: string;
-  /** Set when another attempt follows, after this wait. */
-  readonly retryInMs?: number;
-  readonly now: number;
-}
-
-export class DeliveryStore {
+export class DeliveryStore implements Deliveries {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -196,25 +134,47 @@ function toItemAttempt(attempt: DeliveryAttempt): Record<string, unknown> {
   };
 }
 
-/** A delivery item as stored (see `record`). */
+/** An attempt as `toItemAttempt` writes it. */
+const attemptItem = z.object({
+  attempt: z.number(),
+  at: z.string(),
+  status_code: z.number().nullable(),
+  latency_ms: z.number(),
+  error: z.string().nullable(),
+});
+
+/** A delivery item as `record` and `restart` write it. */
+const deliveryItem = z.object({
+  event_id: z.string(),
+  endpoint_id: z.string(),
+  merchant_id: z.string(),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  round: z.number(),
+  next_attempt: z.number(),
+  next_attempt_at: z.number(),
+  attempts: z.array(attemptItem),
+  failure_reason: z.string().optional(),
+  last_redelivery_id: z.string().optional(),
+});
+
 export function toDelivery(item: Record<string, unknown>): Delivery {
-  const attempts = Array.isArray(item.attempts) ? (item.attempts as Record<string, unknown>[]) : [];
+  const stored = parseItem(deliveryItem, item, 'webhook delivery');
   return {
-    eventId: String(item.event_id),
-    endpointId: String(item.endpoint_id),
-    merchantId: String(item.merchant_id),
-    status: item.status === 'succeeded' || item.status === 'failed' ? item.status : 'pending',
-    round: Number(item.round),
-    nextAttempt: Number(item.next_attempt),
-    nextAttemptAt: Number(item.next_attempt_at),
-    attempts: attempts.map((attempt) => ({
-      attempt: Number(attempt.attempt),
-      at: String(attempt.at),
-      statusCode: typeof attempt.status_code === 'number' ? attempt.status_code : null,
-      latencyMs: Number(attempt.latency_ms),
-      error: typeof attempt.error === 'string' ? attempt.error : null,
+    eventId: stored.event_id,
+    endpointId: stored.endpoint_id,
+    merchantId: stored.merchant_id,
+    status: stored.status,
+    round: stored.round,
+    nextAttempt: stored.next_attempt,
+    nextAttemptAt: stored.next_attempt_at,
+    attempts: stored.attempts.map((attempt) => ({
+      attempt: attempt.attempt,
+      at: attempt.at,
+      statusCode: attempt.status_code,
+      latencyMs: attempt.latency_ms,
+      error: attempt.error,
     })),
-    failureReason: typeof item.failure_reason === 'string' ? item.failure_reason : undefined,
-    lastRedeliveryId: typeof item.last_redelivery_id === 'string' ? item.last_redelivery_id : undefined,
+    failureReason: stored.failure_reason,
+    lastRedeliveryId: stored.last_redelivery_id,
   };
 }

@@ -1,21 +1,11 @@
 /**
- * One webhook POST: to a vetted address only (url-policy.ts), under a timeout, never following a redirect
- * (a 3xx is a failed attempt: a redirect could point anywhere, including inside the network).
+ * One webhook POST: to a vetted address only (webhooks/url-policy.ts), under a timeout, never following a
+ * redirect (a 3xx is a failed attempt: a redirect could point anywhere, including inside the network).
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { guardedLookup, TargetRefusedError, vetTarget, type Resolver, type UrlPolicy } from './url-policy.ts';
-
-export interface PostOutcome {
-  readonly statusCode: number | null;
-  readonly latencyMs: number;
-  /** Why no status came, or a short note; never the response body. */
-  readonly error: string | null;
-}
-
-export interface WebhookPoster {
-  post(url: string, body: string, headers: Readonly<Record<string, string>>): Promise<PostOutcome>;
-}
+import type { PostOutcome, WebhookPoster } from '../webhooks/ports.ts';
+import { guardedLookup, TargetRefusedError, vetTarget, type Resolver, type UrlPolicy } from '../webhooks/url-policy.ts';
 
 const USER_AGENT = 'payment-gateway-webhooks/1';
 

@@ -1,27 +1,18 @@
 /**
  * Webhook signing secrets at rest. The delivery worker needs a secret in clear to sign, so it cannot be a
- * hash like an API key: it is encrypted with KMS `Encrypt` under the card key (functions/adapters/kms-seal.ts),
+ * hash like an API key: it is encrypted with KMS `Encrypt` under the card key (kms-seal.ts),
  * bound by the encryption context `{purpose: webhook_secret, merchant_id, endpoint_id}`. IAM lets only the
  * webhooks function encrypt and only the delivery worker decrypt, and only under `purpose=webhook_secret`, so neither can use
  * the key for card data. A secret (`whsec_` and 44 base64 characters) is far under KMS's 4 KB, so no data key is needed; the worker
  * caches what it decrypted for a few minutes, so KMS sees about one Decrypt per endpoint per container.
  */
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { KmsSeal, cardKeyIdFromEnv, type SealContext } from '../adapters/kms-seal.ts';
+import type { SecretBox, SecretOwner } from '../webhooks/ports.ts';
+import { KmsSeal, cardKeyIdFromEnv, type SealContext } from './kms-seal.ts';
 
 export const WEBHOOK_SECRET_PURPOSE = 'webhook_secret';
 const CACHE_MAX_AGE_MS = 5 * 60_000;
 const CACHE_MAX_ENTRIES = 1_000;
-
-export interface SecretOwner {
-  readonly merchantId: string;
-  readonly endpointId: string;
-}
-
-export interface SecretBox {
-  seal(secret: string, owner: SecretOwner): Promise<string>;
-  open(sealed: string, owner: SecretOwner): Promise<string>;
-}
 
 export class KmsSecretBox implements SecretBox {
   private readonly cache = new Map<string, { secret: string; at: number }>();

@@ -3,14 +3,14 @@
  * its endpoint — in one strongly consistent BatchGetItem (per 100 keys), instead of three reads a message.
  */
 import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BATCH_GET_LIMIT, untilProcessed } from '../adapters/batch-requests.ts';
-import { toEvent } from '../adapters/event-repository.ts';
-import { keys, type ItemKey } from '../adapters/keys.ts';
-import type { DeliveryContext } from './deliver.ts';
-import { toDelivery, type DeliveryMessage } from './delivery-store.ts';
-import { toEndpoint } from './endpoint-store.ts';
+import { contextKey, type DeliveryContext, type DeliveryContexts, type DeliveryMessage } from '../webhooks/ports.ts';
+import { BATCH_GET_LIMIT, untilProcessed } from './batch-requests.ts';
+import { toEvent } from './event-repository.ts';
+import { keys, type ItemKey } from './keys.ts';
+import { toDelivery } from './webhook-delivery-store.ts';
+import { toEndpoint } from './webhook-endpoint-store.ts';
 
-export class DeliveryReader {
+export class DeliveryReader implements DeliveryContexts {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -47,10 +47,6 @@ export class DeliveryReader {
     }
     return contexts;
   }
-}
-
-export function contextKey(message: DeliveryMessage): string {
-  return `${message.event_id}|${message.endpoint_id}`;
 }
 
 function keysOf(message: DeliveryMessage): [ItemKey, ItemKey, ItemKey] {
