@@ -310,7 +310,7 @@ export const queues = {
   webhookDelivery: {
     consumer: 'webhookDelivery',
     batchSize: 10,
-    // One read per batch (delivery-reader.ts); a webhook waits at most a second more for it.
+    // One read per batch (functions/adapters/webhook-delivery-reader.ts); a webhook waits at most a second more for it.
     maxBatchingWindowSeconds: 1,
     visibilityTimeoutSeconds: 180,
     maxReceiveCount: 5,
