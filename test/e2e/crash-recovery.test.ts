@@ -13,7 +13,8 @@ import { call, freePort, killGatewayProcesses, startGatewayProcess, TEST_ADMIN_K
 
 afterEach(killGatewayProcesses);
 
-const startGateway = (dataDir: string, port: number, fault?: string) => startGatewayProcess({ dataDir, port, fault });
+const startGateway = (dataDir: string, port: number, fault?: string, env?: Record<string, string>) =>
+  startGatewayProcess({ dataDir, port, fault, ...(env === undefined ? {} : { env }) });
 
 const payment = { amount: 1234, currency: 'USD', card_number: '4242424242424242', expiration_date: '2030-12-31', cvc: '123' };
 
@@ -102,31 +103,32 @@ describe('crash recovery of the local runtime', () => {
   it('a payment written but not yet published when the API died is authorized by the outbox sweep', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-crash-'));
     const port = await freePort();
-    const setup = await startGateway(dataDir, port);
-    const merchant = await call(setup.url, 'POST', '/merchants', ADMIN_KEY, {
+    // Only a payment creates a transaction: the merchant is made in the process that dies later.
+    const crashing = await startGateway(dataDir, port, 'transactions.after-create');
+    const merchant = await call(crashing.url, 'POST', '/merchants', ADMIN_KEY, {
       name: 'Outbox test',
       email: 'outbox@example.com',
       default_currency: 'USD',
     });
     const key: string = merchant.body.api_key.secret;
-    setup.child.kill('SIGTERM');
-    await setup.exited;
-
-    const crashing = await startGateway(dataDir, port, 'transactions.after-create');
     await expect(call(crashing.url, 'POST', '/payments', key, payment)).rejects.toThrow();
     expect(await crashing.exited).toBe('SIGKILL');
-    const recovered = await startGateway(dataDir, port);
+    // Without a grace period the sweep takes the entry however young it is, and the test runs the sweep
+    // rather than wait for its every-minute schedule.
+    const recovered = await startGateway(dataDir, port, undefined, { OUTBOX_SWEEP_GRACE_SECONDS: '0' });
     const listed = await call(recovered.url, 'GET', '/transactions', key);
     expect(listed.body).toHaveLength(1);
     const id: string = listed.body[0].transaction_id;
     expect(listed.body[0].status).toBe('pending');
 
+    const swept = (await recovered.runSchedule('outboxSweep')) as { published: number };
     const final = await eventually(
       () => call(recovered.url, 'GET', `/payments/${id}`, key),
       (r) => ['captured', 'settled'].includes(r.body?.status),
-      { timeoutMs: 120_000, intervalMs: 500 },
+      { timeoutMs: 60_000, intervalMs: 200 },
     );
 
+    expect(swept.published).toBeGreaterThan(0);
     expect(final.body.amount_captured).toBe(1234);
   }, 180_000);
 
@@ -176,19 +178,17 @@ describe('crash recovery of the local runtime', () => {
     const receiverPort = (receiver.address() as { port: number }).port;
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-crash-'));
     const port = await freePort();
-    const setup = await startGateway(dataDir, port);
-    const merchant = await call(setup.url, 'POST', '/merchants', ADMIN_KEY, { name: 'Retry', email: 'retry@example.com', default_currency: 'USD' });
+    // Only a delivery records an attempt: the merchant and its endpoint are made in the process that dies later.
+    const crashing = await startGateway(dataDir, port, 'webhook.after-record', { WEBHOOK_RETRY_DELAYS: '0' });
+    const merchant = await call(crashing.url, 'POST', '/merchants', ADMIN_KEY, { name: 'Retry', email: 'retry@example.com', default_currency: 'USD' });
     const key: string = merchant.body.api_key.secret;
-    const endpoint = await call(setup.url, 'POST', '/webhook_endpoints', key, { url: `http://127.0.0.1:${receiverPort}/hook`, events: ['payment.pending'] });
+    const endpoint = await call(crashing.url, 'POST', '/webhook_endpoints', key, { url: `http://127.0.0.1:${receiverPort}/hook`, events: ['payment.pending'] });
     expect(endpoint.status).toBe(201);
-    setup.child.kill('SIGTERM');
-    await setup.exited;
 
-    // Act
-    const crashing = await startGateway(dataDir, port, 'webhook.after-record');
+    // Act: the retry is due at once (WEBHOOK_RETRY_DELAYS=0), so the test waits for the redelivery alone.
     await call(crashing.url, 'POST', '/payments', key, payment).catch(() => undefined);
     expect(await crashing.exited).toBe('SIGKILL');
-    const recovered = await startGateway(dataDir, port);
+    const recovered = await startGateway(dataDir, port, undefined, { WEBHOOK_RETRY_DELAYS: '0' });
     await eventually(async () => received.length, (count) => count >= 2, { timeoutMs: 60_000, intervalMs: 500 });
     const eventId = received[0] ?? '';
     const event = await eventually(
