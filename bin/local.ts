@@ -9,8 +9,10 @@
  * no such channel and nothing listens.
  */
 import * as z from 'zod';
-import { startLocalRuntime, type LocalRuntime } from '../lib/local/runtime.ts';
-import { queueNames, schedules, type QueueName, type QueueSpec } from '../lib/topology.ts';
+import type { LocalRuntime } from '../lib/local/runtime.ts';
+import type { QueueName, QueueSpec, schedules } from '../lib/topology.ts';
+
+type ScheduleName = keyof typeof schedules;
 
 const settingsSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -42,7 +44,10 @@ function readSettings(): z.infer<typeof settingsSchema> {
 }
 
 /** What the LOCAL_* settings change in every queue; nothing when none is set. */
-function queueOverrides(settings: z.infer<typeof settingsSchema>): { queues?: Record<QueueName, Partial<QueueSpec>> } {
+function queueOverrides(
+  settings: z.infer<typeof settingsSchema>,
+  queueNames: readonly QueueName[],
+): { queues?: Record<QueueName, Partial<QueueSpec>> } {
   const override: Partial<QueueSpec> = {
     ...(settings.LOCAL_VISIBILITY_TIMEOUT_SECONDS === undefined ? {} : { visibilityTimeoutSeconds: settings.LOCAL_VISIBILITY_TIMEOUT_SECONDS }),
     ...(settings.LOCAL_BATCHING_WINDOW_SECONDS === undefined ? {} : { maxBatchingWindowSeconds: settings.LOCAL_BATCHING_WINDOW_SECONDS }),
@@ -51,13 +56,11 @@ function queueOverrides(settings: z.infer<typeof settingsSchema>): { queues?: Re
   return { queues: Object.fromEntries(queueNames.map((name) => [name, override])) as Record<QueueName, Partial<QueueSpec>> };
 }
 
-const scheduleNames = Object.keys(schedules) as [keyof typeof schedules, ...(keyof typeof schedules)[]];
-const scheduleRequest = z.object({ id: z.number().int(), runSchedule: z.enum(scheduleNames) });
-
 /** Answers the parent's requests to run a schedule (see the header); only when started with an IPC channel. */
-function answerScheduleRequests(running: LocalRuntime): void {
+function answerScheduleRequests(running: LocalRuntime, scheduleNames: readonly ScheduleName[]): void {
   const send = process.send?.bind(process);
   if (send === undefined) return;
+  const scheduleRequest = z.object({ id: z.number().int(), runSchedule: z.enum(scheduleNames as [ScheduleName, ...ScheduleName[]]) });
   // The channel alone does not keep the gateway up: a signal still stops it as usual.
   process.channel?.unref();
   process.on('message', (message: unknown) => {
@@ -76,19 +79,22 @@ function answerScheduleRequests(running: LocalRuntime): void {
 }
 
 const settings = readSettings();
+// Loaded once the settings are good: the functions take seconds to load, and a refusal should not wait for them.
+const { startLocalRuntime } = await import('../lib/local/runtime.ts');
+const { queueNames, schedules: scheduleSpecs } = await import('../lib/topology.ts');
 const runtime = await startLocalRuntime({
   port: settings.PORT,
   host: settings.HOST,
   dataDir: settings.DATA_DIR,
   ...(settings.ADMIN_API_KEY === undefined ? {} : { adminApiKey: settings.ADMIN_API_KEY }),
-  ...queueOverrides(settings),
+  ...queueOverrides(settings, queueNames),
 }).catch((error: unknown) => {
   // E.g. the port is taken, or a function fails its configuration check at load.
   console.error(`Cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exit(1);
 });
 
-answerScheduleRequests(runtime);
+answerScheduleRequests(runtime, Object.keys(scheduleSpecs) as ScheduleName[]);
 console.log(`Payment gateway listening on ${runtime.url}`);
 console.log(`  data:            ${settings.DATA_DIR}`);
 console.log(`  admin key:       ${runtime.adminApiKey}${settings.ADMIN_API_KEY === undefined ? '' : ' (from ADMIN_API_KEY)'}`);
