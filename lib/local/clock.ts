@@ -1,6 +1,6 @@
 /**
- * The time the local stand-ins go by: SQS visibility timeouts, delays, retention and long polls, and the
- * schedules' ticks. `npm start` runs on `systemClock`; a test hands a `ManualClock` to the stand-in it checks
+ * The time the local stand-ins go by: SQS visibility timeouts, delays, retention and long polls, the event
+ * sources' batching windows, and the schedules' ticks. `npm start` runs on `systemClock`; a test hands a `ManualClock` to the stand-in it checks
  * and advances it, so that a 60-second schedule or a 4-second visibility timeout takes no time at all.
  *
  * The functions keep their own clocks (their wiring modules), so a runtime that runs the real functions runs

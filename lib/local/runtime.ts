@@ -91,9 +91,9 @@ export interface LocalRuntimeOptions {
    */
   readonly rateLimit?: RateLimit;
   /**
-   * What the SQS stand-in (visibility timeouts, delays, long polls) and the schedules go by; the system clock
-   * unless given. Only with every function in `overrides`: the real functions read the system clock, and a
-   * queue running ahead of them would hand a worker an attempt before it thinks it due.
+   * What the SQS stand-in (visibility timeouts, delays, long polls), the batching windows and the schedules
+   * go by; the system clock unless given. Only with every function in `overrides`: the real functions read
+   * the system clock, and a queue running ahead of them would hand a worker an attempt before it thinks it due.
    */
   readonly clock?: LocalClock;
 }
@@ -247,6 +247,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
         ...(options.waitTimeSeconds === undefined ? {} : { waitTimeSeconds: options.waitTimeSeconds }),
         ...(options.pollersPerQueue === undefined ? {} : { pollersPerQueue: options.pollersPerQueue }),
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
       });
     let eventSources: EventSources | undefined = await startQueueConsumers();
     cleanups.push(() => eventSources?.close());

@@ -56,6 +56,7 @@ async function consume(
     pollersPerQueue: 1,
     waitTimeSeconds: 1,
     pollIntervalMs: 20,
+    clock,
     sources: [
       {
         queueName: 'work',
@@ -167,7 +168,7 @@ describe('SQS event source mapping', () => {
   it('fills a batch up to the batch size within the batching window', async () => {
     const batchSizes: number[] = [];
     const bodies = Array.from({ length: 15 }, (_, index) => `m${index}`);
-    const { endpoint } = await consume(
+    const { endpoint, clock } = await consume(
       async (event) => {
         batchSizes.push(event.Records.length);
       },
@@ -175,8 +176,13 @@ describe('SQS event source mapping', () => {
       { batchSize: 25, maxBatchingWindowSeconds: 1, visibilityTimeoutSeconds: 30, sendFirst: bodies },
     );
 
+    // The first receive took ten (SQS's most), and the window is open: its end is the clock's one timer.
+    await waitFor(() => endpoint.depth('work').inFlight === 10 && clock.pendingTimers() === 1, (open) => open);
+    const whileOpen = [...batchSizes];
+    clock.advance(1_000);
     await waitFor(() => endpoint.depth('work'), (depth) => batchSizes.length > 0 && depth.visible + depth.inFlight === 0);
 
+    expect(whileOpen).toEqual([]);
     expect(batchSizes).toEqual([15]);
   });
 
