@@ -184,7 +184,8 @@ export async function runCrashStream(options: CrashStreamOptions): Promise<Crash
   };
   // The sweep the test runs takes what the kill left however young it is: by then every request is answered,
   // so no writer is about to publish it.
-  const restartOptions = options.sweepOnceAnswered === true ? { ...processOptions, env: { ...processOptions.env, OUTBOX_SWEEP_GRACE_SECONDS: '0' } } : processOptions;
+  const restartOptions =
+    options.sweepOnceAnswered === true ? { ...processOptions, env: { ...processOptions.env, OUTBOX_SWEEP_GRACE_SECONDS: '0' } } : processOptions;
   let gateway: GatewayProcess = await startGatewayProcess(processOptions);
   const url = gateway.url;
   const unexpectedAnswers: string[] = [];
