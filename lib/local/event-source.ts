@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import type { FunctionName } from '../topology.ts';
+import { systemClock, type LocalClock } from './clock.ts';
 import { localCredentials } from './dynamo.ts';
 import type { Invoker } from './lambda.ts';
 
@@ -42,6 +43,11 @@ export interface EventSourceOptions {
   readonly waitTimeSeconds?: number;
   /** Step between receives while a batching window fills, and pause after a failed receive. */
   readonly pollIntervalMs?: number;
+  /**
+   * What a batching window is measured by: the queue's clock (the SQS endpoint's), the system's unless
+   * given, so that a test advancing the queue's time fills a window without waiting for it.
+   */
+  readonly clock?: LocalClock;
 }
 
 export interface EventSources {
@@ -56,6 +62,7 @@ export async function startEventSources(options: EventSourceOptions): Promise<Ev
   const settings = {
     waitTimeSeconds: options.waitTimeSeconds ?? 20,
     pollIntervalMs: options.pollIntervalMs ?? 200,
+    clock: options.clock ?? systemClock,
   };
   const mappings = await Promise.all(
     options.sources.map(async (source) => {
@@ -91,6 +98,7 @@ interface Poller {
   readonly signal: AbortSignal;
   readonly waitTimeSeconds: number;
   readonly pollIntervalMs: number;
+  readonly clock: LocalClock;
 }
 
 async function poll(poller: Poller): Promise<void> {
@@ -120,7 +128,7 @@ async function nextBatch(poller: Poller): Promise<Message[]> {
   const { batchSize, maxBatchingWindowSeconds } = poller.source;
   const batch = await receive(poller, Math.min(MAX_MESSAGES_PER_RECEIVE, batchSize), poller.waitTimeSeconds);
   if (batch.length === 0 || maxBatchingWindowSeconds === 0 || batch.length >= batchSize) return batch;
-  await pause(maxBatchingWindowSeconds * 1000, poller.signal);
+  await windowEnd(poller.clock, maxBatchingWindowSeconds * 1000, poller.signal);
   // By message id: a window longer than the visibility timeout (a setting AWS warns against) could otherwise
   // receive one message twice into one batch; its latest receipt is the one that counts.
   const byId = new Map(batch.map((message) => [message.MessageId, message]));
@@ -231,6 +239,23 @@ function recordOf(message: Message, queueArn: string, region: string): SQSRecord
     eventSourceARN: queueArn,
     awsRegion: region,
   };
+}
+
+/** Resolves once `ms` have passed on `clock`, or at once when the poller stops. */
+function windowEnd(clock: LocalClock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const end = (): void => {
+      cancel();
+      signal.removeEventListener('abort', end);
+      resolve();
+    };
+    const cancel = clock.after(ms, end);
+    signal.addEventListener('abort', end, { once: true });
+  });
 }
 
 async function pause(ms: number, signal: AbortSignal): Promise<void> {

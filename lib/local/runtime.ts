@@ -38,6 +38,7 @@ import {
   type RouteAuth,
 } from '../topology.ts';
 import { LOCAL_REGION } from './account.ts';
+import type { LocalClock } from './clock.ts';
 import { ensureTable, localCredentials, startDynamo } from './dynamo.ts';
 import { startEventSources, type EventSources } from './event-source.ts';
 import { startHttpServer } from './http-server.ts';
@@ -89,6 +90,12 @@ export interface LocalRuntimeOptions {
    * and `RATE_LIMIT_BURST` (generous defaults) when not given.
    */
   readonly rateLimit?: RateLimit;
+  /**
+   * What the SQS stand-in (visibility timeouts, delays, long polls), the batching windows and the schedules
+   * go by; the system clock unless given. Only with every function in `overrides`: the real functions read
+   * the system clock, and a queue running ahead of them would hand a worker an attempt before it thinks it due.
+   */
+  readonly clock?: LocalClock;
 }
 
 export interface ExtraRoute {
@@ -152,6 +159,9 @@ const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 let modulesImportedWith: string | undefined;
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  if (options.clock !== undefined && functionNames.some((name) => options.overrides?.[name] === undefined)) {
+    throw new Error('A clock of its own needs every function in `overrides`: the real functions go by the system clock.');
+  }
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const statePath = join(dataDir, 'local.json');
@@ -180,7 +190,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await ensureTable(dynamo.endpoint, TABLE_NAME);
     const kms = await startKmsEndpoint({ dataDir: join(dataDir, 'kms') });
     cleanups.push(() => kms.close());
-    const sqs = await startSqsEndpoint({ dataDir: join(dataDir, 'sqs'), region: LOCAL_REGION });
+    const sqs = await startSqsEndpoint({
+      dataDir: join(dataDir, 'sqs'),
+      region: LOCAL_REGION,
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+    });
     cleanups.push(() => sqs.close());
 
     const queueSpecs = Object.fromEntries(queueNames.map((name) => [name, { ...queues[name], ...options.queues?.[name] }])) as Record<
@@ -233,6 +247,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
         ...(options.waitTimeSeconds === undefined ? {} : { waitTimeSeconds: options.waitTimeSeconds }),
         ...(options.pollersPerQueue === undefined ? {} : { pollersPerQueue: options.pollersPerQueue }),
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
       });
     let eventSources: EventSources | undefined = await startQueueConsumers();
     cleanups.push(() => eventSources?.close());
@@ -240,6 +255,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       schedules: Object.entries(schedules).map(([name, schedule]) => ({ name, ...schedule })),
       lambdas,
       region: LOCAL_REGION,
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
     cleanups.push(() => scheduler.close());
 

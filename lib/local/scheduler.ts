@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
 import type { FunctionName } from '../topology.ts';
 import { LOCAL_ACCOUNT_ID } from './account.ts';
+import { systemClock, type CancelTimer, type LocalClock } from './clock.ts';
 import type { Invoker } from './lambda.ts';
 
 export interface ScheduleSource {
@@ -22,6 +23,8 @@ export interface SchedulerOptions {
   readonly schedules: readonly ScheduleSource[];
   readonly lambdas: Invoker;
   readonly region: string;
+  /** What the ticks go by; the system clock unless given (a test advances one instead of waiting a minute). */
+  readonly clock?: LocalClock;
 }
 
 export interface Scheduler {
@@ -31,6 +34,7 @@ export interface Scheduler {
 }
 
 export function startScheduler(options: SchedulerOptions): Scheduler {
+  const clock = options.clock ?? systemClock;
   const running = new Map<string, Promise<unknown>>();
   const byName = new Map(options.schedules.map((schedule) => [schedule.name, schedule]));
 
@@ -42,7 +46,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       source: 'aws.events',
       account: LOCAL_ACCOUNT_ID,
       // EventBridge writes the time without milliseconds.
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      time: new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       region: options.region,
       resources: [`arn:aws:events:${options.region}:${LOCAL_ACCOUNT_ID}:rule/${schedule.name}`],
       detail: {},
@@ -56,17 +60,22 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     return invocation;
   };
 
-  const timers = options.schedules.map((schedule) => {
-    const timer = setInterval(() => {
-      if (running.has(schedule.name)) return;
-      run(schedule).catch((error: unknown) => {
-        console.warn(`[schedule] ${schedule.name} (${schedule.function}) failed: ${error instanceof Error ? error.message : String(error)}`);
-      });
-    }, schedule.everySeconds * 1000);
+  const timers = new Map<string, CancelTimer>();
+  let closed = false;
+  const arm = (schedule: ScheduleSource): void => {
     // The schedule alone does not keep the process alive.
-    timer.unref();
-    return timer;
-  });
+    timers.set(schedule.name, clock.after(schedule.everySeconds * 1000, () => tick(schedule), { unref: true }));
+  };
+  const tick = (schedule: ScheduleSource): void => {
+    if (closed) return;
+    // The next tick is due a period after this one was, however long this run takes.
+    arm(schedule);
+    if (running.has(schedule.name)) return;
+    run(schedule).catch((error: unknown) => {
+      console.warn(`[schedule] ${schedule.name} (${schedule.function}) failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  };
+  for (const schedule of options.schedules) arm(schedule);
 
   return {
     runNow: (name) => {
@@ -75,7 +84,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       return run(schedule);
     },
     close: async () => {
-      for (const timer of timers) clearInterval(timer);
+      closed = true;
+      for (const cancel of timers.values()) cancel();
       await Promise.allSettled([...running.values()]);
     },
   };

@@ -21,6 +21,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import * as z from 'zod';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './account.ts';
+import type { LocalClock } from './clock.ts';
 import {
   SqsStore,
   queueArn,
@@ -53,6 +54,8 @@ export interface SqsEndpointOptions {
   readonly port?: number;
   readonly host?: string;
   readonly region?: string;
+  /** What visibility timeouts, delays and long polls go by; the system clock unless given (tests advance one). */
+  readonly clock?: LocalClock;
 }
 
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -60,7 +63,11 @@ const MAX_BATCH_ENTRIES = 10;
 
 export async function startSqsEndpoint(options: SqsEndpointOptions = {}): Promise<SqsEndpoint> {
   const region = options.region ?? LOCAL_REGION;
-  const store = SqsStore.open({ region, ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }) });
+  const store = SqsStore.open({
+    region,
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
   let requests = 0;
   const counts: Record<string, number> = {};
   let url = '';
@@ -230,7 +237,7 @@ async function dispatch(operation: string, input: unknown, context: OperationCon
       const { QueueUrl, Attributes } = parse(schemas.setQueueAttributes, input);
       const name = queueOf(QueueUrl, context);
       const current = context.store.settingsOf(name);
-      context.store.putQueue(name, { ...settingsFrom(Attributes, current, context), lastModifiedAt: Date.now() });
+      context.store.putQueue(name, { ...settingsFrom(Attributes, current, context), lastModifiedAt: context.store.now() });
       return {};
     }
     case 'SendMessage': {
@@ -484,7 +491,7 @@ function createQueue(request: z.infer<typeof schemas.createQueue>, context: Oper
   }
   const attributes = request.Attributes ?? {};
   const existing = context.store.hasQueue(name) ? context.store.settingsOf(name) : undefined;
-  const wanted = settingsFrom(attributes, existing ?? defaultSettings(Date.now()), context);
+  const wanted = settingsFrom(attributes, existing ?? defaultSettings(context.store.now()), context);
   if (existing === undefined) {
     context.store.putQueue(name, wanted);
   } else if (!sameSettings(existing, wanted)) {
@@ -542,7 +549,7 @@ function newMessage(entry: SendEntry, queue: string, context: OperationContext):
     throw errors.invalidParameterValue(`The message is ${size} bytes, over the queue's limit of ${settings.maximumMessageSize}.`);
   }
   const traceHeader = entry.MessageSystemAttributes?.['AWSTraceHeader']?.StringValue;
-  const now = Date.now();
+  const now = context.store.now();
   const md5OfMessageAttributes = Object.keys(attributes).length === 0 ? undefined : md5OfAttributes(attributes);
   return {
     id: randomUUID(),
@@ -689,7 +696,7 @@ async function receiveMessage(request: z.infer<typeof schemas.receiveMessage>, c
     name,
     request.MaxNumberOfMessages ?? 1,
     request.VisibilityTimeout ?? settings.visibilityTimeoutSeconds,
-    Date.now() + waitSeconds * 1000,
+    context.store.now() + waitSeconds * 1000,
     context.signal,
   );
   if (messages.length === 0) return {};

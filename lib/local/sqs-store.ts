@@ -12,6 +12,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, 
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { LOCAL_ACCOUNT_ID } from './account.ts';
+import { systemClock, type LocalClock } from './clock.ts';
 
 export interface MessageAttributeValue {
   readonly DataType: string;
@@ -110,17 +111,26 @@ export class SqsStore {
   private constructor(
     private readonly dataDir: string | undefined,
     readonly region: string,
+    private readonly clock: LocalClock,
   ) {}
 
-  /** Opens the store in `dataDir` (created if missing), or in memory only when no folder is given. */
-  static open(options: { dataDir?: string; region: string }): SqsStore {
-    const store = new SqsStore(options.dataDir, options.region);
+  /**
+   * Opens the store in `dataDir` (created if missing), or in memory only when no folder is given. Visibility
+   * timeouts, delays, retention and long polls go by `clock` (the system's unless given).
+   */
+  static open(options: { dataDir?: string; region: string; clock?: LocalClock }): SqsStore {
+    const store = new SqsStore(options.dataDir, options.region, options.clock ?? systemClock);
     if (options.dataDir !== undefined) {
       // Message bodies are the gateway's work items: readable by the owner only.
       mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
       store.recover(options.dataDir);
     }
     return store;
+  }
+
+  /** The store's time, in ms since the epoch: what `sentAt`, `visibleAt` and deadlines are measured in. */
+  now(): number {
+    return this.clock.now();
   }
 
   hasQueue(name: string): boolean {
@@ -151,7 +161,7 @@ export class SqsStore {
    * Takes up to `max` visible messages, making each invisible for `visibilityTimeoutSeconds`. A message that
    * would be received more than its queue's `maxReceiveCount` times moves to the dead-letter queue instead.
    */
-  take(queue: string, max: number, visibilityTimeoutSeconds: number, now = Date.now()): StoredMessage[] {
+  take(queue: string, max: number, visibilityTimeoutSeconds: number, now = this.clock.now()): StoredMessage[] {
     const state = this.queueOrThrow(queue);
     this.dropExpired(state, now);
     const redrive = state.settings.redrivePolicy;
@@ -202,7 +212,7 @@ export class SqsStore {
     for (;;) {
       if (this.closed || signal.aborted) return [];
       const taken = this.take(queue, max, visibilityTimeoutSeconds);
-      const now = Date.now();
+      const now = this.clock.now();
       if (taken.length > 0 || now >= deadline) return taken;
       const nextVisibleAt = this.nextVisibleAt(queue, now);
       await this.waitForWake(queue, Math.min(deadline, nextVisibleAt ?? deadline) - now, signal);
@@ -232,7 +242,7 @@ export class SqsStore {
   /** False when the message is not in flight under this handle (SQS's MessageNotInflight). */
   changeVisibility(queue: string, messageId: string, receiptHandle: string, timeoutSeconds: number): boolean {
     const message = this.queueOrThrow(queue).messages.get(messageId);
-    const now = Date.now();
+    const now = this.clock.now();
     if (message === undefined || message.receiptHandle !== receiptHandle || message.visibleAt <= now) return false;
     this.record({ op: 'visibility', queue, id: messageId, visibleAt: now + timeoutSeconds * 1000 });
     this.wake(queue);
@@ -244,7 +254,7 @@ export class SqsStore {
     this.record({ op: 'purge', queue });
   }
 
-  depth(queue: string, now = Date.now()): QueueDepth {
+  depth(queue: string, now = this.clock.now()): QueueDepth {
     const state = this.queueOrThrow(queue);
     this.dropExpired(state, now);
     let visible = 0;
@@ -292,12 +302,12 @@ export class SqsStore {
     const waiters = this.queueOrThrow(queue).waiters;
     return new Promise((resolve) => {
       const wake = (): void => {
-        clearTimeout(timer);
+        cancelTimer();
         waiters.delete(wake);
         signal.removeEventListener('abort', wake);
         resolve();
       };
-      const timer = setTimeout(wake, Math.max(0, ms));
+      const cancelTimer = this.clock.after(ms, wake);
       waiters.add(wake);
       signal.addEventListener('abort', wake, { once: true });
     });

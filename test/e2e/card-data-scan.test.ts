@@ -137,9 +137,7 @@ describe('card data at rest and in flight', () => {
   beforeAll(async () => {
     process.env.WEBHOOK_RETRY_DELAYS = '0';
     receiver = await startFailingReceiver();
-    gateway = await startTestGateway({
-      runtime: { demoMerchant: false, waitTimeSeconds: 1, queues: { settlement: { maxBatchingWindowSeconds: 0 } } },
-    });
+    gateway = await startTestGateway({ runtime: { demoMerchant: false, waitTimeSeconds: 1 } });
     const record = async (result: Promise<HttpResult>) => {
       const answer = await result;
       answers.push(answer);

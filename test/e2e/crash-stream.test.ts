@@ -19,6 +19,9 @@ describe('the gateway killed in the middle of a stream of payments', () => {
       payments: PAYMENTS,
       ratePerSecond: 10,
       visibilityTimeoutSeconds: 2,
+      // Batches still form (the kill finds some half done), without the settlement queue's 5 s wait.
+      batchingWindowSeconds: 1,
+      sweepOnceAnswered: true,
       log: (line) => console.log(`[crash-stream] ${line}`),
     });
     const context = `seed ${report.seed}, killed at ${report.timings.killAtMs} ms, DATA_DIR ${report.dataDir}`;

@@ -127,8 +127,13 @@ describe('customers, saved cards and orders over HTTP on the local runtime', () 
         (event) => event.data.customer_id === customerId,
       );
     await eventually(updatesFor, (events) => events.length >= realChanges, { timeoutMs: 15_000 });
-    // Past the fan-out's batching window, nothing more arrives: exactly one event per real change.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // Once the fan-out, which records the events, has nothing left to take, nothing more arrives: exactly one
+    // event per real change.
+    await eventually(
+      async () => gateway.stats().queues.webhookFanout,
+      (depth) => depth !== undefined && depth.visible + depth.inFlight + depth.delayed === 0,
+      { timeoutMs: 15_000 },
+    );
     expect(await updatesFor()).toHaveLength(realChanges);
   });
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { ManualClock } from '../../lib/local/clock.ts';
 import { startEventSources, type EventSources } from '../../lib/local/event-source.ts';
 import { LocalLambdas } from '../../lib/local/lambda.ts';
 import { startSqsEndpoint, type SqsEndpoint } from '../../lib/local/sqs-endpoint.ts';
@@ -30,8 +31,10 @@ async function consume(
     maxBatchingWindowSeconds?: number;
     sendFirst?: string[];
   } = {},
-): Promise<{ endpoint: SqsEndpoint; client: SQSClient; queueUrl: string }> {
-  endpoint = await startSqsEndpoint();
+): Promise<{ endpoint: SqsEndpoint; client: SQSClient; queueUrl: string; clock: ManualClock }> {
+  // The queue's time stands still unless a test moves it: a visibility timeout ends when the test says.
+  const clock = new ManualClock();
+  endpoint = await startSqsEndpoint({ clock });
   client = sqsClientFor(endpoint.url);
   const { queueUrl } = await createQueueWithDeadLetters(client, 'work', {
     maxReceiveCount: settings.maxReceiveCount ?? 3,
@@ -53,6 +56,7 @@ async function consume(
     pollersPerQueue: 1,
     waitTimeSeconds: 1,
     pollIntervalMs: 20,
+    clock,
     sources: [
       {
         queueName: 'work',
@@ -62,7 +66,18 @@ async function consume(
       },
     ],
   });
-  return { endpoint, client, queueUrl };
+  return { endpoint, client, queueUrl, clock };
+}
+
+/**
+ * Waits until `read` satisfies `done`, moving the queue's clock a second on at each look, so that every
+ * message a consumer failed comes back at once instead of after its visibility timeout.
+ */
+function advancingUntil<T>(clock: ManualClock, read: () => T, done: (value: T) => boolean): Promise<T> {
+  return waitFor(() => {
+    clock.advance(1_000);
+    return read();
+  }, done);
 }
 
 describe('SQS event source mapping', () => {
@@ -100,7 +115,7 @@ describe('SQS event source mapping', () => {
 
   it('moves a message its consumer always fails to the dead-letter queue after exactly maxReceiveCount receives', async () => {
     const receiveCounts: string[] = [];
-    const { endpoint, client, queueUrl } = await consume(
+    const { endpoint, client, queueUrl, clock } = await consume(
       async (event) => {
         for (const record of event.Records) receiveCounts.push(record.attributes.ApproximateReceiveCount);
         throw new Error('processor unavailable');
@@ -109,7 +124,7 @@ describe('SQS event source mapping', () => {
     );
 
     await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'poison' }));
-    await waitFor(() => endpoint.depth('work-dlq'), (depth) => depth.visible === 1);
+    await advancingUntil(clock, () => endpoint.depth('work-dlq'), (depth) => depth.visible === 1);
 
     expect(receiveCounts).toEqual(['1', '2', '3']);
     expect(endpoint.depth('work')).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
@@ -117,7 +132,7 @@ describe('SQS event source mapping', () => {
 
   it('redelivers only the message a partial batch response reports as failed', async () => {
     const deliveries: string[] = [];
-    const { endpoint } = await consume(
+    const { endpoint, clock } = await consume(
       async (event) => {
         const failures = [];
         for (const record of event.Records) {
@@ -129,7 +144,7 @@ describe('SQS event source mapping', () => {
       { sendFirst: ['a', 'b', 'c'] },
     );
 
-    await waitFor(() => endpoint.depth('work'), (depth) => deliveries.includes('b#2') && depth.visible + depth.inFlight === 0);
+    await advancingUntil(clock, () => endpoint.depth('work'), (depth) => deliveries.includes('b#2') && depth.visible + depth.inFlight === 0);
 
     expect(deliveries.sort()).toEqual(['a#1', 'b#1', 'b#2', 'c#1']);
     expect(endpoint.depth('work-dlq').visible).toBe(0);
@@ -137,7 +152,7 @@ describe('SQS event source mapping', () => {
 
   it('keeps the whole batch when the partial batch response names a message that is not in it', async () => {
     const deliveries: string[] = [];
-    const { endpoint } = await consume(
+    const { endpoint, clock } = await consume(
       async (event) => {
         for (const record of event.Records) deliveries.push(`${record.body}#${record.attributes.ApproximateReceiveCount}`);
         return event.Records[0]?.attributes.ApproximateReceiveCount === '1' ? { batchItemFailures: [{ itemIdentifier: 'not-in-batch' }] } : undefined;
@@ -145,7 +160,7 @@ describe('SQS event source mapping', () => {
       { sendFirst: ['a', 'b'] },
     );
 
-    await waitFor(() => endpoint.depth('work'), (depth) => deliveries.length >= 4 && depth.visible + depth.inFlight === 0);
+    await advancingUntil(clock, () => endpoint.depth('work'), (depth) => deliveries.length >= 4 && depth.visible + depth.inFlight === 0);
 
     expect(deliveries.sort()).toEqual(['a#1', 'a#2', 'b#1', 'b#2']);
   });
@@ -153,7 +168,7 @@ describe('SQS event source mapping', () => {
   it('fills a batch up to the batch size within the batching window', async () => {
     const batchSizes: number[] = [];
     const bodies = Array.from({ length: 15 }, (_, index) => `m${index}`);
-    const { endpoint } = await consume(
+    const { endpoint, clock } = await consume(
       async (event) => {
         batchSizes.push(event.Records.length);
       },
@@ -161,8 +176,13 @@ describe('SQS event source mapping', () => {
       { batchSize: 25, maxBatchingWindowSeconds: 1, visibilityTimeoutSeconds: 30, sendFirst: bodies },
     );
 
+    // The first receive took ten (SQS's most), and the window is open: its end is the clock's one timer.
+    await waitFor(() => endpoint.depth('work').inFlight === 10 && clock.pendingTimers() === 1, (open) => open);
+    const whileOpen = [...batchSizes];
+    clock.advance(1_000);
     await waitFor(() => endpoint.depth('work'), (depth) => batchSizes.length > 0 && depth.visible + depth.inFlight === 0);
 
+    expect(whileOpen).toEqual([]);
     expect(batchSizes).toEqual([15]);
   });
 
@@ -174,11 +194,12 @@ describe('SQS event source mapping', () => {
     async (_label, failure) => {
       const receivedAt: number[] = [];
       let queue = '';
-      const { endpoint, client, queueUrl } = await consume(
+      let now = (): number => 0;
+      const { endpoint, client, queueUrl, clock } = await consume(
         async (event) => {
           const [record] = event.Records;
           if (record === undefined) return;
-          receivedAt.push(Date.now());
+          receivedAt.push(now());
           if (receivedAt.length > 1) return;
           // As the authorize worker does while the acquirer is down: come back later than the queue's default.
           await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: queue, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 4 }));
@@ -188,13 +209,20 @@ describe('SQS event source mapping', () => {
         { visibilityTimeoutSeconds: 1, maxReceiveCount: 5 },
       );
       queue = queueUrl;
+      now = () => clock.now();
 
       await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'pending payment' }));
-      await waitFor(() => endpoint.depth('work'), (depth) => receivedAt.length === 2 && depth.visible + depth.inFlight === 0, 15_000);
+      // The failure is handled once the poller waits on the queue again (its long poll is the clock's one timer).
+      await waitFor(() => receivedAt.length === 1 && clock.pendingTimers() === 1, (handled) => handled);
+      clock.advance(1_000);
+      const afterQueueTimeout = endpoint.depth('work');
+      clock.advance(3_000);
+      await waitFor(() => endpoint.depth('work'), (depth) => receivedAt.length === 2 && depth.visible + depth.inFlight === 0);
 
       const [first = 0, second = 0] = receivedAt;
-      // The queue's own timeout is 1 s: had the event source reset it, the message would be back after about 1 s.
-      expect(second - first).toBeGreaterThanOrEqual(3_500);
+      // The queue's own timeout is 1 s: had the event source reset it, the message would be back by then.
+      expect(afterQueueTimeout).toEqual({ visible: 0, inFlight: 1, delayed: 0 });
+      expect(second - first).toBe(4_000);
       expect(endpoint.depth('work-dlq').visible).toBe(0);
     },
   );

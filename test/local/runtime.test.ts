@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResult, ScheduledEvent } from 'aws-lambda';
+import { ManualClock } from '../../lib/local/clock.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
 import type { LambdaHandler } from '../../lib/local/lambda.ts';
 import { env, functionNames, queues, type FunctionName } from '../../lib/topology.ts';
@@ -127,9 +128,11 @@ describe('local runtime', () => {
         throw new Error('processor down');
       },
     });
+    const clock = new ManualClock();
     runtime = await startLocalRuntime({
       dataDir: freshDir('runtime-dlq'),
       overrides: handlers,
+      clock,
       demoMerchant: false,
       queues: { authorization: { visibilityTimeoutSeconds: 1, maxReceiveCount: 2, maxBatchingWindowSeconds: 0 } },
       waitTimeSeconds: 1,
@@ -139,7 +142,14 @@ describe('local runtime', () => {
 
     await client.send(new SendMessageCommand({ QueueUrl: process.env[env.queueUrl('authorization')], MessageBody: '{"transaction_id":"txn_1"}' }));
     const current = runtime;
-    const queues = await waitFor(() => current.stats().queues, (depths) => depths['authorization-dlq']?.visible === 1);
+    // Each look moves the queues' clock past the visibility timeout, so a failed message comes back at once.
+    const queues = await waitFor(
+      () => {
+        clock.advance(1_000);
+        return current.stats().queues;
+      },
+      (depths) => depths['authorization-dlq']?.visible === 1,
+    );
     client.destroy();
 
     expect(receiveCounts).toEqual(['1', '2']);
@@ -166,6 +176,14 @@ describe('local runtime', () => {
 
     expect(Attributes?.VisibilityTimeout).toBe(String(queues.authorization.visibilityTimeoutSeconds));
     expect(JSON.parse(Attributes?.RedrivePolicy ?? '{}').maxReceiveCount).toBe(queues.authorization.maxReceiveCount);
+  });
+
+  it('refuses a clock of its own while real functions run, which go by the system clock', async () => {
+    const { outboxRelay: _realRelay, ...allButOne } = stubs().handlers;
+
+    const started = startLocalRuntime({ dataDir: freshDir('runtime-clock'), overrides: allButOne, demoMerchant: false, clock: new ManualClock() });
+
+    await expect(started).rejects.toThrow('A clock of its own needs every function in `overrides`');
   });
 
   it('runs a schedule with the EventBridge Scheduled Event', async () => {

@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../lib/local/clock.ts';
 import { SqsStore, type QueueSettings, type StoredMessage } from '../../lib/local/sqs-store.ts';
 import { freshDir, removeFreshDirs } from './helpers.ts';
 
@@ -42,10 +43,13 @@ describe('SQS store journal', () => {
   });
 
   it('drops messages older than the queue’s retention period', () => {
-    const store = SqsStore.open({ region: 'local' });
+    const clock = new ManualClock();
+    const store = SqsStore.open({ region: 'local', clock });
     store.putQueue('work', { ...settings, messageRetentionSeconds: 60 });
-    store.send('work', message('old', Date.now() - 61_000));
-    store.send('work', message('new'));
+    store.send('work', message('old', clock.now()));
+    clock.advance(30_000);
+    store.send('work', message('new', clock.now()));
+    clock.advance(30_001);
 
     const taken = store.take('work', 10, 30);
 

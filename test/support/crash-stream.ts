@@ -10,7 +10,8 @@
  *    same DATA_DIR and port. The stream goes on meanwhile. Every request whose answer was lost (cut off by the
  *    kill, refused while the gateway was down, 5xx, or 409 `idempotency_key_in_use` while a dead request's
  *    key is still locked) is retried with the same key and body, as a client would, until it gets its 201.
- * 4. Waits until every payment is final, then until every webhook it should cause has arrived, and audits:
+ * 4. Waits until every payment is final (with `sweepOnceAnswered`, after running the outbox sweep at once
+ *    rather than waiting for its schedule), then until every webhook it should cause has arrived, and audits:
  *    - lost: a request without a transaction, or a transaction not final (captured, settled, declined);
  *    - doubled: more than one transaction for an Idempotency-Key, a transaction listed twice by
  *      GET /transactions, or one that no request accounts for;
@@ -40,6 +41,14 @@ export interface CrashStreamOptions {
   readonly ratePerSecond: number;
   /** LOCAL_VISIBILITY_TIMEOUT_SECONDS of both processes. */
   readonly visibilityTimeoutSeconds: number;
+  /** LOCAL_BATCHING_WINDOW_SECONDS of both processes; the topology's windows (1 to 5 s) unless given. */
+  readonly batchingWindowSeconds?: number;
+  /**
+   * Once every request is answered, run the outbox sweep, with no grace period, in the restarted process:
+   * what the kill left unpublished goes on at once instead of at the first sweep a minute after its write
+   * (the test's choice; the soak, unless told, waits for the schedule as `npm start` runs it).
+   */
+  readonly sweepOnceAnswered?: boolean;
   /**
    * Where in the stream the kill falls, from 0 (first payment) to 1 (last); random in [0.2, 0.8] unless
    * given. The kill comes 0 to 50 ms (at random) after that payment's request is sent, so that it finds
@@ -164,9 +173,19 @@ export async function runCrashStream(options: CrashStreamOptions): Promise<Crash
     dataDir,
     port,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
-    // A real kill only, and the default retry schedule, as `npm start` runs.
-    env: { GATEWAY_FAULT: undefined, WEBHOOK_RETRY_DELAYS: undefined, HOST: '127.0.0.1' },
+    // A real kill only, and the default retry schedule and sweep grace, as `npm start` runs.
+    env: {
+      GATEWAY_FAULT: undefined,
+      WEBHOOK_RETRY_DELAYS: undefined,
+      OUTBOX_SWEEP_GRACE_SECONDS: undefined,
+      HOST: '127.0.0.1',
+      LOCAL_BATCHING_WINDOW_SECONDS: options.batchingWindowSeconds === undefined ? undefined : String(options.batchingWindowSeconds),
+    },
   };
+  // The sweep the test runs takes what the kill left however young it is: by then every request is answered,
+  // so no writer is about to publish it.
+  const restartOptions =
+    options.sweepOnceAnswered === true ? { ...processOptions, env: { ...processOptions.env, OUTBOX_SWEEP_GRACE_SECONDS: '0' } } : processOptions;
   let gateway: GatewayProcess = await startGatewayProcess(processOptions);
   const url = gateway.url;
   const unexpectedAnswers: string[] = [];
@@ -201,7 +220,7 @@ export async function runCrashStream(options: CrashStreamOptions): Promise<Crash
       gateway.child.kill('SIGKILL');
       const how = await gateway.exited;
       if (how !== 'SIGKILL') throw new Error(`the gateway ended with ${String(how)}, not SIGKILL`);
-      gateway = await startGatewayProcess(processOptions);
+      gateway = await startGatewayProcess(restartOptions);
       restartMs = Date.now() - killedAt;
       log(`killed at ${killAtMs} ms with ${inFlightAtKill} requests in flight; back after ${restartMs} ms`);
     };
@@ -224,6 +243,10 @@ export async function runCrashStream(options: CrashStreamOptions): Promise<Crash
     for (const outcome of outcomes) if (outcome.failure !== undefined) unexpectedAnswers.push(`${outcome.idempotencyKey}: ${outcome.failure}`);
     const retried = outcomes.filter((outcome) => outcome.tries > 1).length;
     log(`stream answered in ${streamMs} ms; ${retried} requests retried`);
+    if (options.sweepOnceAnswered === true) {
+      const swept = (await gateway.runSchedule('outboxSweep')) as { published?: number };
+      log(`outbox sweep run: ${String(swept.published)} entries published`);
+    }
 
     // Every payment final, and settled where it can be, within the deadline.
     const answered = new Map(outcomes.flatMap((outcome) => (outcome.transactionId === undefined ? [] : [[outcome.transactionId, outcome] as const])));
@@ -234,7 +257,7 @@ export async function runCrashStream(options: CrashStreamOptions): Promise<Crash
       const statusOf = new Map(listed.map((transaction) => [String(transaction.transaction_id), String(transaction.status)]));
       const settledOrDeclined = [...answered.keys()].every((id) => ['settled', 'declined'].includes(statusOf.get(id) ?? ''));
       if (settledOrDeclined || Date.now() > giveUpAt) break;
-      await sleep(1000);
+      await sleep(250);
     }
     const finalMs = Date.now() - finalStart;
 
@@ -295,14 +318,14 @@ export async function runCrashStream(options: CrashStreamOptions): Promise<Crash
     const webhookDeadline = webhooksStart + webhookTimeoutMs;
     const missingTypes = (): { id: string; type: string }[] =>
       [...expected].flatMap(([id, { types }]) => types.filter((type) => !receiver.verifiedTypes(id).has(type)).map((type) => ({ id, type })));
-    while (missingTypes().length > 0 && Date.now() < webhookDeadline) await sleep(500);
+    while (missingTypes().length > 0 && Date.now() < webhookDeadline) await sleep(250);
     // Then whatever else GET /events lists for these payments must have arrived too (a payment.settled
     // recorded after the audit above, say): waited for within the same deadline.
     let events = await listAll(url, key, '/events');
     const unreceived = () =>
       events.filter((event) => expected.has(String(event.data?.transaction_id)) && !receiver.verifiedIds().has(String(event.id)));
     while (unreceived().length > 0 && Date.now() < webhookDeadline) {
-      await sleep(1000);
+      await sleep(250);
       events = await listAll(url, key, '/events');
     }
     const webhooksMs = Date.now() - webhooksStart;

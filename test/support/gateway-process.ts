@@ -1,10 +1,12 @@
 /**
  * `npm start`'s entry point (bin/local.ts) as a real child process, for tests and soaks that kill it
- * (SIGKILL, or a GATEWAY_FAULT crash point) and start it again on the same data folder and port.
+ * (SIGKILL, or a GATEWAY_FAULT crash point) and start it again on the same data folder and port. It is
+ * started with an IPC channel, through which `runSchedule` asks it to run a schedule now.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { schedules } from '../../lib/topology.ts';
 
 export const TEST_ADMIN_KEY = 'admin_test_key_0123456789abcdef';
 const repositoryRoot = join(import.meta.dirname, '..', '..');
@@ -19,6 +21,11 @@ export interface GatewayProcess {
   readonly exited: Promise<NodeJS.Signals | number | null>;
   /** The last lines of its stdout and stderr. */
   output(): string;
+  /**
+   * Runs a schedule in the process now, as its timer would (the outbox sweep's is a minute), and resolves
+   * with what the function returned; rejects with what it threw, or when the process dies first.
+   */
+  runSchedule(name: keyof typeof schedules): Promise<unknown>;
 }
 
 export interface GatewayProcessOptions {
@@ -28,6 +35,11 @@ export interface GatewayProcessOptions {
   readonly fault?: string;
   /** LOCAL_VISIBILITY_TIMEOUT_SECONDS: redelivery after a crash waits for it (2 s unless given). */
   readonly visibilityTimeoutSeconds?: number;
+  /**
+   * LOCAL_BATCHING_WINDOW_SECONDS: 0 unless given, so that a test waits for each message rather than for a
+   * batch to fill (the settlement queue's window is 5 s); undefined in `env` keeps the topology's windows.
+   */
+  readonly batchingWindowSeconds?: number;
   /** More environment; an undefined value removes a variable inherited from this process. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -58,6 +70,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     ADMIN_API_KEY: TEST_ADMIN_KEY,
     // Redelivery after a crash waits for the visibility timeout; shorten it so the test takes seconds.
     LOCAL_VISIBILITY_TIMEOUT_SECONDS: String(options.visibilityTimeoutSeconds ?? 2),
+    LOCAL_BATCHING_WINDOW_SECONDS: String(options.batchingWindowSeconds ?? 0),
     ...(options.fault === undefined ? {} : { GATEWAY_FAULT: options.fault }),
     ...options.env,
   };
@@ -65,7 +78,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
     cwd: repositoryRoot,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   live.add(child);
   let tail = '';
@@ -92,7 +105,29 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     child.stdout?.on('data', listening);
     void exited.then((how) => reject(new Error(`gateway exited (${String(how)}) before it was ready:\n${tail}`)));
   });
-  return { child, url, exited, output: () => tail };
+  return { child, url, exited, output: () => tail, runSchedule: (name) => requestSchedule(child, exited, name) };
+}
+
+let lastRequestId = 0;
+
+/** One `{ id, runSchedule }` request over the child's IPC channel (bin/local.ts answers it), and its answer. */
+function requestSchedule(child: ChildProcess, exited: Promise<unknown>, name: keyof typeof schedules): Promise<unknown> {
+  const id = (lastRequestId += 1);
+  return new Promise((resolve, reject) => {
+    const answer = (message: unknown): void => {
+      if (typeof message !== 'object' || message === null || (message as { id?: unknown }).id !== id) return;
+      child.off('message', answer);
+      const { result, error } = message as { result?: unknown; error?: unknown };
+      if (error === undefined) resolve(result);
+      else reject(new Error(`the gateway could not run ${name}: ${String(error)}`));
+    };
+    child.on('message', answer);
+    void exited.then((how) => {
+      child.off('message', answer);
+      reject(new Error(`the gateway exited (${String(how)}) before it ran ${name}`));
+    });
+    child.send({ id, runSchedule: name });
+  });
 }
 
 export interface CallResult {

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions, type RuntimeStats } from '../../lib/local/runtime.ts';
+import { queueNames, type QueueName, type QueueSpec } from '../../lib/topology.ts';
 
 export interface HttpResult {
   readonly status: number;
@@ -35,11 +36,23 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+/**
+ * The runtime's queue settings for a test: the topology's, without batching windows (a test waits for each
+ * message, not for a batch to fill; the windows' own behaviour is test/local/event-source.test.ts's), and
+ * with what the test asks for on top.
+ */
+function testQueues(given: LocalRuntimeOptions['queues'] = {}): Record<QueueName, Partial<QueueSpec>> {
+  return Object.fromEntries(queueNames.map((name) => [name, { maxBatchingWindowSeconds: 0, ...given[name] }])) as Record<
+    QueueName,
+    Partial<QueueSpec>
+  >;
+}
+
 export async function startTestGateway(
   options: { dataDir?: string; runtime?: Omit<LocalRuntimeOptions, 'dataDir' | 'port'> } = {},
 ): Promise<TestGateway> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gateway-e2e-'));
-  const runtime = await startLocalRuntime({ ...options.runtime, dataDir, port: 0 });
+  const runtime = await startLocalRuntime({ ...options.runtime, queues: testQueues(options.runtime?.queues), dataDir, port: 0 });
   const request = async (method: string, path: string, options: RequestOptions = {}): Promise<HttpResult> => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`;
