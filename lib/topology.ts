@@ -374,6 +374,8 @@ export const env = {
   usagePlanName: 'USAGE_PLAN_NAME',
   /** Seconds the outbox sweep leaves a write's entries to their writer and consumers; 60 when unset. */
   outboxSweepGraceSeconds: 'OUTBOX_SWEEP_GRACE_SECONDS',
+  /** Seconds a request holds its Idempotency-Key before a retry may presume it dead; 30 when unset. */
+  idempotencyLockSeconds: 'IDEMPOTENCY_LOCK_SECONDS',
   queueUrl: (queue: QueueName): string => `QUEUE_URL_${queue.toUpperCase()}`,
 } as const;
 

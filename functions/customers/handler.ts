@@ -24,7 +24,7 @@ export interface CustomersDependencies extends SaveCardDeps, ApiPipelineDependen
 
 const idOf = (pathParameters: Readonly<Record<string, string>>): string => pathParameters.id ?? '';
 
-export function makeCustomersHandler({ idempotencyRecords, responseSealer, ...deps }: CustomersDependencies): ApiHandler {
+export function makeCustomersHandler(deps: CustomersDependencies): ApiHandler {
   return createApiHandler(
     [
       defineRoute(customerRoutes.createCustomer, async (request) => {
@@ -74,6 +74,6 @@ export function makeCustomersHandler({ idempotencyRecords, responseSealer, ...de
         return { status: 200, body: toPublicPaymentMethod(paymentMethod, customer) };
       }),
     ],
-    { idempotencyRecords, responseSealer },
+    deps,
   );
 }

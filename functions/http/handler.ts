@@ -21,7 +21,7 @@ import {
 } from './middlewares.ts';
 import type { ApiRequest, ApiResult, ApiRoute, Principal, RequestLocation } from './route.ts';
 import { functions, type FunctionAccess } from '../../lib/topology.ts';
-import { executeIdempotently, hashRequest } from '../idempotency/execute-idempotently.ts';
+import { defaultTimings, executeIdempotently, hashRequest } from '../idempotency/execute-idempotently.ts';
 import type { IdempotencyRecords, StoredResponse } from '../idempotency/ports.ts';
 import type { Sealer } from '../adapters/kms-seal.ts';
 import { REPLAYED_HEADER } from './idempotency.ts';
@@ -44,10 +44,16 @@ export interface ApiPipelineDependencies {
   readonly idempotencyRecords: () => IdempotencyRecords;
   /** Seals the stored responses of `secretInResponse` routes. */
   readonly responseSealer: () => Promise<Sealer>;
+  /** How long a request holds its Idempotency-Key before a retry may presume it dead; 30 s unless given. */
+  readonly idempotencyLockMs?: number;
 }
 
-export function createApiHandler(routes: readonly ApiRoute[], { idempotencyRecords, responseSealer }: ApiPipelineDependencies): ApiHandler {
+export function createApiHandler(
+  routes: readonly ApiRoute[],
+  { idempotencyRecords, responseSealer, idempotencyLockMs }: ApiPipelineDependencies,
+): ApiHandler {
   requireSealingAccess(routes);
+  const idempotencyTimings = idempotencyLockMs === undefined ? defaultTimings : { ...defaultTimings, lockMs: idempotencyLockMs };
   // Built before the route runs: a sealer that cannot be built (no key id) fails the request before it creates a secret.
   const recordsFor = async (route: ApiRoute): Promise<IdempotencyRecords> =>
     route.declaration.secretInResponse === true ? sealedResponses(idempotencyRecords(), await responseSealer()) : idempotencyRecords();
@@ -71,6 +77,7 @@ export function createApiHandler(routes: readonly ApiRoute[], { idempotencyRecor
           requestHash: hashRequest('POST', event.path, event.body ?? ''),
         },
         async (newId) => toStoredResponse(renderResult(await route.handle({ ...request, newId }))),
+        idempotencyTimings,
       );
       return {
         statusCode: response.status,

@@ -19,7 +19,7 @@ export interface PaymentsDependencies extends CreatePaymentDeps, ApiPipelineDepe
 
 const transactionIdOf = (pathParameters: Readonly<Record<string, string>>): string => pathParameters.transaction_id ?? '';
 
-export function makePaymentsHandler({ idempotencyRecords, responseSealer, ...deps }: PaymentsDependencies): ApiHandler {
+export function makePaymentsHandler(deps: PaymentsDependencies): ApiHandler {
   const { transactions, orders, now } = deps;
   return createApiHandler(
     [
@@ -64,7 +64,7 @@ export function makePaymentsHandler({ idempotencyRecords, responseSealer, ...dep
         return { status: 201, body: { ...toPublicRefund(transaction, refund), transaction: toPublicTransaction(transaction) } };
       }),
     ],
-    { idempotencyRecords, responseSealer },
+    deps,
   );
 }
 

@@ -22,6 +22,8 @@ describe('the gateway killed in the middle of a stream of payments', () => {
       // Batches still form (the kill finds some half done), without the settlement queue's 5 s wait.
       batchingWindowSeconds: 1,
       sweepOnceAnswered: true,
+      // A request the kill cut short holds its key 5 s, not 30: its retry goes through that much sooner.
+      idempotencyLockSeconds: 5,
       log: (line) => console.log(`[crash-stream] ${line}`),
     });
     const context = `seed ${report.seed}, killed at ${report.timings.killAtMs} ms, DATA_DIR ${report.dataDir}`;

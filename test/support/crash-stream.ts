@@ -63,6 +63,11 @@ export interface CrashStreamOptions {
   readonly finalTimeoutMs?: number;
   /** How long after that the webhooks may take to arrive. */
   readonly webhookTimeoutMs?: number;
+  /**
+   * IDEMPOTENCY_LOCK_SECONDS of both processes: how long a request the kill cut short holds its key before
+   * the client's retry may take it over; 30 s (the default) unless given.
+   */
+  readonly idempotencyLockSeconds?: number;
   /** Keep DATA_DIR even when nothing went wrong (it is always kept when something did). */
   readonly keepDataDir?: boolean;
   /** Progress lines; silent unless given. */
@@ -180,6 +185,7 @@ export async function runCrashStream(options: CrashStreamOptions): Promise<Crash
       OUTBOX_SWEEP_GRACE_SECONDS: undefined,
       HOST: '127.0.0.1',
       LOCAL_BATCHING_WINDOW_SECONDS: options.batchingWindowSeconds === undefined ? undefined : String(options.batchingWindowSeconds),
+      IDEMPOTENCY_LOCK_SECONDS: options.idempotencyLockSeconds === undefined ? undefined : String(options.idempotencyLockSeconds),
     },
   };
   // The sweep the test runs takes what the kill left however young it is: by then every request is answered,

@@ -109,6 +109,24 @@ describe('the API pipeline', () => {
     await expectProblem(send('{"amount":200,"currency":"EUR"}'), { status: 422, code: 'idempotency_key_reused' });
   });
 
+  it('holds a key as long as it was told: a request that dies leaves it for a retry that much sooner', async () => {
+    const records = new MemoryIdempotencyRecords();
+    const shortLock = createApiHandler(
+      [defineRoute(declared('POST', '/payments', { body: paymentBody }), async () => ({ status: 201, body: {} }))],
+      { ...memoryPipeline(records), idempotencyLockMs: 2_000 },
+    );
+    const before = Date.now();
+
+    await shortLock(
+      apiEvent('POST', '/payments', { caller: merchant, body: '{"amount":1,"currency":"EUR"}', headers: { 'Idempotency-Key': 'lock-2s' } }),
+      lambdaContext,
+    );
+
+    const record = await records.get({ merchantId: merchant.merchantId, key: 'lock-2s' });
+    expect(record?.lockedUntil).toBeGreaterThanOrEqual(before + 2_000);
+    expect(record?.lockedUntil).toBeLessThanOrEqual(Date.now() + 2_000);
+  });
+
   it('accepts application/json with a UTF-8 charset', async () => {
     const response = await postPayment('{"amount":100,"currency":"EUR"}', { 'content-type': 'Application/JSON; charset=UTF-8' });
 
