@@ -17,7 +17,6 @@ import {
   transactionStatuses,
   type Refund,
   type Transaction,
-  type TransactionStatus,
   type Transition,
 } from '../core/transaction.ts';
 import {
@@ -38,28 +37,11 @@ import {
   type OutboxEntry,
   type WriteOutcome,
 } from './outbox.ts';
-import type { CommandReceipt, QueueCommand, SealedCard, Transactions } from '../payments/ports.ts';
+import type { CommandReceipt, ListFilter, QueueCommand, SealedCard, TransactionPage, Transactions } from '../payments/ports.ts';
 import { BATCH_GET_LIMIT, untilProcessed } from './batch-requests.ts';
 import { NewestFirstMerge, type ShardReader } from './newest-first.ts';
 import { storedCard } from './card-item.ts';
 import { itemSchemaOf, parseItem } from './item-schema.ts';
-
-export interface TransactionPage {
-  readonly transactions: readonly Transaction[];
-  /** The id to continue after, when there may be more. */
-  readonly lastId: string | undefined;
-}
-
-export interface ListFilter {
-  readonly merchantId: string;
-  readonly customerId?: string;
-  readonly status?: TransactionStatus;
-  /** Sort-key bounds: ids are ULIDs, so these are creation-time bounds. */
-  readonly idFrom?: string;
-  readonly idBefore?: string;
-  readonly startingAfter?: string;
-  readonly limit: number;
-}
 
 /** The transaction as its item holds it; the item's other attributes (keys, outbox, sealed data) are left out. */
 const storedTransaction = itemSchemaOf<Transaction>()(

@@ -19,8 +19,8 @@ import type { CreatePaymentBody } from '../contract/payments.ts';
 import type { PayCheckoutBody } from '../contract/sessions.ts';
 import { cardInputOf } from '../payments/card-input.ts';
 import { createPayment, type CreatePaymentDeps } from '../payments/create-payment.ts';
-import { MAX_CHECKOUT_ATTEMPTS } from '../adapters/session-store.ts';
-import type { Session, Sessions } from './ports.ts';
+import type { Sessions } from './ports.ts';
+import { MAX_CHECKOUT_ATTEMPTS, type Session } from './session.ts';
 
 /** Statuses after which the customer may try again with another card. */
 const RETRYABLE: ReadonlySet<TransactionStatus> = new Set(['declined', 'failed', 'canceled']);
