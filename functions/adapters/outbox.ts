@@ -31,9 +31,9 @@ import { GetCommand, QueryCommand, UpdateCommand, PutCommand, type DynamoDBDocum
 import * as z from 'zod';
 import { queueNames, type QueueName } from '../../lib/topology.ts';
 import type { GatewayEvent } from '../core/event.ts';
+import type { QueueSender } from '../core/queue-sender.ts';
 import { parseItem } from './item-schema.ts';
 import { indexNames, type ItemKey } from './keys.ts';
-import type { QueueSender } from './queue-sender.ts';
 
 /**
  * An event as its record's outbox keeps it. `data` may hold only what differs from the record's public view

@@ -5,7 +5,7 @@
  */
 import type { RecordedEvent } from '../webhooks/ports.ts';
 
-export type { QueueSender } from '../adapters/queue-sender.ts';
+export type { QueueSender } from '../core/queue-sender.ts';
 
 export interface EventPage {
   readonly events: readonly RecordedEvent[];

@@ -5,7 +5,7 @@
  */
 import type { GatewayEvent } from '../core/event.ts';
 
-export type { QueueSender } from '../adapters/queue-sender.ts';
+export type { QueueSender } from '../core/queue-sender.ts';
 
 export type EndpointStatus = 'enabled' | 'disabled';
 

@@ -3,11 +3,11 @@
  * in the table, and secret answers sealed with KMS under the card key. Each is built on first use, so a
  * function that never needs one neither loads its client nor reads its configuration.
  */
-import type { Sealer } from '../adapters/kms-seal.ts';
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { IdempotencyStore } from '../adapters/idempotency-store.ts';
 import { tableNameFromEnv } from '../config.ts';
 import type { ApiPipelineDependencies } from '../http/handler.ts';
+import type { Sealer } from '../idempotency/ports.ts';
 
 let records: IdempotencyStore | undefined;
 let sealer: Promise<Sealer> | undefined;
