@@ -32,6 +32,7 @@ import * as z from 'zod';
 import { queueNames, type QueueName } from '../../lib/topology.ts';
 import type { GatewayEvent } from '../core/event.ts';
 import type { QueueSender } from '../core/queue-sender.ts';
+import type { WriteOutcome } from '../core/write-outcome.ts';
 import { parseItem } from './item-schema.ts';
 import { indexNames, type ItemKey } from './keys.ts';
 
@@ -93,8 +94,6 @@ const OUTBOX_SHARDS = 16;
  * most once per this period, not at every sweep.
  */
 export const SWEEP_GRACE_MS = 60_000;
-
-export type WriteOutcome = 'written' | 'condition_failed';
 
 export interface RecordUpdate {
   readonly key: ItemKey;

@@ -19,6 +19,7 @@ import {
   type Transaction,
   type Transition,
 } from '../core/transaction.ts';
+import type { WriteOutcome } from '../core/write-outcome.ts';
 import {
   TRANSACTION_SHARDS,
   customerPartition,
@@ -35,7 +36,6 @@ import {
   isConsumedBatch,
   type EventEntry,
   type OutboxEntry,
-  type WriteOutcome,
 } from './outbox.ts';
 import type { CommandReceipt, ListFilter, QueueCommand, SealedCard, TransactionPage, Transactions } from '../payments/ports.ts';
 import { BATCH_GET_LIMIT, untilProcessed } from './batch-requests.ts';
