@@ -8,8 +8,9 @@ import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@a
 import * as z from 'zod';
 import type { GatewayEvent } from '../core/event.ts';
 import { idBoundary } from '../core/ids.ts';
-import type { EventPage } from '../events/ports.ts';
-import { firstAttemptDue, type Delivery, type RecordedEvent } from '../webhooks/ports.ts';
+import type { EventListFilter, EventPage, RecordedEvents } from '../events/ports.ts';
+import type { EventTimelines } from '../hosted/ports.ts';
+import { firstAttemptDue, type Delivery, type EventLog, type RecordedEvent } from '../webhooks/ports.ts';
 import { toDelivery } from './webhook-delivery-store.ts';
 import { BATCH_WRITE_LIMIT, untilProcessed } from './batch-requests.ts';
 import { itemSchemaOf, parseItem } from './item-schema.ts';
@@ -37,7 +38,7 @@ const TIMELINE_MAX_PAGES = 10;
 /** Event ids are made after the change they record, but clocks of different functions may differ a little. */
 const CLOCK_SKEW_MS = 60_000;
 
-export class EventRepository {
+export class EventRepository implements RecordedEvents, EventLog, EventTimelines {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -83,7 +84,7 @@ export class EventRepository {
   }
 
   /** The merchant's events newest first, with their deliveries, merged from every shard. */
-  async list(filter: { merchantId: string; type?: string; startingAfter?: string; limit: number }): Promise<EventPage> {
+  async list(filter: EventListFilter): Promise<EventPage> {
     const readers = Array.from({ length: EVENT_SHARDS }, (_, shard) =>
       this.shardReader(eventPartition(filter.merchantId, shard), { before: filter.startingAfter, type: filter.type, pageSize: filter.limit + 1 }),
     );

@@ -7,7 +7,9 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import * as z from 'zod';
 import { NotFoundError, StateConflictError } from '../core/errors.ts';
 import type { Merchant } from '../core/merchant.ts';
-import type { ApiKeyOwner, IssuedApiKey, RevokedApiKey } from '../merchants/ports.ts';
+import type { TableProbe } from '../health/ports.ts';
+import type { Merchants } from '../hosted/ports.ts';
+import type { ActiveApiKeys, ApiKeyOwner, IssuedApiKey, MerchantAccounts, RevokedApiKey } from '../merchants/ports.ts';
 import { generateSecretKey, hashSecret } from '../merchants/secret-keys.ts';
 import { parseItem } from './item-schema.ts';
 import { indexNames, keys, ownerPartition } from './keys.ts';
@@ -40,7 +42,7 @@ const activeKeyProjection = apiKeyItem.pick({ key_id: true, merchant_id: true, r
 /** What a revocation reads of a key found by the owner index. */
 const revocableKeyItem = z.object({ pk: z.string(), sk: z.string(), revoked_at: z.string().optional() });
 
-export class MerchantStore {
+export class MerchantStore implements MerchantAccounts, ActiveApiKeys, Merchants, TableProbe {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,

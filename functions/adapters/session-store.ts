@@ -19,6 +19,8 @@ import {
   type Session,
   type SessionKind,
 } from '../hosted/session.ts';
+import type { NewSession, Sessions, StoredSession } from '../hosted/ports.ts';
+import type { ActiveSessions } from '../merchants/ports.ts';
 import { parseItem } from './item-schema.ts';
 import { indexNames, keys, ownerPartition } from './keys.ts';
 
@@ -61,7 +63,7 @@ const endableSessionItem = sessionItem.pick({ kind: true, ended_at: true }).exte
 /** The key of a session item found by the owner index. */
 const sessionItemKey = z.object({ pk: z.string(), sk: z.string() });
 
-export class SessionStore {
+export class SessionStore implements Sessions, ActiveSessions {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -69,13 +71,7 @@ export class SessionStore {
   ) {}
 
   /** A new session and its token; only the token's hash is written. */
-  async create(input: {
-    readonly id: string;
-    readonly kind: SessionKind;
-    readonly merchantId: string;
-    readonly customerId?: string;
-    readonly checkout?: CheckoutTerms;
-  }): Promise<IssuedSession> {
+  async create(input: NewSession): Promise<IssuedSession> {
     const now = this.clock();
     const token = generateSessionToken(input.kind);
     const expiresAtSeconds = Math.floor(now.getTime() / 1000) + SESSION_LIFETIME_SECONDS;
@@ -211,7 +207,7 @@ export class SessionStore {
   }
 
   /** The session by id, as its merchant owns it; active or not (the pages read their own session). */
-  async getOwned(merchantId: string, sessionId: string): Promise<(Session & { readonly endedAt?: string }) | undefined> {
+  async getOwned(merchantId: string, sessionId: string): Promise<StoredSession | undefined> {
     const { Items } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,

@@ -37,7 +37,7 @@ import {
   type EventEntry,
   type OutboxEntry,
 } from './outbox.ts';
-import type { CommandReceipt, ListFilter, QueueCommand, SealedCard, TransactionPage, Transactions } from '../payments/ports.ts';
+import type { CommandReceipt, ListFilter, QueueCommand, SealedCard, TransactionList, TransactionPage, Transactions } from '../payments/ports.ts';
 import { BATCH_GET_LIMIT, untilProcessed } from './batch-requests.ts';
 import { NewestFirstMerge, type ShardReader } from './newest-first.ts';
 import { storedCard } from './card-item.ts';
@@ -88,7 +88,7 @@ function wholeEventData(txn: Transaction, entry: EventEntry): Record<string, unk
   return { ...toPublicTransaction(txn), ...entry.data };
 }
 
-export class TransactionRepository implements Transactions {
+export class TransactionRepository implements Transactions, TransactionList {
   /** The outbox each transaction handed out by `get` was read with: what a change of it must account for. */
   private readonly outboxRead = new WeakMap<Transaction, { readonly entries: readonly OutboxEntry[]; readonly marked: boolean }>();
 
