@@ -9,9 +9,10 @@ import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } fr
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import type { Customer, CustomerTransition, PaymentMethod } from '../core/customer.ts';
+import type { WriteOutcome } from '../core/write-outcome.ts';
 import type { Customers, StoredPaymentMethod } from '../customers/ports.ts';
 import { keys, newEventIdAbout } from './keys.ts';
-import { OutboxStore, eventEntry, type OutboxEntry, type WriteOutcome } from './outbox.ts';
+import { OutboxStore, eventEntry, type OutboxEntry } from './outbox.ts';
 import { storedCard } from './card-item.ts';
 import { itemSchemaOf, parseItem } from './item-schema.ts';
 

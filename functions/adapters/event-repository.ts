@@ -6,25 +6,16 @@
  */
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import type { GatewayEvent } from '../core/event.ts';
 import { idBoundary } from '../core/ids.ts';
-import { firstAttemptDue, type Delivery } from '../webhooks/ports.ts';
+import type { EventListFilter, EventPage, RecordedEvents } from '../events/ports.ts';
+import type { EventTimelines } from '../hosted/ports.ts';
+import { firstAttemptDue, type Delivery, type EventLog, type RecordedEvent } from '../webhooks/ports.ts';
 import { toDelivery } from './webhook-delivery-store.ts';
 import { BATCH_WRITE_LIMIT, untilProcessed } from './batch-requests.ts';
 import { itemSchemaOf, parseItem } from './item-schema.ts';
 import { EVENT_SHARDS, eventPartition, eventShardAbout, keys } from './keys.ts';
 import { NewestFirstMerge, type ShardReader } from './newest-first.ts';
-import type { GatewayEvent } from './outbox.ts';
-
-/** An event as recorded: the endpoints the fan-out sent it to, and their deliveries so far. */
-export interface RecordedEvent {
-  readonly event: GatewayEvent;
-  readonly deliveries: readonly Delivery[];
-}
-
-export interface EventPage {
-  readonly events: readonly RecordedEvent[];
-  readonly lastId: string | undefined;
-}
 
 /** An event as its item holds it. */
 const storedEvent = itemSchemaOf<GatewayEvent>()(
@@ -47,7 +38,7 @@ const TIMELINE_MAX_PAGES = 10;
 /** Event ids are made after the change they record, but clocks of different functions may differ a little. */
 const CLOCK_SKEW_MS = 60_000;
 
-export class EventRepository {
+export class EventRepository implements RecordedEvents, EventLog, EventTimelines {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -93,7 +84,7 @@ export class EventRepository {
   }
 
   /** The merchant's events newest first, with their deliveries, merged from every shard. */
-  async list(filter: { merchantId: string; type?: string; startingAfter?: string; limit: number }): Promise<EventPage> {
+  async list(filter: EventListFilter): Promise<EventPage> {
     const readers = Array.from({ length: EVENT_SHARDS }, (_, shard) =>
       this.shardReader(eventPartition(filter.merchantId, shard), { before: filter.startingAfter, type: filter.type, pageSize: filter.limit + 1 }),
     );
@@ -210,13 +201,5 @@ function groupEvents(items: readonly Record<string, unknown>[]): RecordedEvent[]
 
 export function toEvent(item: Record<string, unknown>): GatewayEvent {
   return parseItem(storedEvent, item, 'event');
-}
-
-/** The event as a merchant reads it, with its webhook deliveries (rendered by the events API). */
-export function toPublicEvent<PublicDelivery>(
-  event: GatewayEvent,
-  deliveries: readonly PublicDelivery[],
-): { id: string; type: string; created: string; data: Record<string, unknown>; deliveries: readonly PublicDelivery[] } {
-  return { id: event.id, type: event.type, created: event.created, data: event.data, deliveries };
 }
 

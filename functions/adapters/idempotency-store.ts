@@ -1,7 +1,7 @@
 /**
  * Idempotency records: one item per (scope, Idempotency-Key), kept 24 hours. The record is reserved
  * before the request runs, holds a lock while it runs, and keeps the response once it is done (sealed
- * when it holds a secret: functions/http/sealed-responses.ts). It implements the idempotency port
+ * when it holds a secret: functions/idempotency/sealed-responses.ts). It implements the idempotency port
  * (functions/idempotency/ports.ts).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';

@@ -9,19 +9,10 @@ import { DecryptCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-
 import * as z from 'zod';
 import { env } from '../../lib/topology.ts';
 import { loadConfig } from '../config.ts';
+import type { SealContext, Sealer } from '../idempotency/ports.ts';
 
 /** KMS `Encrypt` refuses more plaintext than this. */
 export const MAX_SEALED_BYTES = 4096;
-
-/** The encryption context: `purpose` plus what the sealed text belongs to. Logged in clear by CloudTrail. */
-export type SealContext = Readonly<{ purpose: string } & Record<string, string>>;
-
-export interface Sealer {
-  /** The text sealed under `context`, base64. */
-  seal(plaintext: string, context: SealContext): Promise<string>;
-  /** Opens what `seal` made; KMS refuses it under any other context. */
-  open(sealed: string, context: SealContext): Promise<string>;
-}
 
 export class KmsSeal implements Sealer {
   constructor(

@@ -1,54 +1,18 @@
 /**
- * Merchants and their API keys. A secret key is shown once, when it is made, and stored only as its
- * SHA-256: the authorizer finds a key by hashing what the caller sent, so the table never holds a secret.
- * (A fast hash is enough here, unlike for passwords: a key carries 190 bits of randomness.)
+ * Merchants and their API keys in DynamoDB. A key's item holds the SHA-256 of its secret, never the secret
+ * (functions/merchants/secret-keys.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { NotFoundError, StateConflictError } from '../core/errors.ts';
+import type { Merchant } from '../core/merchant.ts';
+import type { TableProbe } from '../health/ports.ts';
+import type { Merchants } from '../hosted/ports.ts';
+import type { ActiveApiKeys, ApiKeyOwner, IssuedApiKey, MerchantAccounts, RevokedApiKey } from '../merchants/ports.ts';
+import { generateSecretKey, hashSecret } from '../merchants/secret-keys.ts';
 import { parseItem } from './item-schema.ts';
 import { indexNames, keys, ownerPartition } from './keys.ts';
-
-export const SECRET_KEY_PREFIX = 'sk_live_';
-const SECRET_RANDOM_CHARS = 32;
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-export interface Merchant {
-  readonly merchantId: string;
-  readonly name: string;
-  readonly email: string;
-  readonly defaultCurrency: string;
-  /** ISO 8601 UTC. */
-  readonly createdAt: string;
-  /**
-   * The value of the merchant's API Gateway API key in the usage plan (functions/adapters/usage-plan.ts):
-   * the authorizer's `usageIdentifierKey`. An identifier for throttling, not a credential, but never logged
-   * or shown. Absent on merchants created before usage plans, which merchant routes then refuse (403).
-   */
-  readonly usagePlanKey?: string;
-}
-
-/** A key as its owner sees it when it is made: the only time the secret exists outside the caller. */
-export interface IssuedApiKey {
-  readonly keyId: string;
-  readonly secret: string;
-  readonly createdAt: string;
-}
-
-/** What an active key stands for. */
-export interface ApiKeyOwner {
-  readonly keyId: string;
-  readonly merchantId: string;
-  /** The merchant's `usagePlanKey`, when it has one: the authorizer's `usageIdentifierKey`. */
-  readonly usagePlanKey?: string;
-}
-
-export interface RevokedApiKey {
-  readonly keyId: string;
-  readonly revokedAt: string;
-}
 
 /** A merchant's item, as written and read: the one definition of its attributes. */
 const merchantItem = z.object({
@@ -78,23 +42,7 @@ const activeKeyProjection = apiKeyItem.pick({ key_id: true, merchant_id: true, r
 /** What a revocation reads of a key found by the owner index. */
 const revocableKeyItem = z.object({ pk: z.string(), sk: z.string(), revoked_at: z.string().optional() });
 
-export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
-}
-
-/** `sk_live_` and 32 base62 characters from the CSPRNG, without modulo bias. */
-export function generateSecretKey(): string {
-  let random = '';
-  while (random.length < SECRET_RANDOM_CHARS) {
-    for (const byte of randomBytes(SECRET_RANDOM_CHARS)) {
-      // 248 = 4 × 62: bytes above it would favour the first characters.
-      if (byte < 248 && random.length < SECRET_RANDOM_CHARS) random += BASE62[byte % 62];
-    }
-  }
-  return `${SECRET_KEY_PREFIX}${random}`;
-}
-
-export class MerchantStore {
+export class MerchantStore implements MerchantAccounts, ActiveApiKeys, Merchants, TableProbe {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,

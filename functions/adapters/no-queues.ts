@@ -3,7 +3,7 @@
  * still take an outbox, and this refuses every send as SqsQueueSender would without queue URLs, but
  * without loading the SQS client into the function's cold start.
  */
-import type { QueueSender } from './queue-sender.ts';
+import type { QueueSender } from '../core/queue-sender.ts';
 
 export const noQueues: QueueSender = {
   async send(queue) {

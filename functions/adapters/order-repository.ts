@@ -5,10 +5,11 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { orderStatuses, type Order, type OrderEvent } from '../core/order.ts';
-import type { Orders } from '../customers/ports.ts';
+import type { WriteOutcome } from '../core/write-outcome.ts';
+import type { Orders } from '../orders/ports.ts';
 import { itemSchemaOf, parseItem } from './item-schema.ts';
 import { keys, newEventIdAbout } from './keys.ts';
-import { OutboxStore, eventEntry, type OutboxEntry, type WriteOutcome } from './outbox.ts';
+import { OutboxStore, eventEntry, type OutboxEntry } from './outbox.ts';
 
 export class OrderRepository implements Orders {
   constructor(

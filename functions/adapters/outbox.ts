@@ -30,19 +30,11 @@ import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/c
 import { GetCommand, QueryCommand, UpdateCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { queueNames, type QueueName } from '../../lib/topology.ts';
+import type { GatewayEvent } from '../core/event.ts';
+import type { QueueSender } from '../core/queue-sender.ts';
+import type { WriteOutcome } from '../core/write-outcome.ts';
 import { parseItem } from './item-schema.ts';
 import { indexNames, type ItemKey } from './keys.ts';
-import type { QueueSender } from './queue-sender.ts';
-
-/** An event as recorded for the merchant (`GET /events`) and delivered to webhooks. */
-export interface GatewayEvent {
-  readonly id: string;
-  readonly type: string;
-  readonly merchantId: string;
-  /** ISO 8601 UTC. */
-  readonly created: string;
-  readonly data: Record<string, unknown>;
-}
 
 /**
  * An event as its record's outbox keeps it. `data` may hold only what differs from the record's public view
@@ -102,8 +94,6 @@ const OUTBOX_SHARDS = 16;
  * most once per this period, not at every sweep.
  */
 export const SWEEP_GRACE_MS = 60_000;
-
-export type WriteOutcome = 'written' | 'condition_failed';
 
 export interface RecordUpdate {
   readonly key: ItemKey;

@@ -1,23 +1,12 @@
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueName } from '../../lib/topology.ts';
+import { MAX_MESSAGE_DELAY_SECONDS, type OutgoingMessage, type QueueSender } from '../core/queue-sender.ts';
 
-export interface OutgoingMessage {
-  readonly body: string;
-  readonly delaySeconds?: number;
-}
-
-/** Sends message bodies to one of the gateway's queues. */
-export interface QueueSender {
-  send(queue: QueueName, body: string, delaySeconds?: number): Promise<void>;
-  /** Sends several messages to one queue, up to ten per request; resolves once every one is accepted. */
-  sendBatch(queue: QueueName, messages: readonly OutgoingMessage[]): Promise<void>;
-}
+/** Kept only for test/support/recording-queue.ts, which another branch owns: drop once it imports core/queue-sender.ts. */
+export type { OutgoingMessage, QueueSender };
 
 /** SendMessageBatch takes at most ten messages. */
 const SQS_BATCH_LIMIT = 10;
-
-/** SQS allows at most 15 minutes of delay on a message; longer waits take more than one hop. */
-export const MAX_SQS_DELAY_SECONDS = 900;
 
 export class SqsQueueSender implements QueueSender {
   constructor(
@@ -57,5 +46,5 @@ export class SqsQueueSender implements QueueSender {
 }
 
 function sqsDelay(delaySeconds: number): number {
-  return Math.min(Math.max(0, Math.floor(delaySeconds)), MAX_SQS_DELAY_SECONDS);
+  return Math.min(Math.max(0, Math.floor(delaySeconds)), MAX_MESSAGE_DELAY_SECONDS);
 }

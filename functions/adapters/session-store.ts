@@ -1,100 +1,28 @@
 /**
- * Hosted-page sessions: short-lived tokens that let a browser do one thing for one merchant (pay one
- * checkout, manage one customer's wallet, watch the merchant's transactions) without its secret key.
- *
- * Like API keys (merchant-store.ts), a token is shown once and stored only as its SHA-256: the authorizer
- * finds a session by hashing what the browser sent. A token carries 256 bits from the CSPRNG, so a fast hash
- * is enough. DynamoDB's TTL deletes expired items eventually (and dynalite never does), so an expired or
- * ended session is treated as absent here, whatever is still in the table.
+ * Hosted-page sessions (functions/hosted/session.ts) in DynamoDB, found by the SHA-256 of their token.
+ * DynamoDB's TTL deletes expired items eventually (and dynalite never does), so an expired or ended session
+ * is treated as absent here, whatever is still in the table.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { SessionAuth } from '../../lib/topology.ts';
 import { NotFoundError, StateConflictError } from '../core/errors.ts';
+import {
+  generateSessionToken,
+  hashSessionToken,
+  isActive,
+  MAX_CHECKOUT_ATTEMPTS,
+  SESSION_LIFETIME_SECONDS,
+  sessionKinds,
+  type CheckoutTerms,
+  type IssuedSession,
+  type Session,
+  type SessionKind,
+} from '../hosted/session.ts';
+import type { NewSession, Sessions, StoredSession } from '../hosted/ports.ts';
+import type { ActiveSessions } from '../merchants/ports.ts';
 import { parseItem } from './item-schema.ts';
 import { indexNames, keys, ownerPartition } from './keys.ts';
-
-export const sessionKinds = ['checkout', 'portal', 'console'] as const;
-export type SessionKind = (typeof sessionKinds)[number];
-
-/** 30 minutes: long enough to type a card, short enough that a leaked link soon stops working. */
-export const SESSION_LIFETIME_SECONDS = 30 * 60;
-const TOKEN_BYTES = 32;
-/**
- * Payment attempts one checkout allows. A leaked link must not become a way to test stolen cards one after
- * another; a customer whose cards are declined this often is asked for a new link.
- */
-export const MAX_CHECKOUT_ATTEMPTS = 5;
-
-/** Token prefixes: the authorizer tells a session token from a secret key (`sk_`) by them. */
-export const sessionTokenPrefixes: Readonly<Record<SessionKind, string>> = {
-  checkout: 'cs_',
-  portal: 'ps_',
-  console: 'cons_',
-};
-
-/** The route `auth` (lib/topology.ts) that each kind of session may call. */
-export const sessionAuthOf: Readonly<Record<SessionKind, SessionAuth>> = {
-  checkout: 'checkout_session',
-  portal: 'portal_session',
-  console: 'console_session',
-};
-
-/** What a checkout session charges: an order, or an amount in a currency. */
-export interface CheckoutTerms {
-  readonly amount: number;
-  readonly currency: string;
-  readonly orderId?: string;
-  readonly customerId?: string;
-  readonly description?: string;
-  readonly returnUrl?: string;
-}
-
-export interface Session {
-  readonly id: string;
-  readonly kind: SessionKind;
-  readonly merchantId: string;
-  /** Portal sessions: the customer; checkout sessions: the customer the payment is recorded for, if any. */
-  readonly customerId?: string;
-  readonly checkout?: CheckoutTerms;
-  /** The checkout's latest payment attempt. */
-  readonly transactionId?: string;
-  /** When that attempt was claimed (ISO 8601 UTC): its transaction is created just after. */
-  readonly claimedAt?: string;
-  /** Payment attempts claimed so far. */
-  readonly attempts: number;
-  /** ISO 8601 UTC. */
-  readonly createdAt: string;
-  readonly expiresAt: string;
-}
-
-export interface IssuedSession {
-  readonly session: Session;
-  /** The bearer token: in this answer only. */
-  readonly token: string;
-}
-
-export function hashSessionToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-/** `cs_`/`ps_`/`cons_` and 32 random bytes in base64url (43 characters, 256 bits). */
-export function generateSessionToken(kind: SessionKind): string {
-  return `${sessionTokenPrefixes[kind]}${randomBytes(TOKEN_BYTES).toString('base64url')}`;
-}
-
-/** The kind a token claims by its prefix; undefined for anything else (e.g. a secret key). */
-export function sessionKindOfToken(token: string): SessionKind | undefined {
-  const kinds = Object.keys(sessionTokenPrefixes) as SessionKind[];
-  return kinds.find((kind) => token.startsWith(sessionTokenPrefixes[kind]) && /^[A-Za-z0-9_-]{43}$/.test(token.slice(sessionTokenPrefixes[kind].length)));
-}
-
-/** A session is usable until it expires or is ended, whichever comes first. */
-export function isActive(item: { readonly expiresAt: string; readonly endedAt?: string | undefined }, now: Date): boolean {
-  return item.endedAt === undefined && Date.parse(item.expiresAt) > now.getTime();
-}
 
 /** A text attribute that may be absent; an empty one reads as absent, as it always has. */
 const optionalText = z
@@ -135,7 +63,7 @@ const endableSessionItem = sessionItem.pick({ kind: true, ended_at: true }).exte
 /** The key of a session item found by the owner index. */
 const sessionItemKey = z.object({ pk: z.string(), sk: z.string() });
 
-export class SessionStore {
+export class SessionStore implements Sessions, ActiveSessions {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -143,13 +71,7 @@ export class SessionStore {
   ) {}
 
   /** A new session and its token; only the token's hash is written. */
-  async create(input: {
-    readonly id: string;
-    readonly kind: SessionKind;
-    readonly merchantId: string;
-    readonly customerId?: string;
-    readonly checkout?: CheckoutTerms;
-  }): Promise<IssuedSession> {
+  async create(input: NewSession): Promise<IssuedSession> {
     const now = this.clock();
     const token = generateSessionToken(input.kind);
     const expiresAtSeconds = Math.floor(now.getTime() / 1000) + SESSION_LIFETIME_SECONDS;
@@ -285,7 +207,7 @@ export class SessionStore {
   }
 
   /** The session by id, as its merchant owns it; active or not (the pages read their own session). */
-  async getOwned(merchantId: string, sessionId: string): Promise<(Session & { readonly endedAt?: string }) | undefined> {
+  async getOwned(merchantId: string, sessionId: string): Promise<StoredSession | undefined> {
     const { Items } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,

@@ -17,9 +17,9 @@ import {
   transactionStatuses,
   type Refund,
   type Transaction,
-  type TransactionStatus,
   type Transition,
 } from '../core/transaction.ts';
+import type { WriteOutcome } from '../core/write-outcome.ts';
 import {
   TRANSACTION_SHARDS,
   customerPartition,
@@ -36,30 +36,12 @@ import {
   isConsumedBatch,
   type EventEntry,
   type OutboxEntry,
-  type WriteOutcome,
 } from './outbox.ts';
-import type { CommandReceipt, QueueCommand, SealedCard, Transactions } from '../payments/ports.ts';
+import type { CommandReceipt, ListFilter, QueueCommand, SealedCard, TransactionList, TransactionPage, Transactions } from '../payments/ports.ts';
 import { BATCH_GET_LIMIT, untilProcessed } from './batch-requests.ts';
 import { NewestFirstMerge, type ShardReader } from './newest-first.ts';
 import { storedCard } from './card-item.ts';
 import { itemSchemaOf, parseItem } from './item-schema.ts';
-
-export interface TransactionPage {
-  readonly transactions: readonly Transaction[];
-  /** The id to continue after, when there may be more. */
-  readonly lastId: string | undefined;
-}
-
-export interface ListFilter {
-  readonly merchantId: string;
-  readonly customerId?: string;
-  readonly status?: TransactionStatus;
-  /** Sort-key bounds: ids are ULIDs, so these are creation-time bounds. */
-  readonly idFrom?: string;
-  readonly idBefore?: string;
-  readonly startingAfter?: string;
-  readonly limit: number;
-}
 
 /** The transaction as its item holds it; the item's other attributes (keys, outbox, sealed data) are left out. */
 const storedTransaction = itemSchemaOf<Transaction>()(
@@ -106,7 +88,7 @@ function wholeEventData(txn: Transaction, entry: EventEntry): Record<string, unk
   return { ...toPublicTransaction(txn), ...entry.data };
 }
 
-export class TransactionRepository implements Transactions {
+export class TransactionRepository implements Transactions, TransactionList {
   /** The outbox each transaction handed out by `get` was read with: what a change of it must account for. */
   private readonly outboxRead = new WeakMap<Transaction, { readonly entries: readonly OutboxEntry[]; readonly marked: boolean }>();
 

@@ -22,12 +22,7 @@ import {
 import * as z from 'zod';
 import { env } from '../../lib/topology.ts';
 import { loadConfig } from '../config.ts';
-
-/** The port POST /merchants uses: makes sure the merchant is throttled on its own. */
-export interface UsagePlanEnrollment {
-  /** Idempotent: enrolling a merchant again returns the same key value (see the cloud adapter). */
-  enroll(merchantId: string): Promise<{ readonly apiKeyValue: string }>;
-}
+import type { UsagePlanEnrollment } from '../merchants/ports.ts';
 
 /** The four API Gateway calls the cloud adapter makes; `APIGatewayClient` fits, and so does a test fake. */
 export interface ApiGatewayCommands {

@@ -8,7 +8,8 @@
  */
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SecretBox, SecretOwner } from '../webhooks/ports.ts';
-import { KmsSeal, cardKeyIdFromEnv, type SealContext } from './kms-seal.ts';
+import type { SealContext } from '../idempotency/ports.ts';
+import { KmsSeal, cardKeyIdFromEnv } from './kms-seal.ts';
 
 export const WEBHOOK_SECRET_PURPOSE = 'webhook_secret';
 const CACHE_MAX_AGE_MS = 5 * 60_000;

@@ -5,8 +5,8 @@
  * the other fails `tsc`. Objects are strict: what the documentation does not name, a response may not carry.
  */
 import * as z from 'zod';
-import type { GatewayEvent } from '../adapters/outbox.ts';
 import type { CardBrand } from '../core/card.ts';
+import type { GatewayEvent } from '../core/event.ts';
 import type { PublicCustomer, PublicPaymentMethod } from '../core/customer.ts';
 import type { PublicOrder } from '../core/order.ts';
 import { transactionStatuses, type PublicRefund, type PublicTransaction } from '../core/transaction.ts';

@@ -14,11 +14,11 @@ import {
   type CustomerTransition,
   type PaymentMethod,
 } from '../core/customer.ts';
+import { cardInputOf } from '../core/card-input.ts';
 import { NotFoundError, StateConflictError } from '../core/errors.ts';
 import type { IdKind } from '../core/ids.ts';
 import { checkCard } from '../core/card.ts';
 import type { CreateCustomerBody, SavePaymentMethodBody } from '../contract/customers.ts';
-import { cardInputOf } from '../payments/card-input.ts';
 import type { CardFingerprinter, CardVault, Customers } from './ports.ts';
 
 export interface CustomerDeps {

@@ -3,10 +3,10 @@
  * these (functions/adapters/customer-repository.ts); tests may substitute their own.
  */
 import type { Customer, CustomerTransition, PaymentMethod } from '../core/customer.ts';
-import type { WriteOutcome } from '../payments/ports.ts';
+import type { WriteOutcome } from '../core/write-outcome.ts';
 
 export type { CardFingerprinter, CardVault } from '../core/vault.ts';
-/** Moved to orders/ports.ts; kept here until functions/adapters/order-repository.ts and functions/hosted/ import it from there. */
+/** Moved to orders/ports.ts; kept only for test/support/memory-transactions.ts, which another branch owns: drop it once that imports orders/ports.ts. */
 export type { Orders } from '../orders/ports.ts';
 
 /** A saved card with what only the vault may open. */

@@ -3,15 +3,15 @@
  * webhook deliveries and their attempts. POST /events/{id}/redeliver sends an event again.
  * Built from its ports (functions/wiring/events.ts gives the real ones), so a test hands in fakes.
  */
-import { toPublicEvent } from '../adapters/event-repository.ts';
 import type { DeliveryResponse } from '../contract/webhooks.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { createApiHandler, type ApiHandler, type ApiPipelineDependencies } from '../http/handler.ts';
 import { decodeCursor, pageResult } from '../http/pagination.ts';
 import { defineRoute, merchantOf } from '../http/route.ts';
-import type { Delivery } from '../webhooks/ports.ts';
+import type { GatewayEvent } from '../core/event.ts';
+import type { Delivery, RecordedEvent } from '../webhooks/ports.ts';
 import type { RedeliveryMessage } from '../webhooks/fanout.ts';
-import type { QueueSender, RecordedEvent, RecordedEvents } from './ports.ts';
+import type { QueueSender, RecordedEvents } from './ports.ts';
 import { eventRoutes } from './routes.ts';
 
 export interface EventsDependencies extends ApiPipelineDependencies {
@@ -34,6 +34,14 @@ export function toPublicDelivery(delivery: Delivery): DeliveryResponse {
       error: attempt.error,
     })),
   };
+}
+
+/** The event as a merchant reads it: everything but its owner, who is the caller, with its webhook deliveries. */
+function toPublicEvent<PublicDelivery>(
+  event: GatewayEvent,
+  deliveries: readonly PublicDelivery[],
+): { id: string; type: string; created: string; data: Record<string, unknown>; deliveries: readonly PublicDelivery[] } {
+  return { id: event.id, type: event.type, created: event.created, data: event.data, deliveries };
 }
 
 const toPublic = ({ event, deliveries }: RecordedEvent): ReturnType<typeof toPublicEvent<DeliveryResponse>> =>

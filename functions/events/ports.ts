@@ -3,10 +3,14 @@
  * function never writes a delivery, it asks the fan-out to), and the queue that reaches the fan-out.
  * functions/adapters/event-repository.ts and queue-sender.ts implement these; tests hand in their own.
  */
-import type { EventPage, RecordedEvent } from '../adapters/event-repository.ts';
+import type { RecordedEvent } from '../webhooks/ports.ts';
 
-export type { QueueSender } from '../adapters/queue-sender.ts';
-export type { EventPage, RecordedEvent };
+export type { QueueSender } from '../core/queue-sender.ts';
+
+export interface EventPage {
+  readonly events: readonly RecordedEvent[];
+  readonly lastId: string | undefined;
+}
 
 export interface EventListFilter {
   readonly merchantId: string;

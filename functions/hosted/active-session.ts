@@ -4,10 +4,10 @@
  * session route asks the table again (one read) before it reads or writes anything.
  */
 import type { SessionAuth } from '../../lib/topology.ts';
-import { isActive, sessionAuthOf } from '../adapters/session-store.ts';
 import { AuthenticationError } from '../core/errors.ts';
 import { sessionOf, type ApiRequest } from '../http/route.ts';
-import type { Session, Sessions } from './ports.ts';
+import type { Sessions } from './ports.ts';
+import { isActive, sessionAuthOf, type Session } from './session.ts';
 
 export async function activeSessionOf(
   sessions: Pick<Sessions, 'getOwned'>,

@@ -12,7 +12,8 @@ import { defineRoute, type ApiRequest } from '../http/route.ts';
 import { activeSessionOf } from './active-session.ts';
 import { endSession } from './end-session.ts';
 import { payCheckout, type PayCheckoutDeps } from './pay-checkout.ts';
-import type { Merchants, Session, Sessions } from './ports.ts';
+import type { Merchants, Sessions } from './ports.ts';
+import type { Session } from './session.ts';
 import { checkoutRoutes } from './routes.ts';
 import { toCheckoutTransaction } from './views.ts';
 

@@ -9,10 +9,10 @@ import type { TimelineEvent } from '../contract/sessions.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { createApiHandler, type ApiHandler, type ApiPipelineDependencies } from '../http/handler.ts';
 import { defineRoute } from '../http/route.ts';
-import type { Delivery } from '../webhooks/ports.ts';
+import type { Delivery, RecordedEvent } from '../webhooks/ports.ts';
 import { activeSessionOf } from './active-session.ts';
 import { endSession } from './end-session.ts';
-import type { EventTimelines, RecordedEvent, Sessions, TransactionReader } from './ports.ts';
+import type { EventTimelines, Sessions, TransactionReader } from './ports.ts';
 import { consoleRoutes } from './routes.ts';
 import { toPageTransaction } from './views.ts';
 

@@ -4,7 +4,8 @@
  */
 import type * as z from 'zod';
 import type { endedSessionResponse } from '../contract/sessions.ts';
-import type { SessionKind, Sessions } from './ports.ts';
+import type { Sessions } from './ports.ts';
+import type { SessionKind } from './session.ts';
 
 export async function endSession(
   sessions: Pick<Sessions, 'end'>,

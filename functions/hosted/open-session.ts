@@ -5,7 +5,9 @@
  */
 import { requireAmount, requireCurrency } from '../core/money.ts';
 import type { CreateCheckoutSessionBody, SessionResponse } from '../contract/sessions.ts';
-import type { CheckoutTerms, Customers, IssuedSession, Orders, SessionKind } from './ports.ts';
+import type { Customers } from '../customers/ports.ts';
+import type { Orders } from '../orders/ports.ts';
+import type { CheckoutTerms, IssuedSession, SessionKind } from './session.ts';
 import { requireOrder } from '../orders/orders.ts';
 import type { RequestLocation } from '../http/route.ts';
 import { pageRoutes, sessionRoutes } from './routes.ts';

@@ -11,16 +11,16 @@
  * A checkout allows MAX_CHECKOUT_ATTEMPTS attempts, so that a leaked link cannot test card after card.
  */
 import { checkCard } from '../core/card.ts';
+import { cardInputOf } from '../core/card-input.ts';
 import { StateConflictError } from '../core/errors.ts';
 import type { IdKind } from '../core/ids.ts';
 import { UNCREATED_CLAIM_GRACE_MS } from '../core/order.ts';
 import type { Transaction, TransactionStatus } from '../core/transaction.ts';
 import type { CreatePaymentBody } from '../contract/payments.ts';
 import type { PayCheckoutBody } from '../contract/sessions.ts';
-import { cardInputOf } from '../payments/card-input.ts';
 import { createPayment, type CreatePaymentDeps } from '../payments/create-payment.ts';
-import { MAX_CHECKOUT_ATTEMPTS } from '../adapters/session-store.ts';
-import type { Session, Sessions } from './ports.ts';
+import type { Sessions } from './ports.ts';
+import { MAX_CHECKOUT_ATTEMPTS, type Session } from './session.ts';
 
 /** Statuses after which the customer may try again with another card. */
 const RETRYABLE: ReadonlySet<TransactionStatus> = new Set(['declined', 'failed', 'canceled']);

@@ -1,17 +1,12 @@
 /**
  * What the hosted pages' functions (sessions, checkout, wallet, console) need from the outside world. The
  * DynamoDB stores and repositories under functions/adapters/ implement these; tests hand in their own or a
- * local table. The session's shape is the session store's (functions/adapters/session-store.ts).
+ * local table. What a session is lives in ./session.ts.
  */
-import type { RecordedEvent } from '../adapters/event-repository.ts';
-import type { Merchant } from '../adapters/merchant-store.ts';
-import type { CheckoutTerms, IssuedSession, Session, SessionKind } from '../adapters/session-store.ts';
+import type { Merchant } from '../core/merchant.ts';
 import type { TransactionList, Transactions } from '../payments/ports.ts';
-
-export type { CardFingerprinter, CardVault, Customers } from '../customers/ports.ts';
-export type { Orders } from '../orders/ports.ts';
-export type { Transactions } from '../payments/ports.ts';
-export type { CheckoutTerms, IssuedSession, RecordedEvent, Session, SessionKind };
+import type { RecordedEvent } from '../webhooks/ports.ts';
+import type { CheckoutTerms, IssuedSession, Session, SessionKind } from './session.ts';
 
 /** A session as read by its id: active or not, with when it was ended if it was. */
 export type StoredSession = Session & { readonly endedAt?: string };

@@ -10,7 +10,10 @@ import type { RouteDeclaration } from '../http/route-declaration.ts';
 import { defineRoute, merchantOf, type ApiRoute } from '../http/route.ts';
 import { endSession } from './end-session.ts';
 import { checkoutTermsOf, sessionResponseOf } from './open-session.ts';
-import type { Customers, Merchants, Orders, SessionKind, Sessions } from './ports.ts';
+import type { Customers } from '../customers/ports.ts';
+import type { Orders } from '../orders/ports.ts';
+import type { Merchants, Sessions } from './ports.ts';
+import type { SessionKind } from './session.ts';
 import { sessionRoutes } from './routes.ts';
 
 export interface SessionsDependencies extends ApiPipelineDependencies {

@@ -22,10 +22,9 @@ import {
 import type { ApiRequest, ApiResult, ApiRoute, Principal, RequestLocation } from './route.ts';
 import { functions, type FunctionAccess } from '../../lib/topology.ts';
 import { defaultTimings, executeIdempotently, hashRequest } from '../idempotency/execute-idempotently.ts';
-import type { IdempotencyRecords, StoredResponse } from '../idempotency/ports.ts';
-import type { Sealer } from '../adapters/kms-seal.ts';
+import type { IdempotencyRecords, Sealer, StoredResponse } from '../idempotency/ports.ts';
+import { sealedResponses } from '../idempotency/sealed-responses.ts';
 import { REPLAYED_HEADER } from './idempotency.ts';
-import { sealedResponses } from './sealed-responses.ts';
 
 export interface ApiHandler {
   (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult>;

@@ -52,7 +52,7 @@ export interface RouteDeclaration extends RouteSpec {
   readonly errors?: readonly ErrorCase[];
   /**
    * The response holds a secret (an API key, a session token): its Idempotency-Key record keeps the body sealed
-   * with KMS (functions/http/sealed-responses.ts). The route's function needs topology access `idempotentResponses`.
+   * with KMS (functions/idempotency/sealed-responses.ts). The route's function needs topology access `idempotentResponses`.
    */
   readonly secretInResponse?: true;
 }

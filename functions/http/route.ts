@@ -16,7 +16,7 @@ export type Principal =
 
 /**
  * The holder of a hosted-page session token: scoped to one merchant and one session, and for a wallet
- * (portal) session to one customer. See functions/adapters/session-store.ts.
+ * (portal) session to one customer. See functions/hosted/session.ts.
  */
 export interface SessionPrincipal {
   readonly kind: SessionAuth;

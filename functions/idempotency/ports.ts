@@ -1,12 +1,13 @@
 /**
  * The idempotency capability's ports: where the records of Idempotency-Keys live (the table, through
- * functions/adapters/idempotency-store.ts) and what a record holds. The HTTP pipeline uses them through the
- * use case (execute-idempotently.ts); nothing here knows HTTP or DynamoDB.
+ * functions/adapters/idempotency-store.ts), what a record holds, and the sealer that keeps a secret-holding
+ * response unreadable at rest (functions/adapters/kms-seal.ts). The HTTP pipeline uses them through the use
+ * cases (execute-idempotently.ts, sealed-responses.ts); nothing here knows HTTP, DynamoDB or KMS.
  */
 
 export interface StoredResponse {
   readonly status: number;
-  /** The body as sent; base64 KMS ciphertext when `sealed` (functions/http/sealed-responses.ts). */
+  /** The body as sent; base64 KMS ciphertext when `sealed` (sealed-responses.ts). */
   readonly body: string;
   readonly headers: Readonly<Record<string, string>>;
   /** The body holds a secret (an API key, a session token), so the record keeps it only sealed. */
@@ -43,4 +44,15 @@ export interface IdempotencyRecords {
   complete(scope: IdempotencyScope, seed: string, response: StoredResponse): Promise<void>;
   /** Frees the key after a request that failed without a result worth replaying. */
   release(scope: IdempotencyScope, seed: string): Promise<void>;
+}
+
+/** The encryption context: `purpose` plus what the sealed text belongs to. Logged in clear by CloudTrail. */
+export type SealContext = Readonly<{ purpose: string } & Record<string, string>>;
+
+/** Seals small secrets that must be read back in clear, bound to a context. */
+export interface Sealer {
+  /** The text sealed under `context`, base64. */
+  seal(plaintext: string, context: SealContext): Promise<string>;
+  /** Opens what `seal` made; it is refused under any other context. */
+  open(sealed: string, context: SealContext): Promise<string>;
 }

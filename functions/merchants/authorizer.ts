@@ -18,10 +18,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { hashSecret, SECRET_KEY_PREFIX } from '../adapters/merchant-store.ts';
-import { hashSessionToken, sessionAuthOf, sessionKindOfToken } from '../adapters/session-store.ts';
+import { hashSessionToken, sessionAuthOf, sessionKindOfToken } from '../hosted/session.ts';
 import { logger } from '../observability/logger.ts';
 import type { ActiveApiKeys, ActiveSessions } from './ports.ts';
+import { hashSecret, SECRET_KEY_PREFIX } from './secret-keys.ts';
 
 /** The answer API Gateway rejects with its 401; any other error would be a 500. */
 const UNAUTHORIZED = 'Unauthorized';

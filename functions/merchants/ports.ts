@@ -3,18 +3,8 @@
  * (functions/adapters/merchant-store.ts) and the usage plan adapters (functions/adapters/usage-plan.ts)
  * implement these; tests may substitute their own.
  */
-import type { Session } from '../adapters/session-store.ts';
-
-export interface Merchant {
-  readonly merchantId: string;
-  readonly name: string;
-  readonly email: string;
-  readonly defaultCurrency: string;
-  /** ISO 8601 UTC. */
-  readonly createdAt: string;
-  /** The merchant's API Gateway API key value in the usage plan: an identifier for throttling, never shown or logged. */
-  readonly usagePlanKey?: string;
-}
+import type { Merchant } from '../core/merchant.ts';
+import type { Session } from '../hosted/session.ts';
 
 /** A key as its owner sees it when it is made: the only time the secret exists outside the caller. */
 export interface IssuedApiKey {

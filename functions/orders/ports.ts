@@ -5,7 +5,7 @@
  */
 import type { Order, OrderEvent } from '../core/order.ts';
 import type { Transaction } from '../core/transaction.ts';
-import type { WriteOutcome } from '../payments/ports.ts';
+import type { WriteOutcome } from '../core/write-outcome.ts';
 
 export interface Orders {
   create(order: Order): Promise<WriteOutcome>;

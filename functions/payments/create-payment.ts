@@ -1,6 +1,7 @@
 import { InvalidRequestError, NotFoundError } from '../core/errors.ts';
 import type { IdKind } from '../core/ids.ts';
 import { checkCard, requireNotExpired } from '../core/card.ts';
+import { cardInputOf } from '../core/card-input.ts';
 import { defaultPaymentMethodOf, isAttached, type Customer } from '../core/customer.ts';
 import { requireAmount, requireCurrency } from '../core/money.ts';
 import { requirePaymentMatchesOrder } from '../core/order.ts';
@@ -10,7 +11,6 @@ import { requireCustomer } from '../customers/customers.ts';
 import type { Customers } from '../customers/ports.ts';
 import type { Orders } from '../orders/ports.ts';
 import { claimOrderForPayment, requireOrder } from '../orders/orders.ts';
-import { cardInputOf } from './card-input.ts';
 import { authorizeCommand, type CardFingerprinter, type CardVault, type SealedCard, type Transactions } from './ports.ts';
 
 export interface CreatePaymentDeps {

@@ -4,6 +4,7 @@
  */
 import type { QueueName } from '../../lib/topology.ts';
 import type { Transaction, TransactionStatus, Transition } from '../core/transaction.ts';
+import type { WriteOutcome } from '../core/write-outcome.ts';
 
 export type { CardFingerprinter, CardVault } from '../core/vault.ts';
 
@@ -28,7 +29,8 @@ export interface QueueCommand {
   readonly body: Record<string, unknown>;
 }
 
-export type WriteOutcome = 'written' | 'condition_failed';
+/** Kept only for test/support/memory-transactions.ts, which another branch owns: drop once it imports core/write-outcome.ts. */
+export type { WriteOutcome };
 
 /**
  * Given by a queue consumer to the write its message causes: the message's outbox entry, when it names one

@@ -11,7 +11,7 @@
  * records. After the last attempt fails, the message is for the dead-letter queue (`dead_letter`); a 410
  * Gone disables the endpoint and ends the delivery.
  */
-import { MAX_SQS_DELAY_SECONDS } from '../adapters/queue-sender.ts';
+import { MAX_MESSAGE_DELAY_SECONDS } from '../core/queue-sender.ts';
 import { crashPoint } from '../fault-injection.ts';
 import {
   firstAttemptDue,
@@ -140,5 +140,5 @@ async function sendFor(dependencies: DeliverDependencies, message: DeliveryMessa
 
 /** The delay of the message for an attempt due in `waitMs`: a wait longer than SQS's longest delay is several hops. */
 export function hopDelaySeconds(waitMs: number): number {
-  return Math.min(MAX_SQS_DELAY_SECONDS, Math.max(0, Math.ceil(waitMs / 1000)));
+  return Math.min(MAX_MESSAGE_DELAY_SECONDS, Math.max(0, Math.ceil(waitMs / 1000)));
 }

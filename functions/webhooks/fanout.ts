@@ -8,7 +8,8 @@
  * message once that attempt is recorded (two copies in flight at once may both POST: at least once). A redelivery request starts a new round for each finished delivery, once per
  * request id.
  */
-import type { Deliveries, DeliveryMessage, EventLog, GatewayEvent, QueueSender, WebhookEndpoint } from './ports.ts';
+import type { GatewayEvent } from '../core/event.ts';
+import type { Deliveries, DeliveryMessage, EventLog, QueueSender, WebhookEndpoint } from './ports.ts';
 
 /** Set by POST /events/{id}/redeliver: finished deliveries start again, once per id. */
 export interface RedeliveryMessage {

@@ -3,10 +3,9 @@
  * world, and the records they pass through it. The adapters under functions/adapters/webhook-*.ts implement
  * these on DynamoDB, KMS and a guarded HTTP POST; tests hand in fakes.
  */
-import type { GatewayEvent } from '../adapters/outbox.ts';
+import type { GatewayEvent } from '../core/event.ts';
 
-export type { QueueSender } from '../adapters/queue-sender.ts';
-export type { GatewayEvent };
+export type { QueueSender } from '../core/queue-sender.ts';
 
 export type EndpointStatus = 'enabled' | 'disabled';
 
@@ -146,7 +145,7 @@ export interface DeliveryContexts {
   read(messages: readonly DeliveryMessage[]): Promise<Map<string, DeliveryContext>>;
 }
 
-/** An event as recorded, with its deliveries so far. */
+/** An event as recorded: the endpoints the fan-out sent it to, and their deliveries so far. */
 export interface RecordedEvent {
   readonly event: GatewayEvent;
   readonly deliveries: readonly Delivery[];

@@ -6,11 +6,11 @@
  */
 import * as z from 'zod';
 import { env } from '../../lib/topology.ts';
-import type { Sealer } from '../adapters/kms-seal.ts';
 import { dynamoDocumentClient } from '../adapters/dynamodb-client.ts';
 import { IdempotencyStore } from '../adapters/idempotency-store.ts';
 import { loadConfig, tableNameFromEnv } from '../config.ts';
 import type { ApiPipelineDependencies } from '../http/handler.ts';
+import type { Sealer } from '../idempotency/ports.ts';
 
 const lockSetting = { [env.idempotencyLockSeconds]: z.coerce.number().int().min(1).max(300).optional() };
 const lockSeconds = loadConfig(lockSetting)[env.idempotencyLockSeconds];

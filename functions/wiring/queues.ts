@@ -6,9 +6,10 @@
  */
 import { functions, queueNames, queues, type FunctionName, type QueueName } from '../../lib/topology.ts';
 import { sqsMessageVisibility } from '../adapters/message-visibility.ts';
-import { SqsQueueSender, type QueueSender } from '../adapters/queue-sender.ts';
+import { SqsQueueSender } from '../adapters/queue-sender.ts';
 import { sqsClient } from '../adapters/sqs-client.ts';
 import { queueUrlsFromEnv } from '../config.ts';
+import type { QueueSender } from '../core/queue-sender.ts';
 import type { ChangeVisibility } from '../sqs/consumer.ts';
 
 /** Sends to exactly the queues the function's topology access names; fails at start-up without any. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventRepository } from '../../functions/adapters/event-repository.ts';
 import { eventShardOf, newEventIdAbout } from '../../functions/adapters/keys.ts';
-import type { GatewayEvent } from '../../functions/adapters/outbox.ts';
+import type { GatewayEvent } from '../../functions/core/event.ts';
 import { newId } from '../../functions/core/ids.ts';
 import { DeliveryStore } from '../../functions/adapters/webhook-delivery-store.ts';
 import { startTestTable, type TestTable } from '../support/dynamo.ts';

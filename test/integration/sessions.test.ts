@@ -5,13 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  SESSION_LIFETIME_SECONDS,
-  SessionStore,
-  generateSessionToken,
-  hashSessionToken,
-  sessionKindOfToken,
-} from '../../functions/adapters/session-store.ts';
+import { SessionStore } from '../../functions/adapters/session-store.ts';
+import { SESSION_LIFETIME_SECONDS, generateSessionToken, hashSessionToken, sessionKindOfToken } from '../../functions/hosted/session.ts';
 import { makeAuthorizer, type Authorizer } from '../../functions/merchants/authorizer.ts';
 import { startTestTable, type TestTable } from '../support/dynamo.ts';
 import { lambdaContext } from '../unit/http/api-event.ts';

@@ -10,14 +10,16 @@ import { EventRepository } from '../../functions/adapters/event-repository.ts';
 import { IdempotencyStore } from '../../functions/adapters/idempotency-store.ts';
 import { StoredItemShapeError } from '../../functions/adapters/item-schema.ts';
 import { keys, ownerPartition } from '../../functions/adapters/keys.ts';
-import { MerchantStore, hashSecret } from '../../functions/adapters/merchant-store.ts';
+import { MerchantStore } from '../../functions/adapters/merchant-store.ts';
 import { OrderRepository } from '../../functions/adapters/order-repository.ts';
 import { OutboxStore } from '../../functions/adapters/outbox.ts';
-import { SessionStore, hashSessionToken } from '../../functions/adapters/session-store.ts';
+import { SessionStore } from '../../functions/adapters/session-store.ts';
 import { TransactionRepository } from '../../functions/adapters/transaction-repository.ts';
 import { createCustomer, type PaymentMethod } from '../../functions/core/customer.ts';
 import { createOrder } from '../../functions/core/order.ts';
 import { createPendingTransaction, type TransactionCard } from '../../functions/core/transaction.ts';
+import { hashSessionToken } from '../../functions/hosted/session.ts';
+import { hashSecret } from '../../functions/merchants/secret-keys.ts';
 import { startTestTable, type TestTable } from '../support/dynamo.ts';
 import { RecordingQueueSender } from '../support/recording-queue.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { hashSecret } from '../../../functions/adapters/merchant-store.ts';
+import { hashSecret } from '../../../functions/merchants/secret-keys.ts';
 import { makeAuthorizer, wholeApiArn } from '../../../functions/merchants/authorizer.ts';
 import { lambdaContext } from '../http/api-event.ts';
 import { captureLogs } from '../http/capture-logs.ts';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { newUlid } from '../../../functions/core/ids.ts';
 import { makeEventsHandler } from '../../../functions/events/handler.ts';
-import type { RecordedEvent, RecordedEvents } from '../../../functions/events/ports.ts';
+import type { RecordedEvents } from '../../../functions/events/ports.ts';
+import type { RecordedEvent } from '../../../functions/webhooks/ports.ts';
 import { hashRequest } from '../../../functions/idempotency/execute-idempotently.ts';
 import { RecordingQueueSender } from '../../support/recording-queue.ts';
 import { apiEvent, lambdaContext, merchant } from '../http/api-event.ts';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../../functions/core/errors.ts';
 import { makeMerchantsHandler } from '../../../functions/merchants/handler.ts';
-import type { Merchant, MerchantAccounts, UsagePlanEnrollment } from '../../../functions/merchants/ports.ts';
+import type { Merchant } from '../../../functions/core/merchant.ts';
+import type { MerchantAccounts, UsagePlanEnrollment } from '../../../functions/merchants/ports.ts';
 import { admin, apiEvent, jsonOf, lambdaContext, merchant } from '../http/api-event.ts';
 import { captureLogs } from '../http/capture-logs.ts';
 import { memoryPipeline } from '../http/memory-idempotency.ts';

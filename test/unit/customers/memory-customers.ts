@@ -1,7 +1,7 @@
 /** Customers and saved cards in Maps, with the repository's conditions (create once, write on an unchanged version). */
 import type { Customer, CustomerTransition, PaymentMethod } from '../../../functions/core/customer.ts';
+import type { WriteOutcome } from '../../../functions/core/write-outcome.ts';
 import type { Customers, StoredPaymentMethod } from '../../../functions/customers/ports.ts';
-import type { WriteOutcome } from '../../../functions/payments/ports.ts';
 
 export class MemoryCustomers implements Customers {
   /** The sealed numbers still kept, by payment method id. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SESSION_LIFETIME_SECONDS } from '../../../functions/adapters/session-store.ts';
+import { SESSION_LIFETIME_SECONDS } from '../../../functions/hosted/session.ts';
 import type { CardFingerprinter, CardVault } from '../../../functions/core/vault.ts';
 import { makeCheckoutHandler } from '../../../functions/hosted/checkout-handler.ts';
 import { MemoryTransactions, noOrders } from '../../support/memory-transactions.ts';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SESSION_LIFETIME_SECONDS } from '../../../functions/adapters/session-store.ts';
+import { SESSION_LIFETIME_SECONDS } from '../../../functions/hosted/session.ts';
 import { makeConsoleHandler } from '../../../functions/hosted/console-handler.ts';
-import type { EventTimelines, RecordedEvent, TransactionReader } from '../../../functions/hosted/ports.ts';
+import type { EventTimelines, TransactionReader } from '../../../functions/hosted/ports.ts';
+import type { RecordedEvent } from '../../../functions/webhooks/ports.ts';
 import { pendingTransaction } from '../../support/memory-transactions.ts';
 import { apiEvent, jsonOf, lambdaContext } from '../http/api-event.ts';
 import { memoryPipeline } from '../http/memory-idempotency.ts';

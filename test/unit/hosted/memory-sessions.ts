@@ -1,7 +1,8 @@
 /** Hosted-page sessions in memory, with the conditions of the DynamoDB store, for handlers built without a table. */
-import { SESSION_LIFETIME_SECONDS } from '../../../functions/adapters/session-store.ts';
+import { SESSION_LIFETIME_SECONDS } from '../../../functions/hosted/session.ts';
 import { NotFoundError, StateConflictError } from '../../../functions/core/errors.ts';
-import type { IssuedSession, NewSession, Session, SessionKind, Sessions, StoredSession } from '../../../functions/hosted/ports.ts';
+import type { NewSession, Sessions, StoredSession } from '../../../functions/hosted/ports.ts';
+import type { IssuedSession, Session, SessionKind } from '../../../functions/hosted/session.ts';
 
 /** Sessions whose lifetime and end are told by `clock`; a session's token is `token_<id>`. */
 export class MemorySessions implements Sessions {

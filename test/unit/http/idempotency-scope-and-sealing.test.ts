@@ -5,11 +5,12 @@
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { KmsSeal, type SealContext, type Sealer } from '../../../functions/adapters/kms-seal.ts';
+import { KmsSeal } from '../../../functions/adapters/kms-seal.ts';
 import { createApiHandler } from '../../../functions/http/handler.ts';
 import { defineRoute } from '../../../functions/http/route.ts';
 import { declared } from './declared.ts';
-import { sealContextOf } from '../../../functions/http/sealed-responses.ts';
+import type { SealContext, Sealer } from '../../../functions/idempotency/ports.ts';
+import { sealContextOf } from '../../../functions/idempotency/sealed-responses.ts';
 import { apiEvent, jsonOf, lambdaContext, merchant, type Caller } from './api-event.ts';
 import { MemoryIdempotencyRecords, memoryPipeline } from './memory-idempotency.ts';
 

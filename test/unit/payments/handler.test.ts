@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../../functions/core/ids.ts';
 import { createPendingTransaction, type Transaction, type Transition } from '../../../functions/core/transaction.ts';
+import type { WriteOutcome } from '../../../functions/core/write-outcome.ts';
 import { makePaymentsHandler, makeTransactionsHandler } from '../../../functions/payments/handler.ts';
-import type { ListFilter, QueueCommand, SealedCard, TransactionList, Transactions, WriteOutcome } from '../../../functions/payments/ports.ts';
+import type { ListFilter, QueueCommand, SealedCard, TransactionList, Transactions } from '../../../functions/payments/ports.ts';
 import { apiEvent, jsonOf, lambdaContext, merchant } from '../http/api-event.ts';
 import { memoryPipeline } from '../http/memory-idempotency.ts';
 import { noOrders } from '../../support/memory-transactions.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { GatewayEvent } from '../../../functions/adapters/outbox.ts';
+import type { GatewayEvent } from '../../../functions/core/event.ts';
 import { deliverAttempt, type DeliverDependencies } from '../../../functions/webhooks/deliver.ts';
 import { DeliveryReader } from '../../../functions/adapters/webhook-delivery-reader.ts';
 import type {

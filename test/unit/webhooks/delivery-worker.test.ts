@@ -3,7 +3,7 @@
  * moves forward instead of waiting out a retry.
  */
 import { describe, expect, it } from 'vitest';
-import type { GatewayEvent } from '../../../functions/adapters/outbox.ts';
+import type { GatewayEvent } from '../../../functions/core/event.ts';
 import { makeWebhookDeliveryHandler } from '../../../functions/webhooks/delivery-worker.ts';
 import type { AttemptRecord, Delivery, DeliveryContext, DeliveryMessage, WebhookEndpoint } from '../../../functions/webhooks/ports.ts';
 import { RetrySchedule } from '../../../functions/webhooks/retry-schedule.ts';

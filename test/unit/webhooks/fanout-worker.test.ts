@@ -1,6 +1,6 @@
 /** The fan-out worker built from fakes: no environment, no table, no queue, and a clock the test sets. */
 import { describe, expect, it } from 'vitest';
-import type { GatewayEvent } from '../../../functions/adapters/outbox.ts';
+import type { GatewayEvent } from '../../../functions/core/event.ts';
 import { STUCK_AFTER_MS } from '../../../functions/webhooks/fanout.ts';
 import { makeWebhookFanoutHandler } from '../../../functions/webhooks/fanout-worker.ts';
 import type { WebhookEndpoint } from '../../../functions/webhooks/ports.ts';

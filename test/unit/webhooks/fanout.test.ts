@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RecordedEvent } from '../../../functions/adapters/event-repository.ts';
-import type { GatewayEvent } from '../../../functions/adapters/outbox.ts';
+import type { GatewayEvent } from '../../../functions/core/event.ts';
 import { fanOutEvents, redeliverEvent, type FanoutDependencies } from '../../../functions/webhooks/fanout.ts';
-import type { Delivery, WebhookEndpoint } from '../../../functions/webhooks/ports.ts';
+import type { Delivery, RecordedEvent, WebhookEndpoint } from '../../../functions/webhooks/ports.ts';
 import { RecordingQueueSender } from '../../support/recording-queue.ts';
 
 const NOW = Date.parse('2030-01-01T12:00:00Z');

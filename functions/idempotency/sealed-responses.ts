@@ -7,8 +7,7 @@
  * context in clear, and a key is whatever the client chose).
  */
 import { createHash } from 'node:crypto';
-import type { IdempotencyRecord, IdempotencyRecords, IdempotencyScope, StoredResponse } from '../idempotency/ports.ts';
-import type { SealContext, Sealer } from '../adapters/kms-seal.ts';
+import type { IdempotencyRecord, IdempotencyRecords, IdempotencyScope, SealContext, Sealer, StoredResponse } from './ports.ts';
 
 export const IDEMPOTENT_RESPONSE_PURPOSE = 'idempotent_response';
 

@@ -1,6 +1,6 @@
 /** The fields of a card typed in (POST /payments, POST /payment_methods, the hosted checkout) as the core checks them. */
-import { InvalidRequestError } from '../core/errors.ts';
-import { parseExpiry, type CardInput, type CardParams, type Expiry } from '../core/card.ts';
+import { InvalidRequestError } from './errors.ts';
+import { parseExpiry, type CardInput, type CardParams, type Expiry } from './card.ts';
 
 /** A typed-in card and the request fields to blame, from a body with `card_number` and an expiry. */
 export function cardInputOf(body: {
