@@ -46,7 +46,7 @@ export type QueueName = (typeof queueNames)[number];
 
 /**
  * Who may call a route: anyone, the operator's admin key, a merchant's secret key, or the token of one
- * kind of hosted-page session (functions/adapters/session-store.ts), which is scoped to one checkout, one
+ * kind of hosted-page session (functions/hosted/session.ts), which is scoped to one checkout, one
  * customer or one merchant's console.
  */
 export type RouteAuth = 'none' | 'admin' | 'merchant' | SessionAuth;

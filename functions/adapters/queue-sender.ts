@@ -2,9 +2,6 @@ import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aw
 import type { QueueName } from '../../lib/topology.ts';
 import { MAX_MESSAGE_DELAY_SECONDS, type OutgoingMessage, type QueueSender } from '../core/queue-sender.ts';
 
-/** Kept only for test/support/recording-queue.ts, which another branch owns: drop once it imports core/queue-sender.ts. */
-export type { OutgoingMessage, QueueSender };
-
 /** SendMessageBatch takes at most ten messages. */
 const SQS_BATCH_LIMIT = 10;
 

@@ -6,8 +6,6 @@ import type { Customer, CustomerTransition, PaymentMethod } from '../core/custom
 import type { WriteOutcome } from '../core/write-outcome.ts';
 
 export type { CardFingerprinter, CardVault } from '../core/vault.ts';
-/** Moved to orders/ports.ts; kept only for test/support/memory-transactions.ts, which another branch owns: drop it once that imports orders/ports.ts. */
-export type { Orders } from '../orders/ports.ts';
 
 /** A saved card with what only the vault may open. */
 export interface StoredPaymentMethod {

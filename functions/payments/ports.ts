@@ -29,9 +29,6 @@ export interface QueueCommand {
   readonly body: Record<string, unknown>;
 }
 
-/** Kept only for test/support/memory-transactions.ts, which another branch owns: drop once it imports core/write-outcome.ts. */
-export type { WriteOutcome };
-
 /**
  * Given by a queue consumer to the write its message causes: the message's outbox entry, when it names one
  * (the outbox's messages do). Its presence says the write is a consumer's, which a crash repeats by itself.

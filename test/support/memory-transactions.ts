@@ -1,7 +1,8 @@
 /** Payment transactions in memory, for tests of the workers built from fakes; the writes asked for are kept. */
 import { createPendingTransaction, type Transaction, type Transition } from '../../functions/core/transaction.ts';
-import type { Orders } from '../../functions/customers/ports.ts';
-import type { CommandReceipt, QueueCommand, SealedCard, Transactions, WriteOutcome } from '../../functions/payments/ports.ts';
+import type { WriteOutcome } from '../../functions/core/write-outcome.ts';
+import type { Orders } from '../../functions/orders/ports.ts';
+import type { CommandReceipt, QueueCommand, SealedCard, Transactions } from '../../functions/payments/ports.ts';
 
 /** A pending automatic-capture payment of 10.00 EUR, created at `created`. */
 export function pendingTransaction(id: string, created: Date): Transaction {

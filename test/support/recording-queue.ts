@@ -1,5 +1,5 @@
 import type { QueueName } from '../../lib/topology.ts';
-import type { OutgoingMessage, QueueSender } from '../../functions/adapters/queue-sender.ts';
+import type { OutgoingMessage, QueueSender } from '../../functions/core/queue-sender.ts';
 import type { ReceivedCommand } from '../../functions/payments/ports.ts';
 
 /** A QueueSender that keeps what it was asked to send, for assertions. */
