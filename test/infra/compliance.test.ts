@@ -14,14 +14,22 @@ import { AwsSolutionsChecks, PCIDSS321Checks } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StageName } from '../../lib/stack.ts';
 import { functionNames } from '../../lib/topology.ts';
-import { cdkJson, synthesize } from './synth.ts';
+import { cdkJson, synthesize, type Synthesized } from './synth.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Each stage synthesized once with both rule packs (which throws on any finding), shared by the tests that read it. */
+const checked = new Map<StageName, Synthesized>();
+const synthesizeChecked = (stage: StageName): Synthesized => {
+  const synthesized = checked.get(stage) ?? synthesize(stage, { complianceChecks: true });
+  checked.set(stage, synthesized);
+  return synthesized;
+};
 
 describe.each<StageName>(['dev', 'prod'])('the %s stack', (stage) => {
   it('synthesizes with both rule packs and has no unacknowledged finding', () => {
     // With the packs registered, synthesis itself throws on any finding (ValidationFailed).
-    const { app } = synthesize(stage, { complianceChecks: true });
+    const { app } = synthesizeChecked(stage);
 
     for (const pack of [new AwsSolutionsChecks(), new PCIDSS321Checks()]) {
       const findings = pack
@@ -34,7 +42,7 @@ describe.each<StageName>(['dev', 'prod'])('the %s stack', (stage) => {
   });
 
   it('acknowledges findings only on single CloudFormation resources, each with a reason', () => {
-    const { app } = synthesize(stage);
+    const { app } = synthesizeChecked(stage);
     const acknowledged = app.node
       .findAll()
       .flatMap((construct) =>
@@ -56,7 +64,7 @@ describe.each<StageName>(['dev', 'prod'])('the %s stack', (stage) => {
 
 describe('acknowledgements that make a claim about the function', () => {
   const lambdaInsideVpcReasons = (): Map<string, string> => {
-    const { stack } = synthesize('prod');
+    const { stack } = synthesizeChecked('prod');
     return new Map(
       functionNames.map((name) => {
         const acknowledged = Object.assign(
