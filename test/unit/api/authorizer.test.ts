@@ -130,6 +130,8 @@ describe('the authorizer function', () => {
     vi.stubEnv('TABLE_NAME', 'unit-test');
     vi.stubEnv('ADMIN_API_KEY', undefined);
     vi.stubEnv('ADMIN_KEY_SECRET_ID', undefined);
+    // Test files share a module cache (vitest.config.ts): load the wiring afresh, as a cold start does.
+    vi.resetModules();
     try {
       await expect(import('../../../functions/wiring/authorizer.ts')).rejects.toThrow(/ADMIN_API_KEY.*ADMIN_KEY_SECRET_ID/);
     } finally {
