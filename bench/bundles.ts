@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { functionNames, functions, queues, routesOf, schedules, type FunctionName, type RouteSpec } from '../lib/topology.ts';
+import { routesOf } from '../lib/routes.ts';
+import { functionNames, functions, queues, schedules, type FunctionName, type RouteSpec } from '../lib/topology.ts';
 import { median } from './stats.ts';
 
 export interface BundleReport {

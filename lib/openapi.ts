@@ -11,7 +11,7 @@ import { problemSchema } from '../functions/contract/common.ts';
 import { MAX_KEY_LENGTH } from '../functions/http/idempotency.ts';
 import { requestSteps } from '../functions/http/middlewares.ts';
 import type { ApiTag, ErrorCase, RouteDeclaration } from '../functions/http/route-declaration.ts';
-import { routes } from './topology.ts';
+import { routes } from './routes.ts';
 
 type JsonSchema = Record<string, unknown>;
 

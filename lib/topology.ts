@@ -1,20 +1,13 @@
 /**
  * The one description of the gateway's shape. The CDK stack (lib/stack.ts) and the local runtime
- * (lib/local/) both read this file and nothing else to learn which functions exist, which routes
- * invoke them, which queues feed them, and how the table is keyed — so the two cannot drift.
+ * (lib/local/) both read this file, and lib/routes.ts for the routes, and nothing else to learn which
+ * functions exist, which routes invoke them, which queues feed them, and how the table is keyed — so the
+ * two cannot drift.
  *
- * This module is plain data plus tiny pure helpers: no CDK import, no AWS SDK import. The routes are the
- * capabilities' own declarations, which are plain data too.
+ * This module is plain data plus tiny pure helpers: no CDK import, no AWS SDK import, and no route
+ * declaration (every function imports this module for its settings; the routes' schemas would weigh on
+ * every bundle and cold start).
  */
-import { customerRoutes } from '../functions/customers/routes.ts';
-import { eventRoutes } from '../functions/events/routes.ts';
-import { healthRoutes } from '../functions/health/routes.ts';
-import { checkoutRoutes, consoleRoutes, pageRoutes, sessionRoutes, walletRoutes } from '../functions/hosted/routes.ts';
-import type { RouteDeclaration } from '../functions/http/route-declaration.ts';
-import { merchantRoutes } from '../functions/merchants/routes.ts';
-import { orderRoutes } from '../functions/orders/routes.ts';
-import { paymentRoutes, transactionRoutes } from '../functions/payments/routes.ts';
-import { webhookEndpointRoutes } from '../functions/webhooks/routes.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -250,26 +243,6 @@ export const functions = {
   pages: { ...api('pages', 'Serves the hosted pages and their assets', {}), staticFiles: 'pages' },
 } as const satisfies Record<FunctionName, FunctionSpec>;
 
-/**
- * Every route, as its capability declares it (functions/<capability>/routes.ts), in the order openapi.yaml
- * lists them. A new capability's routes join here; a new route of an existing one needs no change here.
- */
-export const routes: readonly RouteDeclaration[] = [
-  healthRoutes,
-  merchantRoutes,
-  paymentRoutes,
-  transactionRoutes,
-  customerRoutes,
-  orderRoutes,
-  eventRoutes,
-  webhookEndpointRoutes,
-  sessionRoutes,
-  checkoutRoutes,
-  walletRoutes,
-  consoleRoutes,
-  pageRoutes,
-].flatMap((declared) => Object.values<RouteDeclaration>(declared));
-
 export const queues = {
   /** Pending payments waiting for the processor's answer. */
   authorization: {
@@ -379,10 +352,6 @@ export const env = {
   queueUrl: (queue: QueueName): string => `QUEUE_URL_${queue.toUpperCase()}`,
 } as const;
 
-/** The routes that a function serves, e.g. for its internal router. */
-export function routesOf(fn: FunctionName): readonly RouteDeclaration[] {
-  return routes.filter((route) => route.function === fn);
-}
 
 /** Names of the functions that consume a queue or run on a schedule (never behind a route). */
 export function workerFunctions(): FunctionName[] {

@@ -8,7 +8,8 @@ import { Construct } from 'constructs';
 import { problemType } from '../../functions/http/problem.ts';
 import { gatewayProblems } from '../gateway-problems.ts';
 import { acknowledge } from '../nag.ts';
-import { routes, type FunctionName } from '../topology.ts';
+import { routes } from '../routes.ts';
+import type { FunctionName } from '../topology.ts';
 import type { GatewayFunction } from './gateway-function.ts';
 
 /**

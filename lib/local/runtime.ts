@@ -29,7 +29,6 @@ import {
   functions,
   queueNames,
   queues,
-  routes,
   schedules,
   type FunctionName,
   type HttpMethod,
@@ -37,6 +36,7 @@ import {
   type QueueSpec,
   type RouteAuth,
 } from '../topology.ts';
+import { routes } from '../routes.ts';
 import { LOCAL_REGION } from './account.ts';
 import type { LocalClock } from './clock.ts';
 import { ensureTable, localCredentials, startDynamo } from './dynamo.ts';

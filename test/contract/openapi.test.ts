@@ -14,7 +14,8 @@ import { parse } from 'yaml';
 import type { ApiHandler } from '../../functions/http/handler.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
 import { renderOpenApiYaml } from '../../lib/openapi.ts';
-import { functions, routes } from '../../lib/topology.ts';
+import { routes } from '../../lib/routes.ts';
+import { functions } from '../../lib/topology.ts';
 
 const repositoryRoot = join(import.meta.dirname, '..', '..');
 const openApiPath = join(repositoryRoot, 'openapi.yaml');

@@ -4,7 +4,7 @@
  * their security headers; and no answer carries a card number.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routes } from '../../lib/topology.ts';
+import { routes } from '../../lib/routes.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 let gateway: TestGateway;

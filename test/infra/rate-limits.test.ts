@@ -12,7 +12,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authorizerCacheTtl } from '../../lib/constructs/gateway-api.ts';
 import { stageNames, stageSettings, type StageName } from '../../lib/stack.ts';
-import { routes } from '../../lib/topology.ts';
+import { routes } from '../../lib/routes.ts';
 import { logicalIdOf, ofType, synthesize, type CfnResourceJson, type Synthesized } from './synth.ts';
 
 const synthesized = {} as Record<StageName, Synthesized>;

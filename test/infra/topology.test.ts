@@ -9,13 +9,13 @@ import {
   functions,
   queueNames,
   queues,
-  routes,
   schedules,
   table,
   workerFunctions,
   type FunctionAccess,
   type ScheduleSpec,
 } from '../../lib/topology.ts';
+import { routes } from '../../lib/routes.ts';
 import { outageRetryDelaySeconds } from '../../functions/adapters/resilient-processor.ts';
 import { arnOf, logicalIdOf, ofType, references, synthesize, type CfnResourceJson, type Synthesized } from './synth.ts';
 

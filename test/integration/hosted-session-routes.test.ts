@@ -17,7 +17,8 @@ import { makeCheckoutHandler } from '../../functions/hosted/checkout-handler.ts'
 import { makeConsoleHandler } from '../../functions/hosted/console-handler.ts';
 import { SESSION_LIFETIME_SECONDS, type SessionKind } from '../../functions/hosted/session.ts';
 import { makeWalletHandler } from '../../functions/hosted/wallet-handler.ts';
-import { routes, type SessionAuth } from '../../lib/topology.ts';
+import { routes } from '../../lib/routes.ts';
+import type { SessionAuth } from '../../lib/topology.ts';
 import { startTestTable, type TestTable } from '../support/dynamo.ts';
 import { RecordingQueueSender } from '../support/recording-queue.ts';
 import { apiEvent, lambdaContext } from '../unit/http/api-event.ts';

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { startHttpServer, type LocalHttpServer } from '../../lib/local/http-server.ts';
 import { LocalLambdas, type LambdaHandler } from '../../lib/local/lambda.ts';
-import { functionNames, routes, type FunctionName } from '../../lib/topology.ts';
+import { routes } from '../../lib/routes.ts';
+import { functionNames, type FunctionName } from '../../lib/topology.ts';
 
 let server: LocalHttpServer | undefined;
 

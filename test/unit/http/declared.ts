@@ -1,5 +1,5 @@
 import type { HttpMethod } from '../../../lib/topology.ts';
-import { routes } from '../../../lib/topology.ts';
+import { routes } from '../../../lib/routes.ts';
 import type { RouteDeclaration } from '../../../functions/http/route-declaration.ts';
 
 /**

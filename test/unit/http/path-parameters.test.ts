@@ -9,7 +9,8 @@ import { newId } from '../../../functions/core/ids.ts';
 import { createApiHandler } from '../../../functions/http/handler.ts';
 import { defineRoute, type ApiRoute } from '../../../functions/http/route.ts';
 import { declared } from './declared.ts';
-import { routes as topologyRoutes, type RouteAuth, type RouteSpec } from '../../../lib/topology.ts';
+import { routes as topologyRoutes } from '../../../lib/routes.ts';
+import type { RouteAuth, RouteSpec } from '../../../lib/topology.ts';
 import { apiEvent, jsonOf, lambdaContext, merchant } from './api-event.ts';
 import { memoryPipeline } from './memory-idempotency.ts';
 
