@@ -1,6 +1,6 @@
 /**
- * `npm start`: the whole gateway on this machine. Reads PORT (3000), HOST (127.0.0.1), DATA_DIR (./.data)
- * and ADMIN_API_KEY (generated on first start when unset), refuses to start on a bad value, and shuts
+ * `npm start`: the whole gateway on this machine. Reads PORT (3000), HOST (127.0.0.1), DATA_DIR (./.data),
+ * ADMIN_API_KEY (generated on first start when unset) and the other settings of the README's table, refuses to start on a bad value, and shuts
  * down cleanly on SIGINT or SIGTERM (a second signal exits at once).
  *
  * Started with an IPC channel (as test/support/gateway-process.ts starts it), it also runs a schedule when

@@ -88,7 +88,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
 }
 
 /** Every refusal a route can answer with, in the order of the status codes: the pipeline's, then its own. */
-export function errorsOf(route: RouteDeclaration): ErrorCase[] {
+function errorsOf(route: RouteDeclaration): ErrorCase[] {
   const cases = [...requestSteps.flatMap((step) => step.refusals(route)), rateLimited, ...(route.errors ?? [])];
   return cases.sort((a, b) => a.status - b.status);
 }

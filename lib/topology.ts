@@ -64,7 +64,7 @@ export interface FunctionAccess {
   readonly webhookSecrets?: readonly ('encrypt' | 'decrypt')[];
   /**
    * KMS Encrypt and Decrypt only under the encryption context `purpose=idempotent_response`: the stored
-   * Idempotency-Key responses of its routes that hold a secret (defineRoute `secretInResponse`) are sealed.
+   * Idempotency-Key responses of its routes that hold a secret (`secretInResponse` in the route's declaration) are sealed.
    */
   readonly idempotentResponses?: boolean;
   /**

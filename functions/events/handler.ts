@@ -20,7 +20,7 @@ export interface EventsDependencies extends ApiPipelineDependencies {
   readonly queue: QueueSender;
 }
 
-export function toPublicDelivery(delivery: Delivery): DeliveryResponse {
+function toPublicDelivery(delivery: Delivery): DeliveryResponse {
   return {
     endpoint_id: delivery.endpointId,
     status: delivery.status,

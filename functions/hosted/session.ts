@@ -29,7 +29,7 @@ export const sessionTokenPrefixes: Readonly<Record<SessionKind, string>> = {
   console: 'cons_',
 };
 
-/** The route `auth` (lib/topology.ts) that each kind of session may call. */
+/** The route `auth` (`RouteAuth`, lib/topology.ts) that each kind of session may call. */
 export const sessionAuthOf: Readonly<Record<SessionKind, SessionAuth>> = {
   checkout: 'checkout_session',
   portal: 'portal_session',

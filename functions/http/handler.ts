@@ -1,5 +1,5 @@
 /**
- * `createApiHandler(routes)`: the Lambda handler of one API function, serving the routes it is given.
+ * `createApiHandler(routes, pipeline)`: the Lambda handler of one API function, serving the routes it is given.
  * Every request passes the same steps, in this order:
  *   request id + log context → problem details → route → `requestSteps` (auth → media type → size → JSON and
  *   validation → Idempotency-Key) → the route, under its Idempotency-Key.

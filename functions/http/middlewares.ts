@@ -12,7 +12,7 @@ import * as z from 'zod';
 import { AuthenticationError, ForbiddenError, GatewayError, InvalidRequestError } from '../core/errors.ts';
 import { isAnyId } from '../core/ids.ts';
 import { logger } from '../observability/logger.ts';
-import { MAX_KEY_LENGTH, readIdempotencyKey } from './idempotency.ts';
+import { IDEMPOTENCY_HEADER, MAX_KEY_LENGTH, readIdempotencyKey } from './idempotency.ts';
 import { isExpectedError, payloadTooLarge, problemResponse, routeNotFound, unsupportedMediaType } from './problem.ts';
 import { sessionAuths, type RouteAuth } from '../../lib/topology.ts';
 import type { ErrorCase, RouteDeclaration } from './route-declaration.ts';
@@ -217,7 +217,7 @@ function isJsonMediaType(contentType: string | undefined): boolean {
 /** Methods whose body the pipeline reads: only these can be too large, of the wrong media type, or bad JSON. */
 const hasBody = (route: RouteDeclaration): boolean => BODY_METHODS.has(route.method);
 
-export const jsonMediaType: RequestStep = {
+const jsonMediaType: RequestStep = {
   middlewares: () => [requireJsonMediaType()],
   refusals: (route) =>
     hasBody(route)
@@ -235,7 +235,7 @@ function requireJsonMediaType(): ApiMiddleware {
   };
 }
 
-export const bodySize: RequestStep = {
+const bodySize: RequestStep = {
   middlewares: () => [limitBodySize()],
   refusals: (route) =>
     hasBody(route) ? [{ status: 413, code: 'payload_too_large', when: `The body is over ${MAX_BODY_BYTES / 1024} KiB.` }] : [],
@@ -371,7 +371,7 @@ function readIdempotencyKeyHeader(): ApiMiddleware {
     before: ({ event }) => {
       if (event.httpMethod !== 'POST') return;
       const state = stateOf(event);
-      const key = readIdempotencyKey(state.headers['idempotency-key']);
+      const key = readIdempotencyKey(state.headers[IDEMPOTENCY_HEADER]);
       if (key !== undefined) state.idempotencyKey = key;
     },
   };

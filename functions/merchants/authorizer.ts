@@ -1,7 +1,7 @@
 /**
  * API Gateway REQUEST authorizer: `Authorization: Bearer <key>` → the admin, a merchant, a hosted-page
  * session (`cs_`/`ps_`/`cons_` tokens, scoped to one checkout, customer or console), or 401.
- * Which principal a route accepts is the route's `auth` (lib/topology.ts), checked by the handler pipeline,
+ * Which principal a route accepts is the route's `auth` (declared in functions/<capability>/routes.ts), checked by the handler pipeline,
  * so a session token on a merchant route (or the reverse) is a 403 there.
  *
  * API Gateway caches the answer per Authorization header, so an Allow covers the whole API (every stage

@@ -22,7 +22,7 @@ export interface WebhookEndpointsDependencies extends ApiPipelineDependencies {
   readonly now: () => Date;
 }
 
-export function toPublicEndpoint(endpoint: WebhookEndpoint): WebhookEndpointResponse {
+function toPublicEndpoint(endpoint: WebhookEndpoint): WebhookEndpointResponse {
   return {
     id: endpoint.endpointId,
     url: endpoint.url,
