@@ -2,7 +2,7 @@
  * Items read from the table are parsed at the repository boundary, as every other input is: an item of an
  * older or broken shape fails here, loudly, instead of becoming a record with missing or mistyped fields.
  */
-import type * as z from 'zod';
+import * as z from 'zod';
 
 /** Failing paths a message names at most: enough to find the fault, bounded for a log line. */
 const MAX_PATHS_NAMED = 10;
@@ -31,7 +31,7 @@ export class StoredItemShapeError extends Error {
 export function parseItem<Schema extends z.ZodType>(schema: Schema, item: unknown, what: string): z.output<Schema> {
   const parsed = schema.safeParse(item);
   if (parsed.success) return parsed.data;
-  const paths = parsed.error.issues.map((issue) => pathOf(issue.path));
+  const paths = parsed.error.issues.map((issue) => pathOf(schema, issue.path));
   // Built from the issue's code and its expectation only: zod's own messages may quote the input.
   const problems = parsed.error.issues.map((issue, i) => `${paths[i]} (${expectationOf(issue)})`);
   throw new StoredItemShapeError(what, paths, problems);
@@ -50,8 +50,55 @@ type EveryFieldOf<Schema extends z.ZodType, Record> = [Exclude<keyof Record, key
   ? unknown
   : { readonly fieldsNotRead: Exclude<keyof Record, keyof z.output<Schema>> };
 
-function pathOf(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? '(item)' : path.map((segment) => String(segment)).join('.');
+/**
+ * An issue's path as a message may show it: the field names the schema declares, array indexes as they are,
+ * and `*` for a key of a record (`metadata.*`): those keys are data (a merchant's metadata key, a header
+ * name), not names of this code, so they are no more printed than values are. A segment the schema cannot
+ * account for is shown as `*` too.
+ */
+function pathOf(schema: z.core.$ZodType, path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(item)';
+  const shown: string[] = [];
+  let at: z.core.$ZodType | undefined = schema;
+  for (const segment of path) {
+    at = at === undefined ? undefined : unwrapped(at);
+    if (at instanceof z.core.$ZodRecord) {
+      shown.push('*');
+      at = at._zod.def.valueType;
+    } else if (at instanceof z.core.$ZodObject && typeof segment === 'string' && Object.hasOwn(at._zod.def.shape, segment)) {
+      shown.push(segment);
+      at = at._zod.def.shape[segment];
+    } else if (at instanceof z.core.$ZodArray && typeof segment === 'number') {
+      shown.push(String(segment));
+      at = at._zod.def.element;
+    } else {
+      shown.push(typeof segment === 'number' ? String(segment) : '*');
+      at = undefined;
+    }
+  }
+  return shown.join('.');
+}
+
+/** The schema that reads the value under a wrapper (optional, default, a transform's input...). */
+function unwrapped(schema: z.core.$ZodType): z.core.$ZodType {
+  let at = schema;
+  for (;;) {
+    if (
+      at instanceof z.core.$ZodOptional ||
+      at instanceof z.core.$ZodNullable ||
+      at instanceof z.core.$ZodDefault ||
+      at instanceof z.core.$ZodPrefault ||
+      at instanceof z.core.$ZodNonOptional ||
+      at instanceof z.core.$ZodReadonly ||
+      at instanceof z.core.$ZodCatch
+    ) {
+      at = at._zod.def.innerType;
+    } else if (at instanceof z.core.$ZodPipe) {
+      at = at._zod.def.in;
+    } else {
+      return at;
+    }
+  }
 }
 
 function expectationOf(issue: z.core.$ZodIssue): string {

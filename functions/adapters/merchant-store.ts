@@ -3,7 +3,7 @@
  * (functions/merchants/secret-keys.ts).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { NotFoundError, StateConflictError } from '../core/errors.ts';
 import type { Merchant } from '../core/merchant.ts';
@@ -12,7 +12,8 @@ import type { Merchants } from '../hosted/ports.ts';
 import type { ActiveApiKeys, ApiKeyOwner, IssuedApiKey, MerchantAccounts, RevokedApiKey } from '../merchants/ports.ts';
 import { generateSecretKey, hashSecret } from '../merchants/secret-keys.ts';
 import { parseItem } from './item-schema.ts';
-import { indexNames, keys, ownerPartition } from './keys.ts';
+import { keys, ownerPartition } from './keys.ts';
+import { findOwnedItem } from './owned-item.ts';
 
 /** A merchant's item, as written and read: the one definition of its attributes. */
 const merchantItem = z.object({
@@ -164,18 +165,13 @@ export class MerchantStore implements MerchantAccounts, ActiveApiKeys, Merchants
    * Revoking a revoked key again answers with the time of the first revocation.
    */
   async revokeApiKey(merchantId: string, keyId: string, revokedAt: string): Promise<RevokedApiKey> {
-    const { Items } = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: indexNames.byOwner,
-        KeyConditionExpression: 'gsi1pk = :owner AND gsi1sk = :keyId',
-        ExpressionAttributeValues: { ':owner': ownerPartition.apiKeys(merchantId), ':keyId': keyId },
-        ProjectionExpression: 'pk, sk, revoked_at',
-      }),
-    );
-    const found = Items?.[0];
-    if (found === undefined) throw new NotFoundError('API key', keyId, 'id');
-    const item = parseItem(revocableKeyItem, found, 'API key');
+    const item = await findOwnedItem(this.db, this.tableName, {
+      owner: ownerPartition.apiKeys(merchantId),
+      id: keyId,
+      schema: revocableKeyItem,
+      what: 'API key',
+    });
+    if (item === undefined) throw new NotFoundError('API key', keyId, 'id');
     if (item.revoked_at !== undefined) return { keyId, revokedAt: item.revoked_at };
     try {
       await this.db.send(

@@ -238,7 +238,7 @@ export class OutboxStore {
   async publishPending(key: ItemKey, expand: EventExpander | undefined = this.expand): Promise<number> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
     if (Item === undefined) return 0;
-    const { entries, version, marked } = outboxOf(Item);
+    const { entries, version, marked } = parseOutbox(Item);
     if (entries.length === 0) {
       // Empty but still marked: another relay published and cleared the entries first.
       await this.clear(key, [], version);
@@ -380,7 +380,7 @@ const storedEntry = z.union([
 type StoredEntry = z.input<typeof storedEntry>;
 
 /** What the outbox reads of a record's item (whole, or projected to these attributes). */
-const outboxOfItem = z.object({
+const outboxItemFields = z.object({
   merchantId: z.string(),
   version: z.number().int(),
   outbox: z.record(z.string(), storedEntry).optional(),
@@ -399,8 +399,8 @@ function stored(entry: OutboxEntry): StoredEntry {
  * A record's outbox as its item (whole, or projected to `outbox, outbox_pending, merchantId, version`) holds
  * it: the entries, the version they were written at, and whether the sweep is to find them.
  */
-export function outboxOf(item: Record<string, unknown>): { entries: OutboxEntry[]; version: number; marked: boolean } {
-  const { merchantId, version, outbox = {}, outbox_pending } = parseItem(outboxOfItem, item, 'outbox record');
+export function parseOutbox(item: Record<string, unknown>): { entries: OutboxEntry[]; version: number; marked: boolean } {
+  const { merchantId, version, outbox = {}, outbox_pending } = parseItem(outboxItemFields, item, 'outbox record');
   const entries = Object.entries(outbox).map(([id, entry]): OutboxEntry => {
     if ('queue' in entry) {
       return { kind: 'command', id, queue: entry.queue, body: entry.body, ...(entry.delay === undefined ? {} : { delaySeconds: entry.delay }) };

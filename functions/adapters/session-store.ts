@@ -4,7 +4,7 @@
  * is treated as absent here, whatever is still in the table.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { NotFoundError, StateConflictError } from '../core/errors.ts';
 import {
@@ -22,7 +22,8 @@ import {
 import type { NewSession, Sessions, StoredSession } from '../hosted/ports.ts';
 import type { ActiveSessions } from '../merchants/ports.ts';
 import { parseItem } from './item-schema.ts';
-import { indexNames, keys, ownerPartition } from './keys.ts';
+import { keys, ownerPartition, type ItemKey } from './keys.ts';
+import { findOwnedItem } from './owned-item.ts';
 
 /** A text attribute that may be absent; an empty one reads as absent, as it always has. */
 const optionalText = z
@@ -125,17 +126,12 @@ export class SessionStore implements Sessions, ActiveSessions {
    * kind, is not found, as an unknown one is. Ending an ended session again is not an error.
    */
   async end(merchantId: string, kind: SessionKind, sessionId: string): Promise<{ id: string; endedAt: string }> {
-    const { Items } = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: indexNames.byOwner,
-        KeyConditionExpression: 'gsi1pk = :owner AND gsi1sk = :id',
-        ExpressionAttributeValues: { ':owner': ownerPartition.sessions(merchantId), ':id': sessionId },
-        ProjectionExpression: 'pk, sk, kind, ended_at',
-      }),
-    );
-    const found = Items?.[0];
-    const item = found === undefined ? undefined : parseItem(endableSessionItem, found, 'session');
+    const item = await findOwnedItem(this.db, this.tableName, {
+      owner: ownerPartition.sessions(merchantId),
+      id: sessionId,
+      schema: endableSessionItem,
+      what: 'session',
+    });
     if (item === undefined || item.kind !== kind) throw new NotFoundError(`${kind} session`, sessionId, 'id');
     if (item.ended_at !== undefined) return { id: sessionId, endedAt: item.ended_at };
     const proposed = this.clock().toISOString();
@@ -191,37 +187,28 @@ export class SessionStore implements Sessions, ActiveSessions {
   }
 
   /** The item key of a session, found by its id (the token is not at hand once the authorizer has run). */
-  private async keyOf(session: Session): Promise<{ pk: string; sk: string }> {
-    const { Items } = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: indexNames.byOwner,
-        KeyConditionExpression: 'gsi1pk = :owner AND gsi1sk = :id',
-        ExpressionAttributeValues: { ':owner': ownerPartition.sessions(session.merchantId), ':id': session.id },
-        ProjectionExpression: 'pk, sk',
-      }),
-    );
-    const item = Items?.[0];
-    if (item === undefined) throw new NotFoundError('checkout session', session.id, 'id');
-    return parseItem(sessionItemKey, item, 'session');
+  private async keyOf(session: Session): Promise<ItemKey> {
+    const key = await this.findKey(session.merchantId, session.id);
+    if (key === undefined) throw new NotFoundError('checkout session', session.id, 'id');
+    return key;
+  }
+
+  /** The session's item key by its id, from the owner index; undefined when the merchant has no such session. */
+  private findKey(merchantId: string, sessionId: string): Promise<ItemKey | undefined> {
+    return findOwnedItem(this.db, this.tableName, {
+      owner: ownerPartition.sessions(merchantId),
+      id: sessionId,
+      schema: sessionItemKey,
+      what: 'session',
+    });
   }
 
   /** The session by id, as its merchant owns it; active or not (the pages read their own session). */
   async getOwned(merchantId: string, sessionId: string): Promise<StoredSession | undefined> {
-    const { Items } = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: indexNames.byOwner,
-        KeyConditionExpression: 'gsi1pk = :owner AND gsi1sk = :id',
-        ExpressionAttributeValues: { ':owner': ownerPartition.sessions(merchantId), ':id': sessionId },
-      }),
-    );
-    const found = Items?.[0];
-    if (found === undefined) return undefined;
+    const key = await this.findKey(merchantId, sessionId);
+    if (key === undefined) return undefined;
     // The index is eventually consistent: read the item itself for its latest payment.
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: parseItem(sessionItemKey, found, 'session'), ConsistentRead: true }),
-    );
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
     if (Item === undefined) return undefined;
     const item = parseItem(sessionItem, Item, 'session');
     return { ...toSession(item), ...(item.ended_at === undefined ? {} : { endedAt: item.ended_at }) };

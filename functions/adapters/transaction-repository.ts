@@ -32,7 +32,7 @@ import {
 import {
   OutboxStore,
   commandEntry,
-  outboxOf,
+  parseOutbox,
   isConsumedBatch,
   type EventEntry,
   type OutboxEntry,
@@ -193,7 +193,7 @@ export class TransactionRepository implements Transactions, TransactionList {
     );
     if (Item === undefined) return undefined;
     const { sealed_number, sealed_record_id, sealed_cvc, ...transaction } = parseItem(storedTransactionWithCard, Item, 'transaction');
-    const { entries, marked } = outboxOf(Item);
+    const { entries, marked } = parseOutbox(Item);
     this.outboxRead.set(transaction, { entries, marked });
     return {
       transaction,
@@ -341,7 +341,7 @@ export class TransactionRepository implements Transactions, TransactionList {
       }),
     );
     if (Item === undefined) return undefined;
-    const { entries, version, marked } = outboxOf(Item);
+    const { entries, version, marked } = parseOutbox(Item);
     return version === txn.version ? { entries, marked } : undefined;
   }
 }

@@ -62,6 +62,39 @@ describe('parseItem', () => {
     for (const value of [FINGERPRINT, '4242424242', SEALED, 'active', 'detached']) expect(message).not.toContain(value);
   });
 
+  it('shows a key of a record as * in the path, never the key itself', () => {
+    // Arrange: a metadata key a merchant chose (it may carry anything) with a value that is not text.
+    const storedPayment = z.object({ id: z.string(), metadata: z.record(z.string(), z.string()) });
+    const merchantKey = 'customer_email_jane.doe@example.com';
+    const item = { id: 'txn_1', metadata: { [merchantKey]: 42 } };
+
+    // Act
+    const error = thrownBy(() => parseItem(storedPayment, item, 'transaction'));
+
+    // Assert
+    expect(error).toMatchObject({ paths: ['metadata.*'] });
+    expect((error as Error).message).toBe('A stored transaction item does not have the expected shape: metadata.* (expected string)');
+    expect((error as Error).message).not.toContain(merchantKey);
+  });
+
+  it('still names the declared fields below and around a record key, through optional and transformed schemas', () => {
+    // Arrange: entries kept under generated ids, in an optional record, with a transformed field inside.
+    const storedOutbox = z.object({
+      outbox: z
+        .record(z.string(), z.object({ queue: z.enum(['settle', 'webhook']), attempts: z.array(z.number().int()) }))
+        .optional(),
+      note: z.string().optional().transform((value) => value ?? ''),
+    });
+    const item = { outbox: { evt_entry_7: { queue: 'settle', attempts: [1, 'two'] } }, note: 3 };
+
+    // Act
+    const error = thrownBy(() => parseItem(storedOutbox, item, 'outbox record'));
+
+    // Assert
+    expect(error).toMatchObject({ paths: ['outbox.*.attempts.1', 'note'] });
+    expect((error as Error).message).not.toContain('evt_entry_7');
+  });
+
   it('names the item as a whole when it is not an object', () => {
     // Act
     const error = thrownBy(() => parseItem(storedCard, 'pm_1', 'saved card'));
