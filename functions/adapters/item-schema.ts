@@ -2,7 +2,23 @@
  * Items read from the table are parsed at the repository boundary, as every other input is: an item of an
  * older or broken shape fails here, loudly, instead of becoming a record with missing or mistyped fields.
  */
-import * as z from 'zod';
+import type * as z from 'zod';
+// Named imports, not `z.core.…`: reading the `core` namespace would bundle all of it (locales included), 400 KB.
+import {
+  $ZodArray,
+  $ZodCatch,
+  $ZodDefault,
+  $ZodNonOptional,
+  $ZodNullable,
+  $ZodObject,
+  $ZodOptional,
+  $ZodPipe,
+  $ZodPrefault,
+  $ZodReadonly,
+  $ZodRecord,
+  type $ZodIssue,
+  type $ZodType,
+} from 'zod/v4/core';
 
 /** Failing paths a message names at most: enough to find the fault, bounded for a log line. */
 const MAX_PATHS_NAMED = 10;
@@ -56,19 +72,19 @@ type EveryFieldOf<Schema extends z.ZodType, Record> = [Exclude<keyof Record, key
  * name), not names of this code, so they are no more printed than values are. A segment the schema cannot
  * account for is shown as `*` too.
  */
-function pathOf(schema: z.core.$ZodType, path: readonly PropertyKey[]): string {
+function pathOf(schema: $ZodType, path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(item)';
   const shown: string[] = [];
-  let at: z.core.$ZodType | undefined = schema;
+  let at: $ZodType | undefined = schema;
   for (const segment of path) {
     at = at === undefined ? undefined : unwrapped(at);
-    if (at instanceof z.core.$ZodRecord) {
+    if (at instanceof $ZodRecord) {
       shown.push('*');
       at = at._zod.def.valueType;
-    } else if (at instanceof z.core.$ZodObject && typeof segment === 'string' && Object.hasOwn(at._zod.def.shape, segment)) {
+    } else if (at instanceof $ZodObject && typeof segment === 'string' && Object.hasOwn(at._zod.def.shape, segment)) {
       shown.push(segment);
       at = at._zod.def.shape[segment];
-    } else if (at instanceof z.core.$ZodArray && typeof segment === 'number') {
+    } else if (at instanceof $ZodArray && typeof segment === 'number') {
       shown.push(String(segment));
       at = at._zod.def.element;
     } else {
@@ -80,20 +96,20 @@ function pathOf(schema: z.core.$ZodType, path: readonly PropertyKey[]): string {
 }
 
 /** The schema that reads the value under a wrapper (optional, default, a transform's input...). */
-function unwrapped(schema: z.core.$ZodType): z.core.$ZodType {
+function unwrapped(schema: $ZodType): $ZodType {
   let at = schema;
   for (;;) {
     if (
-      at instanceof z.core.$ZodOptional ||
-      at instanceof z.core.$ZodNullable ||
-      at instanceof z.core.$ZodDefault ||
-      at instanceof z.core.$ZodPrefault ||
-      at instanceof z.core.$ZodNonOptional ||
-      at instanceof z.core.$ZodReadonly ||
-      at instanceof z.core.$ZodCatch
+      at instanceof $ZodOptional ||
+      at instanceof $ZodNullable ||
+      at instanceof $ZodDefault ||
+      at instanceof $ZodPrefault ||
+      at instanceof $ZodNonOptional ||
+      at instanceof $ZodReadonly ||
+      at instanceof $ZodCatch
     ) {
       at = at._zod.def.innerType;
-    } else if (at instanceof z.core.$ZodPipe) {
+    } else if (at instanceof $ZodPipe) {
       at = at._zod.def.in;
     } else {
       return at;
@@ -101,7 +117,7 @@ function unwrapped(schema: z.core.$ZodType): z.core.$ZodType {
   }
 }
 
-function expectationOf(issue: z.core.$ZodIssue): string {
+function expectationOf(issue: $ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       return `expected ${issue.expected}`;
