@@ -3,7 +3,7 @@
  * its key passes the authorizer, the merchant rotates and revokes, and the revoked key is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { MerchantStore } from '../../functions/adapters/merchant-store.ts';
@@ -16,28 +16,13 @@ import { makeMerchantsHandler } from '../../functions/merchants/handler.ts';
 import { hashSecret } from '../../functions/merchants/secret-keys.ts';
 import { localCredentials } from '../../lib/local/dynamo.ts';
 import { startTestTable, type TestTable } from '../support/dynamo.ts';
-import { apiEvent, jsonOf, lambdaContext, type Caller } from '../unit/http/api-event.ts';
+import { apiEvent, authorizerEvent, jsonOf, lambdaContext, type Caller } from '../unit/http/api-event.ts';
 import { captureLogs } from '../unit/http/capture-logs.ts';
 import { memoryPipeline } from '../unit/http/memory-idempotency.ts';
 
 const ADMIN_KEY = 'integration-admin-key-0123456789abcdef';
+const CREATE_API_KEY = { method: 'POST', resource: '/api_keys', path: '/api_keys' };
 
-function authorizerEvent(key: string): APIGatewayRequestAuthorizerEvent {
-  return {
-    type: 'REQUEST',
-    methodArn: 'arn:aws:execute-api:local:000000000000:gateway/local/POST/api_keys',
-    resource: '/api_keys',
-    path: '/api_keys',
-    httpMethod: 'POST',
-    headers: { Authorization: `Bearer ${key}` },
-    multiValueHeaders: null,
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    requestContext: {} as APIGatewayRequestAuthorizerEvent['requestContext'],
-  };
-}
 
 describe('merchants and API keys on the embedded DynamoDB', () => {
   let table: TestTable;
@@ -45,7 +30,7 @@ describe('merchants and API keys on the embedded DynamoDB', () => {
   let authorizer: Authorizer;
   let health: ApiHandler;
 
-  const authorize = (key: string): Promise<APIGatewayAuthorizerResult> => authorizer(authorizerEvent(key), lambdaContext);
+  const authorize = (key: string): Promise<APIGatewayAuthorizerResult> => authorizer(authorizerEvent(CREATE_API_KEY, { Authorization: `Bearer ${key}` }), lambdaContext);
   const callerOf = (result: APIGatewayAuthorizerResult): Caller => result.context as Caller;
 
   async function createMerchant(name: string) {

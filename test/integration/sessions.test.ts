@@ -9,26 +9,11 @@ import { SessionStore } from '../../functions/adapters/session-store.ts';
 import { SESSION_LIFETIME_SECONDS, generateSessionToken, hashSessionToken, sessionKindOfToken } from '../../functions/hosted/session.ts';
 import { makeAuthorizer, type Authorizer } from '../../functions/merchants/authorizer.ts';
 import { startTestTable, type TestTable } from '../support/dynamo.ts';
-import { lambdaContext } from '../unit/http/api-event.ts';
+import { authorizerEvent, lambdaContext } from '../unit/http/api-event.ts';
 
-const METHOD_ARN = 'arn:aws:execute-api:local:000000000000:gateway/local/GET/wallet';
+const GET_WALLET = { method: 'GET', resource: '/wallet', path: '/wallet' };
+const walletEvent = (token: string) => authorizerEvent(GET_WALLET, { Authorization: `Bearer ${token}` });
 
-function authorizerEvent(token: string): APIGatewayRequestAuthorizerEvent {
-  return {
-    type: 'REQUEST',
-    methodArn: METHOD_ARN,
-    resource: '/wallet',
-    path: '/wallet',
-    httpMethod: 'GET',
-    headers: { Authorization: `Bearer ${token}` },
-    multiValueHeaders: null,
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    requestContext: {} as APIGatewayRequestAuthorizerEvent['requestContext'],
-  };
-}
 
 let table: TestTable;
 let now: Date;
@@ -79,7 +64,7 @@ describe('the authorizer with session tokens', () => {
   it('lets a wallet token in as that one customer of that one merchant', async () => {
     const { token } = await store.create({ id: 'ptl_SCOPE', kind: 'portal', merchantId: 'mer_A', customerId: 'cus_A' });
 
-    const result = await authorize(authorizerEvent(token));
+    const result = await authorize(walletEvent(token));
 
     expect(result.context).toEqual({
       principal: 'portal_session',
@@ -94,9 +79,9 @@ describe('the authorizer with session tokens', () => {
     const issuedAt = now;
 
     now = new Date(issuedAt.getTime() + SESSION_LIFETIME_SECONDS * 1000 - 1000);
-    const justBefore = await authorize(authorizerEvent(token));
+    const justBefore = await authorize(walletEvent(token));
     now = new Date(issuedAt.getTime() + SESSION_LIFETIME_SECONDS * 1000);
-    const expired = authorize(authorizerEvent(token));
+    const expired = authorize(walletEvent(token));
 
     expect(justBefore.context?.principal).toBe('checkout_session');
     await expect(expired).rejects.toThrow(/^Unauthorized$/);
@@ -109,7 +94,7 @@ describe('the authorizer with session tokens', () => {
     const first = await store.end('mer_A', 'console', 'csl_ENDED');
     const again = await store.end('mer_A', 'console', 'csl_ENDED');
 
-    await expect(authorize(authorizerEvent(token))).rejects.toThrow(/^Unauthorized$/);
+    await expect(authorize(walletEvent(token))).rejects.toThrow(/^Unauthorized$/);
     expect(again.endedAt).toBe(first.endedAt);
   });
 
@@ -144,13 +129,13 @@ describe('the authorizer with session tokens', () => {
     const { token } = await store.create({ id: 'csl_OTHER', kind: 'console', merchantId: 'mer_A' });
 
     await expect(store.end('mer_B', 'console', 'csl_OTHER')).rejects.toThrow(/No such console session/);
-    expect((await authorize(authorizerEvent(token))).context?.merchantId).toBe('mer_A');
+    expect((await authorize(walletEvent(token))).context?.merchantId).toBe('mer_A');
   });
 
   it('refuses a token whose prefix names another kind than its session', async () => {
     const { token } = await store.create({ id: 'csl_PREFIX', kind: 'console', merchantId: 'mer_A' });
     const relabelled = `cs_${token.slice('cons_'.length)}`;
 
-    await expect(authorize(authorizerEvent(relabelled))).rejects.toThrow(/^Unauthorized$/);
+    await expect(authorize(walletEvent(relabelled))).rejects.toThrow(/^Unauthorized$/);
   });
 });

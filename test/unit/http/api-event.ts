@@ -1,5 +1,5 @@
-/** API Gateway REST proxy events and a Lambda context, as API Gateway and Lambda would hand them over. */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+/** API Gateway REST proxy and REQUEST authorizer events and a Lambda context, as API Gateway and Lambda would hand them over. */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import type { SessionAuth } from '../../../lib/topology.ts';
 
 export type Caller =
@@ -78,4 +78,35 @@ export const lambdaContext = {
 /** The parsed body of a response; tests read arbitrary JSON fields. */
 export function jsonOf(response: APIGatewayProxyResult): Record<string, unknown> {
   return JSON.parse(response.body) as Record<string, unknown>;
+}
+
+/** The method a REQUEST authorizer is asked about, as its method ARN names it (the API and stage are made up). */
+export interface AuthorizedMethod {
+  readonly method: string;
+  /** The route's resource, e.g. `/payments/{transaction_id}/capture`. */
+  readonly resource: string;
+  /** The request's path, e.g. `/payments/txn_1/capture`. */
+  readonly path: string;
+}
+
+/** The ARN API Gateway gives a REQUEST authorizer for that method. */
+const methodArnOf = ({ method, path }: AuthorizedMethod): string =>
+  `arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/${method}${path}`;
+
+/** A REQUEST authorizer event for that method, with these headers. */
+export function authorizerEvent(asked: AuthorizedMethod, headers: Record<string, string>): APIGatewayRequestAuthorizerEvent {
+  return {
+    type: 'REQUEST',
+    methodArn: methodArnOf(asked),
+    resource: asked.resource,
+    path: asked.path,
+    httpMethod: asked.method,
+    headers,
+    multiValueHeaders: null,
+    pathParameters: null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    requestContext: {} as APIGatewayRequestAuthorizerEvent['requestContext'],
+  };
 }

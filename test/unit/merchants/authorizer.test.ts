@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { hashSecret } from '../../../functions/merchants/secret-keys.ts';
 import { makeAuthorizer, wholeApiArn } from '../../../functions/merchants/authorizer.ts';
-import { lambdaContext } from '../http/api-event.ts';
+import { authorizerEvent, lambdaContext } from '../http/api-event.ts';
 import { captureLogs } from '../http/capture-logs.ts';
 
 const ADMIN_KEY = 'admin-key-for-unit-tests-0123456789';
@@ -10,24 +10,9 @@ const MERCHANT_KEY = `sk_live_${'M'.repeat(32)}`;
 /** A merchant created before usage plans: it has no usage plan key. */
 const UNENROLLED_MERCHANT_KEY = `sk_live_${'U'.repeat(32)}`;
 const USAGE_PLAN_KEY = 'apigw-usage-plan-key-value-for-mer-A-0123456789';
-const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/POST/payments/txn_1/capture';
+const CAPTURE = { method: 'POST', resource: '/payments/{transaction_id}/capture', path: '/payments/txn_1/capture' };
+const authorizerEventWith = (headers: Record<string, string>) => authorizerEvent(CAPTURE, headers);
 
-function authorizerEvent(headers: Record<string, string>): APIGatewayRequestAuthorizerEvent {
-  return {
-    type: 'REQUEST',
-    methodArn: METHOD_ARN,
-    resource: '/payments/{transaction_id}/capture',
-    path: '/payments/txn_1/capture',
-    httpMethod: 'POST',
-    headers,
-    multiValueHeaders: null,
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    requestContext: {} as APIGatewayRequestAuthorizerEvent['requestContext'],
-  };
-}
 
 describe('the request authorizer', () => {
   const lookups: string[] = [];
@@ -49,7 +34,7 @@ describe('the request authorizer', () => {
   });
 
   it('lets the admin key in as the admin, over the whole API', async () => {
-    const result = await authorize(authorizerEvent({ Authorization: `Bearer ${ADMIN_KEY}` }), lambdaContext);
+    const result = await authorize(authorizerEventWith({ Authorization: `Bearer ${ADMIN_KEY}` }), lambdaContext);
 
     expect(result.context).toEqual({ principal: 'admin' });
     // Admin routes require no usage plan key; merchant routes refuse the admin (403) without one.
@@ -60,7 +45,7 @@ describe('the request authorizer', () => {
   });
 
   it('lets an active merchant key in as that merchant', async () => {
-    const result = await authorize(authorizerEvent({ authorization: `bearer ${MERCHANT_KEY}` }), lambdaContext);
+    const result = await authorize(authorizerEventWith({ authorization: `bearer ${MERCHANT_KEY}` }), lambdaContext);
 
     expect(result.principalId).toBe('mer_A');
     expect(result.context).toEqual({ principal: 'merchant', merchantId: 'mer_A', keyId: 'key_A' });
@@ -70,7 +55,7 @@ describe('the request authorizer', () => {
     let result: APIGatewayAuthorizerResult | undefined;
 
     const logs = await captureLogs(async () => {
-      result = await authorize(authorizerEvent({ Authorization: `Bearer ${MERCHANT_KEY}` }), lambdaContext);
+      result = await authorize(authorizerEventWith({ Authorization: `Bearer ${MERCHANT_KEY}` }), lambdaContext);
     });
 
     expect(result?.usageIdentifierKey).toBe(USAGE_PLAN_KEY);
@@ -82,7 +67,7 @@ describe('the request authorizer', () => {
     let result: APIGatewayAuthorizerResult | undefined;
 
     const logs = await captureLogs(async () => {
-      result = await authorize(authorizerEvent({ Authorization: `Bearer ${UNENROLLED_MERCHANT_KEY}` }), lambdaContext);
+      result = await authorize(authorizerEventWith({ Authorization: `Bearer ${UNENROLLED_MERCHANT_KEY}` }), lambdaContext);
     });
 
     expect(result?.context).toEqual({ principal: 'merchant', merchantId: 'mer_U', keyId: 'key_U' });
@@ -97,11 +82,11 @@ describe('the request authorizer', () => {
     ['an unknown or revoked secret key', { Authorization: `Bearer sk_live_${'x'.repeat(32)}` }],
     ['a near miss of the admin key', { Authorization: `Bearer ${ADMIN_KEY}x` }],
   ])("refuses %s with API Gateway's Unauthorized", async (_, headers) => {
-    await expect(authorize(authorizerEvent(headers), lambdaContext)).rejects.toThrow(/^Unauthorized$/);
+    await expect(authorize(authorizerEventWith(headers), lambdaContext)).rejects.toThrow(/^Unauthorized$/);
   });
 
   it('does not read the table for a key that cannot be a secret key', async () => {
-    await expect(authorize(authorizerEvent({ Authorization: 'Bearer pk_test_123' }), lambdaContext)).rejects.toThrow(
+    await expect(authorize(authorizerEventWith({ Authorization: 'Bearer pk_test_123' }), lambdaContext)).rejects.toThrow(
       'Unauthorized',
     );
 
@@ -110,8 +95,8 @@ describe('the request authorizer', () => {
 
   it('never logs the key, whether it is let in or refused', async () => {
     const logs = await captureLogs(async () => {
-      await authorize(authorizerEvent({ Authorization: `Bearer ${ADMIN_KEY}` }), lambdaContext);
-      await authorize(authorizerEvent({ Authorization: 'Bearer not-a-key-at-all' }), lambdaContext).catch(() => undefined);
+      await authorize(authorizerEventWith({ Authorization: `Bearer ${ADMIN_KEY}` }), lambdaContext);
+      await authorize(authorizerEventWith({ Authorization: 'Bearer not-a-key-at-all' }), lambdaContext).catch(() => undefined);
     });
 
     expect(logs).not.toContain(ADMIN_KEY);
