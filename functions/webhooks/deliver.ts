@@ -139,6 +139,6 @@ async function sendFor(dependencies: DeliverDependencies, message: DeliveryMessa
 }
 
 /** The delay of the message for an attempt due in `waitMs`: a wait longer than SQS's longest delay is several hops. */
-export function hopDelaySeconds(waitMs: number): number {
+function hopDelaySeconds(waitMs: number): number {
   return Math.min(MAX_MESSAGE_DELAY_SECONDS, Math.max(0, Math.ceil(waitMs / 1000)));
 }

@@ -28,7 +28,7 @@ export interface FanoutDependencies {
 }
 
 /** Does the endpoint take events of this type now? */
-export function subscribesTo(endpoint: WebhookEndpoint, eventType: string): boolean {
+function subscribesTo(endpoint: WebhookEndpoint, eventType: string): boolean {
   return endpoint.status === 'enabled' && (endpoint.events.includes('*') || endpoint.events.includes(eventType));
 }
 
